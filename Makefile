@@ -1,0 +1,148 @@
+# vmcp-telemetry: one non-recursive GNU Makefile.
+#   make run     install missing packages, build, report on the bundled samples
+#   make test    install missing packages, build, run every test
+# Packagers: CFLAGS/CPPFLAGS/LDFLAGS are honoured (they come last);
+# WERROR=0 turns warnings back into warnings.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+PKG_CONFIG ?= pkg-config
+CC       ?= cc
+WERROR   ?= 1
+BUILD    ?= build
+VERSION  := 0.1.0
+
+DEPS      := yajl zlib libcurl libpcre2-8
+TEST_DEPS := check
+
+# Debian package of each pkg-config module, to name it when missing.
+pkg_yajl := libyajl-dev
+pkg_zlib := zlib1g-dev
+pkg_libcurl := libcurl4-openssl-dev
+pkg_libpcre2-8 := libpcre2-dev
+pkg_check := check
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wwrite-strings \
+	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wconversion \
+	-Wno-sign-conversion -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+dep_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+dep_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+FINAL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DVT_VERSION='"$(VERSION)"' $(WARN) $(OPT) $(SAN) \
+	$(call dep_cflags,$(DEPS)) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+FINAL_LDFLAGS := $(SAN) $(LDFLAGS)
+LIBS := $(call dep_libs,$(DEPS)) -lpthread
+TEST_LIBS := $(call dep_libs,$(TEST_DEPS))
+
+LIB_SRC := $(wildcard util/*.c parser/*.c aggregator/*.c reporter/*.c) \
+	$(filter-out src/main.c,$(wildcard src/*.c))
+GEN_SRC := $(BUILD)/gen/data.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
+BIN := $(BUILD)/vmcp-telemetry
+LIBA := $(BUILD)/libvmcp-telemetry.a
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(BUILD)/tests/unit/run-unit
+
+.PHONY: all run deps check-deps test unit integration check asan memcheck \
+	clean format install uninstall golden
+.DEFAULT_GOAL := all
+
+all: check-deps $(BIN)
+
+deps:
+	@sh tools/install-deps.sh
+
+check-deps:
+	@for m in $(DEPS); do \
+	  $(PKG_CONFIG) --exists $$m || { \
+	    case $$m in yajl) p=libyajl-dev;; zlib) p=zlib1g-dev;; \
+	      libcurl) p=libcurl4-openssl-dev;; libpcre2-8) p=libpcre2-dev;; esac; \
+	    echo "vmcp-telemetry: missing library '$$m' (Debian package $$p); 'make deps' installs it" >&2; \
+	    exit 1; }; \
+	done
+
+$(BUILD)/gen/data.c: data/rules.conf data/servers.txt data/clients.txt tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh $@ vt_default_rules=data/rules.conf \
+	  vt_default_servers=data/servers.txt vt_default_clients=data/clients.txt
+
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(FINAL_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/data.o: $(BUILD)/gen/data.c
+	$(CC) $(FINAL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIBA)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) $(call dep_cflags,$(TEST_DEPS)) \
+	  -DVT_SOURCE_DIR='"$(CURDIR)"' -c $< -o $@
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIBA)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) report fixtures/samples/
+
+test: deps
+	@$(MAKE) --no-print-directory unit integration
+
+unit: all $(UNIT_BIN)
+	$(UNIT_BIN)
+
+integration: all
+	sh tests/integration/run.sh $(BIN)
+
+# Rewrites the golden reports from the current binary (review the diff!).
+golden: all
+	VT_GOLDEN_UPDATE=1 sh tests/integration/run.sh $(BIN)
+
+check: test
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  unit integration
+
+memcheck: all $(UNIT_BIN)
+	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
+	  --errors-for-leak-kinds=definite,indirect $(UNIT_BIN)
+	VT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	  sh tests/integration/run.sh $(BIN)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmcp-telemetry
+
+format:
+	clang-format -i $(LIB_SRC) src/main.c $(wildcard */*.h) $(UNIT_SRC)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

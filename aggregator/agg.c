@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The aggregate. Three kinds of record, all keyed by hashes:
+ *   instance  one vMCP server, with its latest known configuration facts;
+ *   stream    one process slot (a pod's container, a file's rotation
+ *             group) with the facts of the process now starting in it;
+ *   period    additive counters plus per-instance statistics.
+ * Names from log lines never get here as text: backend and client names
+ * become allowlist indexes at once, everything else is dropped.
+ */
+#include "agg_internal.h"
+#include "../util/hash.h"
+#include "../util/map.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const vt_conflict_names[VT_CONFLICT_COUNT] = {
+	"prefix", "priority", "manual", "other", "unknown",
+};
+const char *const vt_inauth_names[VT_INAUTH_COUNT] = {
+	"oidc", "anonymous", "local", "other", "unknown",
+};
+const char *const vt_outauth_names[VT_OUTAUTH_COUNT] = {
+	"unauthenticated", "header_injection", "token_exchange",
+	"upstream_inject", "aws_sts", "obo", "xaa", "other", "unknown",
+};
+const char *const vt_feature_names[VT_FEATURE_COUNT] = {
+	"audit", "optimizer", "code_mode",
+};
+const char *const vt_workflow_names[VT_WF_COUNT] = {
+	"started", "completed", "failed", "timed_out",
+};
+const char *const vt_step_result_names[VT_SR_COUNT] = {
+	"completed", "failed", "skipped",
+};
+
+static void facts_clear(struct facts *f)
+{
+	f->conflict = -1;
+	f->inauth = -1;
+	f->backends = -1;
+	f->composite = -1;
+	f->outauth = 0;
+	f->features = 0;
+}
+
+static int facts_empty(const struct facts *f)
+{
+	return f->conflict < 0 && f->inauth < 0 && f->backends < 0 &&
+	       f->composite < 0 && !f->outauth && !f->features;
+}
+
+/* Known fields of src replace those of dst. */
+void vt_facts_overlay(struct facts *dst, const struct facts *src)
+{
+	if (src->conflict >= 0)
+		dst->conflict = src->conflict;
+	if (src->inauth >= 0)
+		dst->inauth = src->inauth;
+	if (src->backends >= 0)
+		dst->backends = src->backends;
+	if (src->composite >= 0)
+		dst->composite = src->composite;
+	if (src->outauth)
+		dst->outauth = src->outauth;
+	dst->features |= src->features;
+}
+
+static uint64_t facts_fingerprint(const struct facts *f)
+{
+	int64_t v[6] = { f->conflict, f->inauth, f->backends, f->composite,
+			 f->outauth, f->features };
+
+	return vt_hash64(v, sizeof(v));
+}
+
+struct vt_agg *vt_agg_new(const struct vt_agg_config *cfg)
+{
+	struct vt_agg *a = vt_xcalloc(1, sizeof(*a));
+
+	a->cfg = *cfg;
+	if (!a->cfg.max_instances)
+		a->cfg.max_instances = 10000;
+	if (!a->cfg.max_streams)
+		a->cfg.max_streams = 4 * a->cfg.max_instances;
+	vt_map_init(&a->inst_map);
+	vt_map_init(&a->stream_map);
+	return a;
+}
+
+static void period_free(struct period *p)
+{
+	if (!p)
+		return;
+	free(p->inst);
+	vt_map_release(&p->inst_map);
+	vt_map_release(&p->procs);
+	free(p);
+}
+
+void vt_agg_free(struct vt_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nperiods; i++)
+		period_free(a->periods[i]);
+	free(a->periods);
+	free(a->inst);
+	free(a->streams);
+	vt_map_release(&a->inst_map);
+	vt_map_release(&a->stream_map);
+	free(a);
+}
+
+void vt_agg_set_now(struct vt_agg *a, int64_t now)
+{
+	a->now = now;
+}
+
+size_t vt_agg_period_count(const struct vt_agg *a)
+{
+	return a->nperiods;
+}
+
+int64_t vt_agg_period_start(const struct vt_agg *a, size_t i)
+{
+	return a->periods[i]->start;
+}
+
+/* Weeks start on Monday 00:00 UTC; 1970-01-05 was a Monday. */
+static int64_t period_floor(int64_t t, int64_t len)
+{
+	int64_t base = len == 7 * 86400 ? 4 * 86400 : 0;
+	int64_t q = (t - base) / len;
+
+	if ((t - base) % len < 0)
+		q--;
+	return q * len + base;
+}
+
+struct period *vt_agg_period(struct vt_agg *a, int64_t start)
+{
+	size_t i = 0;
+
+	while (i < a->nperiods && a->periods[i]->start < start)
+		i++;
+	if (i < a->nperiods && a->periods[i]->start == start)
+		return a->periods[i];
+	struct period *p = vt_xcalloc(1, sizeof(*p));
+	p->start = start;
+	vt_map_init(&p->inst_map);
+	vt_map_init(&p->procs);
+	a->periods = vt_xrealloc(a->periods,
+				 (a->nperiods + 1) * sizeof(*a->periods));
+	memmove(a->periods + i + 1, a->periods + i,
+		(a->nperiods - i) * sizeof(*a->periods));
+	a->periods[i] = p;
+	a->nperiods++;
+	if (i == 0 && a->nperiods == 1) {
+		/* Quality counted before the first period belongs to it. */
+		p->q = a->loose;
+		memset(&a->loose, 0, sizeof(a->loose));
+	}
+	return p;
+}
+
+static struct period *period_for(struct vt_agg *a, int has_time, int64_t t)
+{
+	if (a->cfg.period_seconds <= 0)
+		return vt_agg_period(a, 0);
+	if (!has_time)
+		return a->nperiods ? a->periods[a->nperiods - 1]
+				   : vt_agg_period(a, period_floor(a->now,
+							      a->cfg.period_seconds));
+	return vt_agg_period(a, period_floor(t, a->cfg.period_seconds));
+}
+
+struct vt_quality *vt_agg_quality(struct vt_agg *a)
+{
+	return a->nperiods ? &a->periods[a->nperiods - 1]->q : &a->loose;
+}
+
+void vt_agg_too_long(struct vt_agg *a)
+{
+	struct vt_quality *q = vt_agg_quality(a);
+
+	q->lines_read++;
+	q->lines_too_long++;
+}
+
+struct instance *vt_agg_instance_get(struct vt_agg *a, uint64_t key)
+{
+	uint32_t i = vt_map_get(&a->inst_map, key);
+
+	if (i != VT_MAP_NONE)
+		return &a->inst[i];
+	if (a->ninst >= a->cfg.max_instances)
+		return NULL;
+	a->inst = vt_xrealloc(a->inst, (a->ninst + 1) * sizeof(*a->inst));
+	struct instance *in = &a->inst[a->ninst];
+	memset(in, 0, sizeof(*in));
+	in->key = key;
+	facts_clear(&in->facts);
+	vt_map_put(&a->inst_map, key, (uint32_t)a->ninst);
+	a->ninst++;
+	return in;
+}
+
+static struct stream *stream_get(struct vt_agg *a, uint64_t key)
+{
+	uint32_t i = vt_map_get(&a->stream_map, key);
+
+	if (i != VT_MAP_NONE)
+		return &a->streams[i];
+	if (a->nstreams >= a->cfg.max_streams)
+		return NULL;
+	a->streams = vt_xrealloc(a->streams,
+				 (a->nstreams + 1) * sizeof(*a->streams));
+	struct stream *s = &a->streams[a->nstreams];
+	memset(s, 0, sizeof(*s));
+	s->key = key;
+	facts_clear(&s->pending);
+	vt_map_put(&a->stream_map, key, (uint32_t)a->nstreams);
+	a->nstreams++;
+	return s;
+}
+
+struct inst_stats *vt_agg_stats(struct vt_agg *a, struct period *p,
+				    uint64_t key)
+{
+	uint32_t i = vt_map_get(&p->inst_map, key);
+
+	if (i != VT_MAP_NONE)
+		return &p->inst[i];
+	if (p->ninst >= a->cfg.max_instances)
+		return NULL;
+	if (p->ninst == p->capinst) {
+		p->capinst = p->capinst ? p->capinst * 2 : 8;
+		p->inst = vt_xrealloc(p->inst, p->capinst * sizeof(*p->inst));
+	}
+	struct inst_stats *s = &p->inst[p->ninst];
+	memset(s, 0, sizeof(*s));
+	s->key = key;
+	vt_map_put(&p->inst_map, key, (uint32_t)p->ninst);
+	p->ninst++;
+	return s;
+}
+
+static void note_time(struct period *p, struct inst_stats *s, int has_time,
+		      int64_t t)
+{
+	if (!has_time)
+		return;
+	if (!p->has_ts || t < p->min_ts)
+		p->min_ts = t;
+	if (!p->has_ts || t > p->max_ts)
+		p->max_ts = t;
+	p->has_ts = 1;
+	if (!s)
+		return;
+	if (!s->has_time || t < s->first)
+		s->first = t;
+	if (!s->has_time || t > s->last)
+		s->last = t;
+	s->has_time = 1;
+}
+
+static int64_t parse_count(struct vt_sv v)
+{
+	int64_t n = 0;
+
+	if (!v.ptr || v.len == 0 || v.len > 9)
+		return -1;
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.ptr[i] < '0' || v.ptr[i] > '9')
+			return -1;
+		n = n * 10 + (v.ptr[i] - '0');
+	}
+	return n;
+}
+
+static int name_index(const char *const *names, int known, struct vt_sv v)
+{
+	for (int i = 0; i < known; i++)
+		if (v.ptr && strlen(names[i]) == v.len &&
+		    strncasecmp(names[i], v.ptr, v.len) == 0)
+			return i;
+	return known; /* the "other" entry follows the known names */
+}
+
+/* A process boundary in stream s: the previous process (if any) ended. */
+static void boundary(struct stream *s, struct period *p)
+{
+	if (s->seen)
+		p->c.restarts++;
+	s->generation++;
+	s->seen = 0;
+	facts_clear(&s->pending);
+}
+
+static void started(struct stream *s, struct instance *in, struct period *p)
+{
+	if (!facts_empty(&s->pending) && in) {
+		uint64_t fp = facts_fingerprint(&s->pending);
+
+		if (in->has_fp && fp != in->last_fp)
+			p->c.config_changes++;
+		in->last_fp = fp;
+		in->has_fp = 1;
+		vt_facts_overlay(&in->facts, &s->pending);
+	}
+	s->booting = 0;
+}
+
+static void apply_fact(struct facts *f, const struct vt_fact *fact)
+{
+	switch (fact->kind) {
+	case VT_FACT_CONFLICT:
+		f->conflict = name_index(vt_conflict_names, VT_CONFLICT_OTHER,
+					 fact->value);
+		break;
+	case VT_FACT_INCOMING_AUTH:
+		f->inauth = name_index(vt_inauth_names, VT_INAUTH_OTHER,
+				       fact->value);
+		break;
+	case VT_FACT_OUTGOING_AUTH:
+		f->outauth |= 1u << name_index(vt_outauth_names,
+					       VT_OUTAUTH_OTHER, fact->value);
+		break;
+	case VT_FACT_BACKENDS:
+		if (parse_count(fact->value) >= 0)
+			f->backends = parse_count(fact->value);
+		break;
+	case VT_FACT_COMPOSITE_DEFINED:
+		if (parse_count(fact->value) >= 0)
+			f->composite = parse_count(fact->value);
+		break;
+	case VT_FACT_AUDIT:
+		f->features |= 1u << VT_FEATURE_AUDIT;
+		break;
+	case VT_FACT_OPTIMIZER:
+		f->features |= 1u << VT_FEATURE_OPTIMIZER;
+		break;
+	case VT_FACT_CODE_MODE:
+		f->features |= 1u << VT_FEATURE_CODE_MODE;
+		break;
+	default:
+		break;
+	}
+}
+
+static void app_line(struct vt_agg *a, struct period *p,
+		     const struct vt_origin *o, struct inst_stats *st,
+		     const struct vt_fact *facts, size_t nfacts)
+{
+	struct stream *s = stream_get(a, o->stream);
+	struct instance *in = vt_agg_instance_get(a, o->instance);
+
+	for (size_t i = 0; i < nfacts; i++) {
+		const struct vt_fact *f = &facts[i];
+
+		switch (f->kind) {
+		case VT_FACT_CONFIG_LOAD:
+			if (s) {
+				boundary(s, p);
+				s->booting = 1;
+			}
+			break;
+		case VT_FACT_PROCESS_START:
+			if (s && !s->booting)
+				boundary(s, p);
+			if (s)
+				started(s, in, p);
+			break;
+		case VT_FACT_TOOL_CALL:
+			if (st)
+				st->debug_calls++;
+			break;
+		default:
+			if (s)
+				apply_fact(&s->pending, f);
+			if (in) {
+				struct facts one;
+
+				facts_clear(&one);
+				apply_fact(&one, f);
+				vt_facts_overlay(&in->facts, &one);
+			}
+		}
+	}
+}
+
+static void audit_event(const struct vt_agg *a, struct period *p,
+			struct inst_stats *st, const struct vt_audit *ev)
+{
+	struct counts *c = &p->c;
+
+	c->requests[ev->type]++;
+	if (st)
+		st->seen |= 1u << VT_FEATURE_AUDIT;
+	switch (ev->type) {
+	case VT_EV_MCP_TOOL_CALL: {
+		int b = ev->has_backend
+				? vt_allowlist_find(a->cfg.servers,
+						    ev->backend_name.ptr,
+						    ev->backend_name.len)
+				: BACKEND_COMPOSITE;
+
+		c->by_outcome[ev->outcome]++;
+		if (ev->has_duration)
+			c->duration[vt_125_bucket((uint64_t)ev->duration_ms)]++;
+		c->backends[b < 0 ? BACKEND_OTHER : b]++;
+		if (st) {
+			st->audit_calls++;
+			if (vt_sv_eq(ev->target_name, "find_tool") ||
+			    vt_sv_eq(ev->target_name, "call_tool"))
+				st->seen |= 1u << VT_FEATURE_OPTIMIZER;
+			else if (vt_sv_eq(ev->target_name,
+					  "execute_tool_script"))
+				st->seen |= 1u << VT_FEATURE_CODE_MODE;
+		}
+		break;
+	}
+	case VT_EV_MCP_INITIALIZE:
+		if (ev->outcome == VT_OUT_SUCCESS) {
+			int i = vt_allowlist_find(a->cfg.clients,
+						  ev->target_name.ptr,
+						  ev->target_name.len);
+
+			c->sessions++;
+			c->clients[i < 0 ? CLIENT_OTHER : i]++;
+		}
+		break;
+	case VT_EV_WORKFLOW_STARTED:
+		c->workflows[VT_WF_STARTED]++;
+		break;
+	case VT_EV_WORKFLOW_COMPLETED:
+		c->workflows[VT_WF_COMPLETED]++;
+		break;
+	case VT_EV_WORKFLOW_FAILED:
+		c->workflows[VT_WF_FAILED]++;
+		break;
+	case VT_EV_WORKFLOW_TIMED_OUT:
+		c->workflows[VT_WF_TIMED_OUT]++;
+		break;
+	case VT_EV_STEP_STARTED:
+		c->steps[ev->step_type]++;
+		break;
+	case VT_EV_STEP_COMPLETED:
+		c->step_results[VT_SR_COMPLETED]++;
+		break;
+	case VT_EV_STEP_FAILED:
+		c->step_results[VT_SR_FAILED]++;
+		break;
+	case VT_EV_STEP_SKIPPED:
+		c->step_results[VT_SR_SKIPPED]++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void count_flags(struct vt_quality *q, unsigned flags)
+{
+	if (flags & VT_FIELD_WRONG_TYPE)
+		q->fields_wrong_type++;
+	if (flags & VT_FIELD_OUT_OF_RANGE)
+		q->fields_out_of_range++;
+	if (flags & VT_FIELD_UNKNOWN_TYPE)
+		q->unknown_event_types++;
+	if (flags & VT_FIELD_BAD_TIME)
+		q->bad_timestamps++;
+}
+
+void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
+		 const struct vt_record *rec, const struct vt_fact *facts,
+		 size_t nfacts, enum vt_wrapper wrapper)
+{
+	int vmcp = rec->cls == VT_LINE_AUDIT || rec->cls == VT_LINE_APP;
+	struct period *p = vmcp ? period_for(a, rec->has_time, rec->time)
+				: NULL;
+	struct vt_quality *q = p ? &p->q : vt_agg_quality(a);
+	struct inst_stats *st = NULL;
+
+	q->lines_read++;
+	q->lines_by_wrapper[wrapper]++;
+	switch (rec->cls) {
+	case VT_LINE_MALFORMED:
+		q->lines_malformed++;
+		q->malformed_by_reason[rec->reason]++;
+		return;
+	case VT_LINE_UNRECOGNIZED:
+		q->lines_unrecognized++;
+		q->unrecognized_by_reason[rec->reason]++;
+		return;
+	default:
+		break;
+	}
+	count_flags(q, rec->field_flags);
+	if (!rec->has_time)
+		q->lines_without_time++;
+	st = vt_agg_stats(a, p, o->instance);
+	if (!st)
+		q->instances_dropped++;
+	note_time(p, st, rec->has_time, rec->time);
+	if (rec->cls == VT_LINE_AUDIT) {
+		q->events++;
+		audit_event(a, p, st, &rec->audit);
+	} else {
+		q->app_lines++;
+		app_line(a, p, o, st, facts, nfacts);
+	}
+	if (st) {
+		struct stream *s = stream_get(a, o->stream);
+		uint64_t proc = vt_mix64(o->stream ^
+					 vt_mix64(s ? s->generation : 0));
+
+		if (s)
+			s->seen = 1;
+
+		if (vt_map_get(&p->procs, proc) == VT_MAP_NONE &&
+		    p->procs.count < a->cfg.max_streams)
+			vt_map_put(&p->procs, proc, 0);
+	}
+}
+
+struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key)
+{
+	uint32_t i = vt_map_get(&a->inst_map, key);
+
+	return i == VT_MAP_NONE ? NULL : &a->inst[i];
+}

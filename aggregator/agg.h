@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Aggregation: events and facts in, privacy-safe counts per period out. */
+#ifndef VT_AGG_H
+#define VT_AGG_H
+
+#include "../parser/decode.h"
+#include "../parser/unwrap.h"
+#include "histogram.h"
+#include "privacy.h"
+
+/* The enumerations the report counts by. */
+enum vt_conflict { VT_CONFLICT_PREFIX, VT_CONFLICT_PRIORITY, VT_CONFLICT_MANUAL,
+		   VT_CONFLICT_OTHER, VT_CONFLICT_UNKNOWN, VT_CONFLICT_COUNT };
+enum vt_inauth { VT_INAUTH_OIDC, VT_INAUTH_ANONYMOUS, VT_INAUTH_LOCAL,
+		 VT_INAUTH_OTHER, VT_INAUTH_UNKNOWN, VT_INAUTH_COUNT };
+enum vt_outauth { VT_OUTAUTH_UNAUTHENTICATED, VT_OUTAUTH_HEADER_INJECTION,
+		  VT_OUTAUTH_TOKEN_EXCHANGE, VT_OUTAUTH_UPSTREAM_INJECT,
+		  VT_OUTAUTH_AWS_STS, VT_OUTAUTH_OBO, VT_OUTAUTH_XAA,
+		  VT_OUTAUTH_OTHER, VT_OUTAUTH_UNKNOWN, VT_OUTAUTH_COUNT };
+enum vt_feature { VT_FEATURE_AUDIT, VT_FEATURE_OPTIMIZER, VT_FEATURE_CODE_MODE,
+		  VT_FEATURE_COUNT };
+enum vt_workflow { VT_WF_STARTED, VT_WF_COMPLETED, VT_WF_FAILED,
+		   VT_WF_TIMED_OUT, VT_WF_COUNT };
+enum vt_step_result { VT_SR_COMPLETED, VT_SR_FAILED, VT_SR_SKIPPED,
+		      VT_SR_COUNT };
+
+extern const char *const vt_conflict_names[VT_CONFLICT_COUNT];
+extern const char *const vt_inauth_names[VT_INAUTH_COUNT];
+extern const char *const vt_outauth_names[VT_OUTAUTH_COUNT];
+extern const char *const vt_feature_names[VT_FEATURE_COUNT];
+extern const char *const vt_workflow_names[VT_WF_COUNT];
+extern const char *const vt_step_result_names[VT_SR_COUNT];
+
+/* Where a line came from, as keyed hashes: never names. */
+struct vt_origin {
+	uint64_t instance; /* the vMCP server */
+	uint64_t stream;   /* one process slot: a pod's container, a file group */
+};
+
+/* Counts about the input itself. */
+struct vt_quality {
+	uint64_t lines_read;
+	uint64_t events;
+	uint64_t app_lines;
+	uint64_t lines_malformed;
+	uint64_t lines_too_long;
+	uint64_t lines_unrecognized;
+	uint64_t lines_blank;
+	uint64_t late_events;
+	uint64_t files;
+	uint64_t files_failed;
+	uint64_t bytes_read;
+	uint64_t malformed_by_reason[VT_BAD_COUNT];
+	uint64_t unrecognized_by_reason[VT_UNREC_COUNT];
+	uint64_t lines_by_wrapper[VT_WRAP_COUNT];
+	uint64_t fields_wrong_type;
+	uint64_t fields_out_of_range;
+	uint64_t unknown_event_types;
+	uint64_t bad_timestamps;
+	uint64_t lines_without_time;
+	uint64_t nul_bytes_skipped;
+	uint64_t instances_dropped;
+};
+
+/* The report's numbers for one period: what the reporter prints. */
+struct vt_named_count {
+	char name[VT_MAX_NAME_LEN + 1];
+	uint64_t count;
+};
+
+struct vt_summary {
+	int64_t start, end;      /* [start, end) in Unix seconds, UTC */
+	const char *granularity; /* "hour", "day", "week" or "all" */
+	/* deployment */
+	uint64_t instances;
+	uint64_t processes;
+	uint64_t backends_per_instance[VT_LOG2_BUCKETS];
+	uint64_t backends_unknown;
+	uint64_t conflict[VT_CONFLICT_COUNT];
+	uint64_t incoming_auth[VT_INAUTH_COUNT];
+	uint64_t outgoing_auth[VT_OUTAUTH_COUNT];
+	uint64_t composite_defined[VT_LOG2_BUCKETS];
+	uint64_t composite_unknown;
+	uint64_t features[VT_FEATURE_COUNT];
+	/* usage */
+	uint64_t tool_calls;
+	uint64_t tool_calls_by_outcome[VT_OUT_COUNT];
+	uint64_t tool_calls_per_instance[VT_LOG2_BUCKETS];
+	uint64_t tool_call_duration_ms[VT_125_BUCKETS];
+	uint64_t workflows[VT_WF_COUNT];
+	uint64_t workflow_steps[VT_STEP_COUNT];
+	uint64_t workflow_step_results[VT_SR_COUNT];
+	size_t nbackends; /* sorted by name, "composite" and "other" last */
+	struct vt_named_count backends[VT_MAX_NAMES + 2];
+	uint64_t sessions;
+	size_t nclients;  /* sorted by name, "other" last */
+	struct vt_named_count clients[VT_MAX_NAMES + 1];
+	uint64_t requests_by_type[VT_EV_COUNT];
+	/* operational */
+	uint64_t uptime_seconds[VT_125_BUCKETS];
+	uint64_t restarts;
+	uint64_t config_changes;
+	struct vt_quality quality;
+};
+
+struct vt_agg_config {
+	int64_t period_seconds;   /* 0: one period holds everything */
+	size_t max_instances;     /* distinct instances per period and overall */
+	size_t max_streams;       /* distinct streams overall */
+	const struct vt_allowlist *servers; /* borrowed; outlive the agg */
+	const struct vt_allowlist *clients;
+};
+
+struct vt_agg;
+
+struct vt_agg *vt_agg_new(const struct vt_agg_config *cfg);
+void vt_agg_free(struct vt_agg *a);
+
+/*
+ * Feeds one decoded line. rec->cls decides what is counted: audit events,
+ * application lines (with the facts the rules found in them), and the
+ * quality counters for the rest. wrapper is how the line was wrapped.
+ */
+void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
+		 const struct vt_record *rec, const struct vt_fact *facts,
+		 size_t nfacts, enum vt_wrapper wrapper);
+
+/* The quality section, for counts that belong to no line. */
+struct vt_quality *vt_agg_quality(struct vt_agg *a);
+/* Counts one line that never reached the decoder (too long). */
+void vt_agg_too_long(struct vt_agg *a);
+
+/*
+ * Sets the clock: lines without a time of their own fall in the period
+ * that holds now when no period is open yet.
+ */
+void vt_agg_set_now(struct vt_agg *a, int64_t now);
+
+/* Open periods, oldest first. */
+size_t vt_agg_period_count(const struct vt_agg *a);
+int64_t vt_agg_period_start(const struct vt_agg *a, size_t i);
+
+/*
+ * Builds the summary of period i into *out. With period_seconds == 0
+ * there is at most one period, whose bounds are the first and last event
+ * times (or now, when no line had a time).
+ */
+void vt_agg_summarize(const struct vt_agg *a, size_t i,
+		      struct vt_summary *out);
+
+/*
+ * Adds everything src counted into dst (same configuration). Counters
+ * add; facts and process boundaries must have been fed to one of them in
+ * order (the caller keeps one stream's lines in one aggregate).
+ */
+void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
+
+#endif

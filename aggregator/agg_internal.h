@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The aggregate's records, shared by agg.c and summary.c only. */
+#ifndef VT_AGG_INTERNAL_H
+#define VT_AGG_INTERNAL_H
+
+#include "agg.h"
+#include "../util/map.h"
+
+/* Configuration facts of one process; -1 means not known. */
+struct facts {
+	int conflict;
+	int inauth;
+	int64_t backends;
+	int64_t composite;
+	uint32_t outauth; /* bit per enum vt_outauth */
+	uint32_t features; /* bit per enum vt_feature */
+};
+
+struct instance {
+	uint64_t key;
+	struct facts facts;
+	uint64_t last_fp;
+	int has_fp;
+};
+
+struct stream {
+	uint64_t key;
+	struct facts pending;
+	uint32_t generation;
+	int booting;
+	int seen;
+};
+
+struct inst_stats {
+	uint64_t key;
+	uint64_t audit_calls;
+	uint64_t debug_calls;
+	int64_t first, last;
+	int has_time;
+	unsigned seen; /* bit per enum vt_feature, seen in events */
+};
+
+#define BACKEND_OTHER VT_MAX_NAMES
+#define BACKEND_COMPOSITE (VT_MAX_NAMES + 1)
+#define CLIENT_OTHER VT_MAX_NAMES
+
+struct counts {
+	uint64_t by_outcome[VT_OUT_COUNT];
+	uint64_t duration[VT_125_BUCKETS];
+	uint64_t workflows[VT_WF_COUNT];
+	uint64_t steps[VT_STEP_COUNT];
+	uint64_t step_results[VT_SR_COUNT];
+	uint64_t requests[VT_EV_COUNT];
+	uint64_t sessions;
+	uint64_t restarts;
+	uint64_t config_changes;
+	uint64_t backends[VT_MAX_NAMES + 2];
+	uint64_t clients[VT_MAX_NAMES + 1];
+};
+
+struct period {
+	int64_t start;
+	int64_t min_ts, max_ts;
+	int has_ts;
+	struct counts c;
+	struct inst_stats *inst;
+	size_t ninst, capinst;
+	struct vt_map inst_map;
+	struct vt_map procs;
+	struct vt_quality q;
+};
+
+struct vt_agg {
+	struct vt_agg_config cfg;
+	int64_t now;
+	struct period **periods; /* sorted by start */
+	size_t nperiods;
+	struct instance *inst;
+	size_t ninst;
+	struct vt_map inst_map;
+	struct stream *streams;
+	size_t nstreams;
+	struct vt_map stream_map;
+	struct vt_quality loose; /* quality before any period exists */
+};
+
+struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key);
+/* The records for key, created when missing; NULL past the caps. */
+struct instance *vt_agg_instance_get(struct vt_agg *a, uint64_t key);
+struct inst_stats *vt_agg_stats(struct vt_agg *a, struct period *p,
+				uint64_t key);
+struct period *vt_agg_period(struct vt_agg *a, int64_t start);
+/* Known fields of src replace those of dst. */
+void vt_facts_overlay(struct facts *dst, const struct facts *src);
+
+#endif

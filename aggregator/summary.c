@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* From the aggregate to the report's numbers, and merging aggregates. */
+#include "agg_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
+			 struct vt_summary *s)
+{
+	const struct instance *in = vt_agg_instance(a, st->key);
+	struct facts f;
+	unsigned features;
+
+	if (in)
+		f = in->facts;
+	else
+		memset(&f, 0xff, sizeof(f)), f.outauth = 0, f.features = 0;
+	s->instances++;
+	if (f.backends >= 0)
+		s->backends_per_instance[vt_log2_bucket((uint64_t)f.backends)]++;
+	else
+		s->backends_unknown++;
+	if (f.composite >= 0)
+		s->composite_defined[vt_log2_bucket((uint64_t)f.composite)]++;
+	else
+		s->composite_unknown++;
+	s->conflict[f.conflict >= 0 ? f.conflict : VT_CONFLICT_UNKNOWN]++;
+	s->incoming_auth[f.inauth >= 0 ? f.inauth : VT_INAUTH_UNKNOWN]++;
+	if (!f.outauth)
+		s->outgoing_auth[VT_OUTAUTH_UNKNOWN]++;
+	for (int i = 0; i < VT_OUTAUTH_UNKNOWN; i++)
+		if (f.outauth & (1u << i))
+			s->outgoing_auth[i]++;
+	features = f.features | st->seen;
+	for (int i = 0; i < VT_FEATURE_COUNT; i++)
+		if (features & (1u << i))
+			s->features[i]++;
+	/*
+	 * Audit events are the truth for tool calls; the DEBUG line
+	 * "calling tool on backend" counts only for an instance that wrote
+	 * no audit event at all (audit off), with outcome unknown.
+	 */
+	uint64_t calls = st->audit_calls;
+	if (!(st->seen & (1u << VT_FEATURE_AUDIT))) {
+		calls = st->debug_calls;
+		s->tool_calls_by_outcome[VT_OUT_UNKNOWN] += st->debug_calls;
+	}
+	s->tool_calls_per_instance[vt_log2_bucket(calls)]++;
+	if (st->has_time)
+		s->uptime_seconds[vt_125_bucket(
+			(uint64_t)(st->last - st->first))]++;
+}
+
+static int by_name(const void *x, const void *y)
+{
+	const struct vt_named_count *a = x, *b = y;
+
+	return strcmp(a->name, b->name);
+}
+
+static size_t named(const struct vt_allowlist *list, const uint64_t *counts,
+		    size_t known_slots, const char *const *tail, size_t ntail,
+		    struct vt_named_count *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < vt_allowlist_count(list) && i < known_slots;
+	     i++)
+		if (counts[i]) {
+			snprintf(out[n].name, sizeof(out[n].name), "%s",
+				 vt_allowlist_name(list, i));
+			out[n++].count = counts[i];
+		}
+	qsort(out, n, sizeof(*out), by_name);
+	for (size_t t = 0; t < ntail; t++)
+		if (counts[known_slots + t]) {
+			snprintf(out[n].name, sizeof(out[n].name), "%s",
+				 tail[t]);
+			out[n++].count = counts[known_slots + t];
+		}
+	return n;
+}
+
+void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
+{
+	static const char *const backend_tail[] = { "other", "composite" };
+	static const char *const client_tail[] = { "other" };
+	const struct period *p;
+	const struct counts *c;
+
+	memset(s, 0, sizeof(*s));
+	if (i >= a->nperiods) {
+		/* Nothing was read: an empty report, bounded by the clock. */
+		s->start = s->end = a->now;
+		s->granularity = "all";
+		s->quality = a->loose;
+		return;
+	}
+	p = a->periods[i];
+	c = &p->c;
+	if (a->cfg.period_seconds > 0) {
+		s->start = p->start;
+		s->end = p->start + a->cfg.period_seconds;
+		s->granularity = a->cfg.period_seconds == 3600	  ? "hour"
+				 : a->cfg.period_seconds == 86400 ? "day"
+								  : "week";
+	} else {
+		s->start = p->has_ts ? p->min_ts : a->now;
+		s->end = p->has_ts ? p->max_ts + 1 : a->now;
+		s->granularity = "all";
+	}
+	s->processes = p->procs.count;
+	for (size_t k = 0; k < p->ninst; k++)
+		add_instance(a, &p->inst[k], s);
+	for (int k = 0; k < VT_OUT_COUNT; k++) {
+		s->tool_calls_by_outcome[k] += c->by_outcome[k];
+		s->tool_calls += s->tool_calls_by_outcome[k];
+	}
+	memcpy(s->tool_call_duration_ms, c->duration, sizeof(c->duration));
+	memcpy(s->workflows, c->workflows, sizeof(c->workflows));
+	memcpy(s->workflow_steps, c->steps, sizeof(c->steps));
+	memcpy(s->workflow_step_results, c->step_results,
+	       sizeof(c->step_results));
+	memcpy(s->requests_by_type, c->requests, sizeof(c->requests));
+	s->sessions = c->sessions;
+	s->restarts = c->restarts;
+	s->config_changes = c->config_changes;
+	s->nbackends = named(a->cfg.servers, c->backends, VT_MAX_NAMES,
+			     backend_tail, 2, s->backends);
+	s->nclients = named(a->cfg.clients, c->clients, VT_MAX_NAMES,
+			    client_tail, 1, s->clients);
+	s->quality = p->q;
+}
+
+static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+#define ADD_ARRAY(d, s) add_u64((d), (s), sizeof(s) / sizeof(uint64_t))
+
+static void quality_add(struct vt_quality *d, const struct vt_quality *s)
+{
+	/* Every member is a uint64_t counter. */
+	add_u64((uint64_t *)d, (const uint64_t *)s,
+		sizeof(*d) / sizeof(uint64_t));
+}
+
+static void merge_period(struct vt_agg *dst, struct period *d,
+			 const struct period *s)
+{
+	add_u64((uint64_t *)&d->c, (const uint64_t *)&s->c,
+		sizeof(d->c) / sizeof(uint64_t));
+	quality_add(&d->q, &s->q);
+	if (s->has_ts) {
+		if (!d->has_ts || s->min_ts < d->min_ts)
+			d->min_ts = s->min_ts;
+		if (!d->has_ts || s->max_ts > d->max_ts)
+			d->max_ts = s->max_ts;
+		d->has_ts = 1;
+	}
+	for (size_t i = 0; i < s->procs.cap; i++)
+		if (s->procs.vals[i] != VT_MAP_NONE &&
+		    vt_map_get(&d->procs, s->procs.keys[i]) == VT_MAP_NONE)
+			vt_map_put(&d->procs, s->procs.keys[i], 0);
+	for (size_t i = 0; i < s->ninst; i++) {
+		const struct inst_stats *x = &s->inst[i];
+		struct inst_stats *y = vt_agg_stats(dst, d, x->key);
+
+		if (!y) {
+			d->q.instances_dropped++;
+			continue;
+		}
+		y->audit_calls += x->audit_calls;
+		y->debug_calls += x->debug_calls;
+		y->seen |= x->seen;
+		if (x->has_time) {
+			if (!y->has_time || x->first < y->first)
+				y->first = x->first;
+			if (!y->has_time || x->last > y->last)
+				y->last = x->last;
+			y->has_time = 1;
+		}
+	}
+}
+
+void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
+{
+	for (size_t i = 0; i < src->nperiods; i++)
+		merge_period(dst, vt_agg_period(dst, src->periods[i]->start),
+			     src->periods[i]);
+	quality_add(vt_agg_quality(dst), &src->loose);
+	for (size_t i = 0; i < src->ninst; i++) {
+		const struct instance *x = &src->inst[i];
+		struct instance *y = vt_agg_instance_get(dst, x->key);
+
+		if (!y)
+			continue;
+		vt_facts_overlay(&y->facts, &x->facts);
+		if (x->has_fp) {
+			y->last_fp = x->last_fp;
+			y->has_fp = 1;
+		}
+	}
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Input discovery. An instance is a vMCP server: for a Kubernetes pod log
+ * path it is the namespace and workload (the pod name less its ReplicaSet
+ * and pod suffixes), so replicas are one instance; otherwise it is the
+ * file's rotation group. Keys are hashed at once; the paths themselves
+ * never reach a report or the state directory.
+ */
+#include "inputs.h"
+#include "../util/hash.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Directory walks stop here: a log volume is never this deep. */
+#define MAX_WALK_DEPTH 8
+
+void vt_inputs_init(struct vt_inputs *in)
+{
+	memset(in, 0, sizeof(*in));
+}
+
+void vt_inputs_release(struct vt_inputs *in)
+{
+	for (size_t i = 0; i < in->count; i++) {
+		free(in->files[i].path);
+		free(in->files[i].order);
+	}
+	for (size_t i = 0; i < in->nproblems; i++)
+		free(in->problems[i].path);
+	free(in->files);
+	free(in->problems);
+	memset(in, 0, sizeof(*in));
+}
+
+static void problem(struct vt_inputs *in, const char *path, int err,
+		    const char *what)
+{
+	in->problems = vt_xrealloc(in->problems, (in->nproblems + 1) *
+							 sizeof(*in->problems));
+	in->problems[in->nproblems].path = vt_xstrdup(path);
+	in->problems[in->nproblems].err = err;
+	in->problems[in->nproblems].what = what;
+	in->nproblems++;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A date suffix: 8 to 14 digits, maybe with one '-' (20261124-101500). */
+static int date_like(const char *s, size_t n)
+{
+	size_t digits = 0, dashes = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '-' && i > 0)
+			dashes++;
+		else
+			return 0;
+	}
+	return digits >= 8 && digits <= 14 && dashes <= 1;
+}
+
+void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
+		      char *age, size_t agen)
+{
+	size_t len = strlen(name);
+	char tail[64] = "";
+
+	*rotated = 0;
+	if (len > 3 && strcmp(name + len - 3, ".gz") == 0) {
+		len -= 3;
+		*rotated = 1;
+		snprintf(tail, sizeof(tail), "0");
+	}
+	/* Find the last '.' or '-' separated field. */
+	size_t i = len;
+	while (i > 0 && name[i - 1] != '.' && name[i - 1] != '-')
+		i--;
+	if (i > 1) {
+		const char *field = name + i;
+		size_t fl = len - i;
+		char sep = name[i - 1];
+
+		if (sep == '-' && i > 2) {
+			/* "-YYYYMMDD-hhmmss": take the field before too */
+			size_t j = i - 1;
+
+			while (j > 0 && name[j - 1] != '.' && name[j - 1] != '-')
+				j--;
+			if (j > 1 && date_like(name + j, len - j)) {
+				i = j;
+				field = name + j;
+				fl = len - j;
+				sep = name[j - 1];
+			}
+		}
+		if (date_like(field, fl)) {
+			*rotated = 1;
+			snprintf(tail, sizeof(tail), "1%.*s", (int)fl, field);
+			len = i - 1;
+		} else if (sep == '.' && all_digits(field, fl) && fl <= 6) {
+			long k = strtol(field, NULL, 10);
+
+			*rotated = 1;
+			snprintf(tail, sizeof(tail), "2%07ld", 9999999L - k);
+			len = i - 1;
+		}
+	}
+	if (!*rotated)
+		snprintf(tail, sizeof(tail), "9");
+	snprintf(out, n, "%.*s", (int)len, name);
+	snprintf(age, agen, "%s", tail);
+}
+
+static int lower_alnum(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return n > 0;
+}
+
+/*
+ * The workload of a pod name: Deployment pods are
+ * <name>-<replicaset hash>-<5 chars>, DaemonSet and Job pods
+ * <name>-<5 chars>, StatefulSet pods <name>-<ordinal>.
+ */
+static void workload_of(const char *pod, char *out, size_t n)
+{
+	const char *last = strrchr(pod, '-');
+	size_t keep = strlen(pod);
+
+	if (last && last > pod && strlen(last + 1) == 5 &&
+	    lower_alnum(last + 1, 5)) {
+		const char *prev = last - 1;
+
+		while (prev > pod && *prev != '-')
+			prev--;
+		size_t hl = (size_t)(last - prev - 1);
+		if (*prev == '-' && prev > pod && hl >= 6 && hl <= 10 &&
+		    lower_alnum(prev + 1, hl))
+			keep = (size_t)(prev - pod);
+		else
+			keep = (size_t)(last - pod);
+	} else if (last && last > pod && all_digits(last + 1, strlen(last + 1))) {
+		keep = (size_t)(last - pod);
+	}
+	snprintf(out, n, "%.*s", (int)keep, pod);
+}
+
+static uint64_t key_hash(const char *kind, const char *a, const char *b,
+			 const char *c)
+{
+	uint64_t h = vt_hash64(kind, strlen(kind) + 1);
+
+	h = vt_hash64_more(h, a, strlen(a) + 1);
+	h = vt_hash64_more(h, b, strlen(b) + 1);
+	return vt_hash64_more(h, c, strlen(c) + 1);
+}
+
+/* <namespace>_<pod>_<uid>/<container>/<N>.log[.<ts>][.gz] */
+static int classify_k8s(struct vt_input *f, const char *path)
+{
+	char buf[4096], base[256], age[64], workload[256];
+	int rotated;
+	char *slash1, *slash2, *podDir, *container, *file, *ns, *pod, *uid;
+
+	if (strlen(path) >= sizeof(buf))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", path);
+	slash2 = strrchr(buf, '/');
+	if (!slash2)
+		return 0;
+	*slash2 = '\0';
+	file = slash2 + 1;
+	slash1 = strrchr(buf, '/');
+	container = slash1 ? slash1 + 1 : buf;
+	if (!slash1)
+		return 0;
+	*slash1 = '\0';
+	podDir = strrchr(buf, '/');
+	podDir = podDir ? podDir + 1 : buf;
+	vt_rotation_base(file, base, sizeof(base), &rotated, age, sizeof(age));
+	size_t bl = strlen(base);
+	if (bl < 5 || strcmp(base + bl - 4, ".log") != 0 ||
+	    !all_digits(base, bl - 4))
+		return 0;
+	ns = podDir;
+	pod = strchr(ns, '_');
+	if (!pod)
+		return 0;
+	*pod++ = '\0';
+	uid = strrchr(pod, '_');
+	if (!uid || uid == pod)
+		return 0;
+	*uid++ = '\0';
+	if (!*ns || !*pod || strlen(uid) < 8 || !*container)
+		return 0;
+	workload_of(pod, workload, sizeof(workload));
+	f->k8s = 1;
+	f->rotated = rotated;
+	f->restart = (int)strtol(base, NULL, 10);
+	f->instance = key_hash("k8s", ns, workload, "");
+	f->stream = key_hash("k8s-stream", ns, pod, container);
+	size_t n = strlen(ns) + strlen(pod) + strlen(container) +
+		   strlen(age) + 16;
+	f->order = vt_xmalloc(n);
+	snprintf(f->order, n, "%s/%s/%s/%08d/%s", ns, pod, container,
+		 f->restart % 100000000, age);
+	return 1;
+}
+
+void vt_input_classify(struct vt_input *f)
+{
+	char base[4096], age[64];
+	int rotated;
+
+	free(f->order);
+	f->order = NULL;
+	if (strcmp(f->path, "-") == 0) {
+		f->instance = f->stream = key_hash("stdin", "", "", "");
+		f->order = vt_xstrdup("~stdin");
+		return;
+	}
+	if (classify_k8s(f, f->path))
+		return;
+	vt_rotation_base(f->path, base, sizeof(base), &rotated, age,
+			 sizeof(age));
+	f->rotated = rotated;
+	f->instance = f->stream = key_hash("file", base, "", "");
+	size_t n = strlen(base) + strlen(age) + 2;
+	f->order = vt_xmalloc(n);
+	snprintf(f->order, n, "%s%c%s", base, 1, age);
+}
+
+static int seen(const struct vt_inputs *in, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < in->count; i++)
+		if (in->files[i].dev == dev && in->files[i].ino == ino)
+			return 1;
+	return 0;
+}
+
+static void add_file(struct vt_inputs *in, const char *path,
+		     const struct stat *st)
+{
+	if (seen(in, st->st_dev, st->st_ino))
+		return; /* the same file named twice is read once */
+	in->files = vt_xrealloc(in->files, (in->count + 1) * sizeof(*in->files));
+	struct vt_input *f = &in->files[in->count++];
+	memset(f, 0, sizeof(*f));
+	f->path = vt_xstrdup(path);
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	vt_input_classify(f);
+}
+
+/* Log-like names inside a directory; hidden files are skipped. */
+static int log_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return 0;
+	return strstr(name, ".log") != NULL ||
+	       (n > 6 && strcmp(name + n - 6, ".jsonl") == 0) ||
+	       (n > 5 && strcmp(name + n - 5, ".json") == 0) ||
+	       (n > 3 && strcmp(name + n - 3, ".gz") == 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(struct vt_inputs *in, const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		problem(in, dir, errno, NULL);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			names = vt_xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = vt_xstrdup(e->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(dir) + strlen(names[i]) + 2;
+		char *p = vt_xmalloc(len);
+		struct stat st;
+
+		snprintf(p, len, "%s/%s", dir, names[i]);
+		if (stat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && depth < MAX_WALK_DEPTH &&
+			    names[i][0] != '.')
+				walk(in, p, depth + 1);
+			else if (S_ISREG(st.st_mode) && log_name(names[i]))
+				add_file(in, p, &st);
+		}
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void add_path(struct vt_inputs *in, const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0) {
+		if (fstat(STDIN_FILENO, &st) != 0) {
+			problem(in, "-", errno, NULL);
+			return;
+		}
+		if (seen(in, st.st_dev, st.st_ino) && S_ISREG(st.st_mode))
+			return;
+		in->files = vt_xrealloc(in->files,
+					(in->count + 1) * sizeof(*in->files));
+		struct vt_input *f = &in->files[in->count++];
+		memset(f, 0, sizeof(*f));
+		f->path = vt_xstrdup("-");
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+		vt_input_classify(f);
+		return;
+	}
+	if (stat(path, &st) != 0) {
+		problem(in, path, errno, NULL);
+		return;
+	}
+	if (S_ISDIR(st.st_mode))
+		walk(in, path, 0);
+	else
+		add_file(in, path, &st); /* FIFOs and devices are read as given */
+}
+
+void vt_inputs_add(struct vt_inputs *in, const char *arg)
+{
+	glob_t g;
+
+	if (strcmp(arg, "-") == 0 || !strpbrk(arg, "*?[")) {
+		add_path(in, arg);
+		return;
+	}
+	int rc = glob(arg, 0, NULL, &g);
+	if (rc == GLOB_NOMATCH) {
+		problem(in, arg, 0, "no file matches");
+	} else if (rc != 0) {
+		problem(in, arg, errno, "cannot expand");
+	} else {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			add_path(in, g.gl_pathv[i]);
+	}
+	if (rc != GLOB_NOMATCH)
+		globfree(&g);
+}
+
+static int cmp_input(const void *a, const void *b)
+{
+	const struct vt_input *x = a, *y = b;
+	int c = strcmp(x->order, y->order);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+void vt_inputs_sort(struct vt_inputs *in)
+{
+	qsort(in->files, in->count, sizeof(*in->files), cmp_input);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Input discovery: paths, globs, directories, rotation groups, pod paths. */
+#ifndef VT_INPUTS_H
+#define VT_INPUTS_H
+
+#include "../util/vt.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vt_input {
+	char *path;        /* as found ("-" for stdin) */
+	dev_t dev;
+	ino_t ino;
+	uint64_t instance; /* keyed hash of the instance's key */
+	uint64_t stream;   /* keyed hash of the process slot */
+	int k8s;           /* found by its Kubernetes pod log path */
+	int restart;       /* Kubernetes container restart number (N.log) */
+	int rotated;       /* a rotated sibling, not the live file */
+	char *order;       /* sort key: oldest first within a group */
+};
+
+/* Problems found while listing, for the caller to report. */
+struct vt_input_problem {
+	char *path;
+	int err;    /* errno, or 0 */
+	const char *what; /* "no file matches" ... */
+};
+
+struct vt_inputs {
+	struct vt_input *files;
+	size_t count;
+	struct vt_input_problem *problems;
+	size_t nproblems;
+};
+
+void vt_inputs_init(struct vt_inputs *in);
+void vt_inputs_release(struct vt_inputs *in);
+
+/*
+ * Adds what arg names: "-" (stdin), a file, a glob, or a directory (its
+ * log files, recursively). The same file (device and inode) is kept once.
+ * Problems (a missing file, an empty glob, an unreadable directory) are
+ * recorded in in->problems; they never stop the listing.
+ */
+void vt_inputs_add(struct vt_inputs *in, const char *arg);
+
+/*
+ * Sorts the files so that each rotation group is read oldest first and
+ * groups appear in path order (a stable, input-independent order).
+ */
+void vt_inputs_sort(struct vt_inputs *in);
+
+/*
+ * The identity of a path: fills instance, stream, k8s, restart, rotated
+ * and order. Exposed for tests.
+ */
+void vt_input_classify(struct vt_input *f);
+
+/*
+ * The rotation group of a file name: the live name with any rotation
+ * suffix (".1", ".2.gz", "-20261124", ".20261124-101500.gz", ".gz")
+ * removed. Writes at most n bytes (NUL-terminated) into out and returns
+ * the rank of the suffix: 0 for the live file, larger for older ones.
+ */
+void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
+		      char *age, size_t agen);
+
+#endif

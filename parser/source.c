@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * File sources. The only file that inflates with zlib. Gzip input is
+ * detected by the two magic bytes; concatenated members are read one
+ * after another (as gzip(1) does), and the CRC and length in each
+ * member's trailer are checked by zlib.
+ */
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define RAW_CAP (128 * 1024)
+
+struct vt_source {
+	int fd;
+	int gzip;
+	int eof;          /* no more raw bytes */
+	int done;         /* no more output */
+	int member_end;   /* the last inflate ended a gzip member */
+	z_stream z;
+	unsigned char *raw;
+	size_t raw_len;   /* bytes of raw not yet consumed (plain: prefix) */
+	size_t raw_pos;
+	uint64_t raw_total;
+	const char *error;
+};
+
+static enum vt_err fill_raw(struct vt_source *s)
+{
+	ssize_t n;
+
+	if (s->raw_pos < s->raw_len)
+		return VT_OK;
+	do
+		n = read(s->fd, s->raw, RAW_CAP);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return VT_ERR_IO;
+	s->raw_pos = 0;
+	s->raw_len = (size_t)n;
+	s->raw_total += (uint64_t)n;
+	if (n == 0)
+		s->eof = 1;
+	return VT_OK;
+}
+
+enum vt_err vt_source_from_fd(int fd, struct vt_source **out)
+{
+	struct vt_source *s = vt_xcalloc(1, sizeof(*s));
+	enum vt_err err;
+
+	s->fd = fd;
+	s->raw = vt_xmalloc(RAW_CAP);
+	/* Read the first block to look for gzip's magic bytes. */
+	while (s->raw_len < 2 && !s->eof) {
+		ssize_t n = read(fd, s->raw + s->raw_len, RAW_CAP - s->raw_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = VT_ERR_IO;
+			goto fail;
+		}
+		if (n == 0)
+			s->eof = 1;
+		s->raw_len += (size_t)n;
+		s->raw_total += (uint64_t)n;
+	}
+	if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+		s->gzip = 1;
+		if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
+			err = VT_ERR_NOMEM;
+			goto fail;
+		}
+	}
+	*out = s;
+	return VT_OK;
+fail:
+	free(s->raw);
+	free(s);
+	return err;
+}
+
+enum vt_err vt_source_open(const char *path, struct vt_source **out)
+{
+	int fd;
+	struct stat st;
+	enum vt_err err;
+
+	if (strcmp(path, "-") == 0) {
+		fd = dup(STDIN_FILENO);
+	} else {
+		do
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+						O_NONBLOCK);
+		while (fd < 0 && errno == EINTR);
+	}
+	if (fd < 0)
+		return VT_ERR_IO;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return VT_ERR_IO;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return VT_ERR_IO;
+	}
+	/* O_NONBLOCK only kept open() from hanging on a FIFO; read blocking. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	err = vt_source_from_fd(fd, out);
+	if (err) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return err;
+}
+
+static enum vt_err read_plain(struct vt_source *s, char *buf, size_t cap,
+			      size_t *got)
+{
+	ssize_t n;
+
+	if (s->raw_pos < s->raw_len) {
+		size_t take = s->raw_len - s->raw_pos;
+
+		if (take > cap)
+			take = cap;
+		memcpy(buf, s->raw + s->raw_pos, take);
+		s->raw_pos += take;
+		*got = take;
+		return VT_OK;
+	}
+	if (s->eof) {
+		*got = 0;
+		return VT_OK;
+	}
+	do
+		n = read(s->fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return VT_ERR_IO;
+	if (n == 0)
+		s->eof = 1;
+	s->raw_total += (uint64_t)n;
+	*got = (size_t)n;
+	return VT_OK;
+}
+
+static enum vt_err gz_fail(struct vt_source *s, const char *why)
+{
+	s->error = why;
+	s->done = 1;
+	return VT_ERR_FORMAT;
+}
+
+/*
+ * After a member ends, the next bytes must be another member; anything
+ * else is trailing garbage, which gzip(1) also reports.
+ */
+static enum vt_err next_member(struct vt_source *s)
+{
+	enum vt_err err = fill_raw(s);
+
+	if (err)
+		return err;
+	if (s->raw_pos == s->raw_len)
+		return VT_OK; /* clean end */
+	if (s->raw[s->raw_pos] != 0x1f)
+		return gz_fail(s, "trailing garbage after gzip data");
+	if (inflateReset(&s->z) != Z_OK)
+		return gz_fail(s, "corrupt gzip data");
+	s->member_end = 0;
+	return VT_OK;
+}
+
+static enum vt_err read_gzip(struct vt_source *s, char *buf, size_t cap,
+			     size_t *got)
+{
+	enum vt_err err;
+
+	*got = 0;
+	while (!s->done && *got == 0) {
+		if (s->member_end) {
+			err = next_member(s);
+			if (err)
+				return err;
+			if (s->member_end) {
+				s->done = 1;
+				break;
+			}
+		}
+		err = fill_raw(s);
+		if (err)
+			return err;
+		if (s->raw_pos == s->raw_len)
+			return gz_fail(s, "truncated gzip data");
+		s->z.next_in = s->raw + s->raw_pos;
+		s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+		s->z.next_out = (unsigned char *)buf;
+		s->z.avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
+		int rc = inflate(&s->z, Z_NO_FLUSH);
+		s->raw_pos = s->raw_len - s->z.avail_in;
+		*got = (size_t)((char *)s->z.next_out - buf);
+		if (rc == Z_STREAM_END)
+			s->member_end = 1;
+		else if (rc == Z_DATA_ERROR)
+			return *got ? (s->done = 1, s->error = "corrupt gzip data",
+				       VT_OK)
+				    : gz_fail(s, "corrupt gzip data");
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return gz_fail(s, "corrupt gzip data");
+	}
+	return VT_OK;
+}
+
+enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
+			   size_t *got)
+{
+	if (!s->gzip)
+		return read_plain(s, buf, cap, got);
+	if (s->done && s->error) {
+		/* Report damage found while delivering the last bytes. */
+		const char *why = s->error;
+
+		*got = 0;
+		s->error = NULL;
+		return gz_fail(s, why);
+	}
+	return read_gzip(s, buf, cap, got);
+}
+
+const char *vt_source_error(const struct vt_source *s)
+{
+	return s->error ? s->error : "invalid data";
+}
+
+int vt_source_is_gzip(const struct vt_source *s)
+{
+	return s->gzip;
+}
+
+uint64_t vt_source_raw_bytes(const struct vt_source *s)
+{
+	return s->raw_total;
+}
+
+int vt_source_fd(const struct vt_source *s)
+{
+	return s->fd;
+}
+
+void vt_source_free(struct vt_source *s)
+{
+	if (!s)
+		return;
+	if (s->gzip)
+		inflateEnd(&s->z);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->raw);
+	free(s);
+}

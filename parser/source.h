@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Byte sources: a plain file, a gzip file (by content), or stdin. */
+#ifndef VT_SOURCE_H
+#define VT_SOURCE_H
+
+#include "../util/vt.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vt_source;
+
+/*
+ * Opens path ("-" is stdin). Gzip is recognized by its magic bytes, not
+ * its name. On error returns VT_ERR_IO with errno set (a directory gives
+ * EISDIR) and *out untouched.
+ */
+enum vt_err vt_source_open(const char *path, struct vt_source **out);
+
+/*
+ * Opens an already-open descriptor; the source takes ownership of fd.
+ */
+enum vt_err vt_source_from_fd(int fd, struct vt_source **out);
+
+/*
+ * Reads up to cap decompressed bytes. *got == 0 with VT_OK means the end.
+ * VT_ERR_FORMAT means the gzip data is corrupt, truncated, or followed by
+ * bytes that are not gzip: every byte before the damage has been
+ * delivered, and the source is at its end. VT_ERR_IO: a read failed
+ * (errno set).
+ */
+enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
+			   size_t *got);
+
+/* A short reason for the last VT_ERR_FORMAT ("truncated gzip data"...). */
+const char *vt_source_error(const struct vt_source *s);
+int vt_source_is_gzip(const struct vt_source *s);
+/* Compressed bytes consumed from the file so far. */
+uint64_t vt_source_raw_bytes(const struct vt_source *s);
+/* The descriptor (for fstat); owned by the source. */
+int vt_source_fd(const struct vt_source *s);
+void vt_source_free(struct vt_source *s);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The report: a summary rendered as the documented JSON document. */
+#ifndef VT_REPORT_H
+#define VT_REPORT_H
+
+#include "../aggregator/agg.h"
+#include "sink.h"
+
+#define VT_SCHEMA_VERSION 1
+#define VT_REPORT_ID_LEN 32 /* hex characters */
+
+struct vt_report_meta {
+	const char *installation_id; /* NULL: the report carries null */
+};
+
+/*
+ * Writes s as JSON to sink (keys in the documented fixed order) and
+ * closes the sink; on error aborts it. Every string is checked by the
+ * scrubber on the way out; a hit is written as "redacted" and counted in
+ * *redacted (may be NULL). Deterministic: the same summary and meta give
+ * the same bytes.
+ */
+enum vt_err vt_report_write_json(const struct vt_summary *s,
+				 const struct vt_report_meta *meta,
+				 struct vt_scrubber *scrub, struct vt_sink *sink,
+				 unsigned *redacted);
+
+/*
+ * The report id: the first 128 bits of SHA-256 over the report's content
+ * (everything but report_id and installation_id), in hex. The same data
+ * for the same period always gives the same id.
+ */
+void vt_report_id(const struct vt_summary *s, struct vt_scrubber *scrub,
+		  char out[VT_REPORT_ID_LEN + 1]);
+
+#endif

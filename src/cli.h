@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Commands and their exit codes. */
+#ifndef VT_CLI_H
+#define VT_CLI_H
+
+/* Exit codes: documented in docs/cli.md and the man page; never renumber. */
+enum vt_exit {
+	VT_EXIT_OK = 0,       /* done; every input byte was read and counted */
+	VT_EXIT_FAILURE = 1,  /* a runtime failure: output not written */
+	VT_EXIT_USAGE = 2,    /* bad command line or configuration */
+	VT_EXIT_SKIPPED = 3,  /* done, but some input was skipped (see quality) */
+	VT_EXIT_REFUSED = 4,  /* reports stay pending: the endpoint refused them */
+};
+
+int vt_cmd_report(int argc, char **argv);
+
+/* Shared helpers for commands. */
+void vt_cli_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+int vt_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Parses --now or SOURCE_DATE_EPOCH; 0 on success. */
+int vt_cli_clock(const char *now_arg, long long *out);
+
+#endif

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The report command: read everything given, print one report. */
+#include "cli.h"
+#include "ingest.h"
+#include "../reporter/report.h"
+#include "../util/timeutil.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_LINE (1024 * 1024)
+#define MAX_MAX_LINE (256 * 1024 * 1024)
+/* Problems printed per file before they are only counted. */
+#define DIAG_PER_FILE 5
+
+static const char report_help[] =
+	"usage: " VT_NAME " report [options] [PATH|GLOB|-]...\n"
+	"\n"
+	"Reads vMCP log files (plain or gzip, bare or in Kubernetes CRI or Docker\n"
+	"json-file wrappers) and writes one privacy-safe usage report. Offline:\n"
+	"it opens no socket. With no path, reads standard input.\n"
+	"\n"
+	"options:\n"
+	"  --format json          output format (json)\n"
+	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
+	"                         default standard output\n"
+	"  --threads N            worker threads (accepted; a result never\n"
+	"                         depends on it)\n"
+	"  --max-line-bytes N     longest line kept (default 1048576); longer\n"
+	"                         lines are skipped and counted\n"
+	"  --instance-by source|component\n"
+	"                         what an instance is: the log source (default),\n"
+	"                         or the audit events' component (one shared file)\n"
+	"  --rules FILE           extra message rules, tried before the built-in\n"
+	"  --servers FILE         extra public MCP server names to report\n"
+	"  --clients FILE         extra public MCP client names to report\n"
+	"  --now RFC3339          fix the clock (also SOURCE_DATE_EPOCH)\n"
+	"  --strict               stop at the first bad input, write no report\n"
+	"  -q, --quiet            do not describe bad input on stderr\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit codes: 0 all input counted; 1 failure (no report); 2 usage error;\n"
+	"3 report written but some input was skipped (see its quality section).\n";
+
+struct report_opts {
+	const char *output;
+	const char *rules;
+	const char *servers;
+	const char *clients;
+	const char *now;
+	size_t max_line;
+	enum vt_instance_by instance_by;
+	int strict;
+	int quiet;
+};
+
+struct diag_state {
+	int quiet;
+	const char *path;
+	unsigned in_file;
+	unsigned long long suppressed;
+};
+
+static void print_diag(void *ctx, const char *path, uint64_t line,
+		       uint64_t offset, const char *what)
+{
+	struct diag_state *d = ctx;
+
+	if (d->path != path) {
+		d->path = path;
+		d->in_file = 0;
+	}
+	if (d->quiet)
+		return;
+	if (++d->in_file > DIAG_PER_FILE) {
+		d->suppressed++;
+		return;
+	}
+	if (line)
+		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
+			(unsigned long long)line, (unsigned long long)offset,
+			what);
+	else
+		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v < 64 || v > MAX_MAX_LINE)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct report_opts *o)
+{
+	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
+	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+		{ "instance-by", required_argument, NULL, O_INSTBY },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "servers", required_argument, NULL, O_SERVERS },
+		{ "clients", required_argument, NULL, O_CLIENTS },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	o->max_line = DEFAULT_MAX_LINE;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_FORMAT:
+			if (strcmp(optarg, "json") != 0)
+				return vt_cli_usage_error(
+					"report", "unknown format '%s'", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case O_THREADS:
+			errno = 0;
+			if (strtol(optarg, &end, 10) < 1 || *end || errno)
+				return vt_cli_usage_error(
+					"report",
+					"--threads wants a positive number");
+			break;
+		case O_MAXLINE:
+			if (parse_size(optarg, &o->max_line))
+				return vt_cli_usage_error(
+					"report",
+					"--max-line-bytes wants a number from 64 to %d",
+					MAX_MAX_LINE);
+			break;
+		case O_INSTBY:
+			if (strcmp(optarg, "source") == 0)
+				o->instance_by = VT_INSTANCE_BY_SOURCE;
+			else if (strcmp(optarg, "component") == 0)
+				o->instance_by = VT_INSTANCE_BY_COMPONENT;
+			else
+				return vt_cli_usage_error(
+					"report",
+					"--instance-by wants 'source' or 'component'");
+			break;
+		case O_RULES:
+			o->rules = optarg;
+			break;
+		case O_SERVERS:
+			o->servers = optarg;
+			break;
+		case O_CLIENTS:
+			o->clients = optarg;
+			break;
+		case O_NOW:
+			o->now = optarg;
+			break;
+		case O_STRICT:
+			o->strict = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(report_help, stdout);
+			return -1;
+		case ':':
+			return vt_cli_usage_error("report", "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return vt_cli_usage_error("report", "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+/* Reads a whole small file (rules, name lists); NULL on error. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= 16 * 1024 * 1024) {
+				fclose(f);
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap ? cap * 2 : 4096;
+			buf = vt_xrealloc(buf, cap + 1);
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+typedef enum vt_err (*loader_fn)(void *, const char *, size_t, const char *,
+				 char *, size_t);
+
+static int load_file(const char *path, void *target, loader_fn load)
+{
+	size_t len;
+	char err[300];
+	char *text = slurp(path, &len);
+
+	if (!text) {
+		vt_cli_error("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	enum vt_err e = load(target, text, len, path, err, sizeof(err));
+	free(text);
+	if (e) {
+		vt_cli_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static enum vt_err load_rules(void *t, const char *s, size_t n, const char *o,
+			      char *e, size_t el)
+{
+	return vt_rules_load(t, s, n, o, e, el);
+}
+
+static enum vt_err load_names(void *t, const char *s, size_t n, const char *o,
+			      char *e, size_t el)
+{
+	return vt_allowlist_load(t, s, n, o, e, el);
+}
+
+struct tables {
+	struct vt_rules *rules;
+	struct vt_allowlist *servers;
+	struct vt_allowlist *clients;
+};
+
+static void tables_free(struct tables *t)
+{
+	vt_rules_free(t->rules);
+	vt_allowlist_free(t->servers);
+	vt_allowlist_free(t->clients);
+}
+
+static int tables_load(struct tables *t, const struct report_opts *o)
+{
+	char err[300];
+
+	t->rules = vt_rules_new();
+	t->servers = vt_allowlist_new();
+	t->clients = vt_allowlist_new();
+	if (o->rules && load_file(o->rules, t->rules, load_rules))
+		return -1;
+	if (vt_rules_load_default(t->rules, err, sizeof(err)) ||
+	    vt_allowlist_load(t->servers, vt_default_servers,
+			      strlen(vt_default_servers), "built-in servers",
+			      err, sizeof(err)) ||
+	    vt_allowlist_load(t->clients, vt_default_clients,
+			      strlen(vt_default_clients), "built-in clients",
+			      err, sizeof(err))) {
+		vt_cli_error("%s", err);
+		return -1;
+	}
+	if (o->servers && load_file(o->servers, t->servers, load_names))
+		return -1;
+	if (o->clients && load_file(o->clients, t->clients, load_names))
+		return -1;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int write_report(const struct vt_summary *s, const char *output)
+{
+	struct vt_sink file, gz, *sink = &file;
+	struct vt_scrubber *scrub = vt_scrubber_new();
+	struct vt_report_meta meta = { NULL };
+	const char *path = output ? output : "-";
+	enum vt_err err;
+
+	err = vt_sink_file(path, 0644, &file);
+	if (!err && ends_with(path, ".gz")) {
+		err = vt_sink_gzip(&file, &gz);
+		if (err)
+			file.abort(file.ctx);
+		sink = &gz;
+	}
+	if (!err)
+		err = vt_report_write_json(s, &meta, scrub, sink, NULL);
+	vt_scrubber_free(scrub);
+	if (err) {
+		vt_cli_error("cannot write '%s': %s", path,
+			     err == VT_ERR_IO ? strerror(errno)
+					      : vt_strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t skipped(const struct vt_quality *q)
+{
+	return q->files_failed + q->lines_malformed + q->lines_too_long;
+}
+
+int vt_cmd_report(int argc, char **argv)
+{
+	struct report_opts o;
+	struct tables t = { NULL, NULL, NULL };
+	struct vt_inputs in;
+	struct vt_agg *agg = NULL;
+	struct vt_ingest g;
+	struct vt_summary *s = NULL;
+	struct diag_state ds = { 0, NULL, 0, 0 };
+	long long now;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc)
+		return rc < 0 ? VT_EXIT_OK : rc;
+	if (vt_cli_clock(o.now, &now))
+		return vt_cli_usage_error(
+			"report", "--now wants an RFC 3339 time (or SOURCE_DATE_EPOCH seconds)");
+	if (tables_load(&t, &o)) {
+		tables_free(&t);
+		return VT_EXIT_USAGE;
+	}
+	vt_inputs_init(&in);
+	if (optind >= argc)
+		vt_inputs_add(&in, "-");
+	for (int i = optind; i < argc; i++)
+		vt_inputs_add(&in, argv[i]);
+	vt_inputs_sort(&in);
+
+	struct vt_agg_config acfg = { 0, 0, 0, t.servers, t.clients };
+	agg = vt_agg_new(&acfg);
+	vt_agg_set_now(agg, now);
+	ds.quiet = o.quiet;
+	struct vt_diag_sink diag = { print_diag, &ds };
+	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict };
+	vt_ingest_init(&g, &icfg, t.rules, agg, &diag);
+	for (size_t i = 0; i < in.nproblems; i++) {
+		const struct vt_input_problem *p = &in.problems[i];
+
+		vt_agg_quality(agg)->files_failed++;
+		if (!o.quiet)
+			vt_cli_error("cannot read '%s': %s", p->path,
+				     p->what ? p->what : strerror(p->err));
+		if (o.strict)
+			g.stop = 1;
+	}
+	for (size_t i = 0; i < in.count && !g.stop; i++)
+		vt_ingest_file(&g, &in.files[i]);
+	if (ds.suppressed && !o.quiet)
+		vt_cli_error("%llu more problems not shown (counted in the report's quality section)",
+			     ds.suppressed);
+
+	rc = VT_EXIT_OK;
+	if (g.stop) {
+		vt_cli_error("--strict: stopping at bad input, no report written");
+		rc = VT_EXIT_SKIPPED;
+		goto out;
+	}
+	s = vt_xcalloc(1, sizeof(*s));
+	vt_agg_summarize(agg, 0, s);
+	if (write_report(s, o.output))
+		rc = VT_EXIT_FAILURE;
+	else if (skipped(&s->quality))
+		rc = VT_EXIT_SKIPPED;
+out:
+	free(s);
+	vt_ingest_release(&g);
+	vt_agg_free(agg);
+	vt_inputs_release(&in);
+	tables_free(&t);
+	return rc;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The per-file pipeline shared by every command that reads logs. */
+#include "ingest.h"
+#include "../parser/lines.h"
+#include "../util/hash.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void vt_ingest_init(struct vt_ingest *g, const struct vt_ingest_config *cfg,
+		    struct vt_rules *rules, struct vt_agg *agg,
+		    const struct vt_diag_sink *diag)
+{
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	g->dec = vt_decoder_new(cfg->max_line);
+	vt_unwrap_init(&g->unwrap, cfg->max_line, g->dec);
+	g->rules = rules;
+	g->agg = agg;
+	g->diag = *diag;
+}
+
+void vt_ingest_release(struct vt_ingest *g)
+{
+	vt_decoder_free(g->dec);
+	vt_unwrap_release(&g->unwrap);
+}
+
+static void diag(struct vt_ingest *g, const struct vt_input *in,
+		 const struct vt_line *l, const char *what)
+{
+	if (g->diag.report)
+		g->diag.report(g->diag.ctx, in->path, l ? l->number : 0,
+			       l ? l->offset : 0, what);
+}
+
+static void bad_line(struct vt_ingest *g, const struct vt_input *in,
+		     const struct vt_line *l, const char *what)
+{
+	diag(g, in, l, what);
+	if (g->cfg.strict)
+		g->stop = 1;
+}
+
+/* Decodes and counts one logical line. */
+static void logical_line(struct vt_ingest *g, const struct vt_input *in,
+			 const struct vt_line *l, struct vt_sv text,
+			 enum vt_wrapper wrapper)
+{
+	struct vt_record rec;
+	struct vt_fact facts[VT_FACT_COUNT];
+	size_t nfacts = 0;
+	struct vt_origin o = { in->instance, in->stream };
+	char what[96];
+
+	if (text.len == 0) {
+		struct vt_quality *q = vt_agg_quality(g->agg);
+
+		q->lines_read++;
+		q->lines_blank++;
+		return;
+	}
+	vt_decode_line(g->dec, text.ptr, text.len, &rec);
+	if (rec.cls == VT_LINE_APP)
+		nfacts = vt_rules_match(g->rules, &rec, facts,
+					VT_ARRAY_LEN(facts));
+	if (rec.cls == VT_LINE_AUDIT &&
+	    g->cfg.instance_by == VT_INSTANCE_BY_COMPONENT &&
+	    rec.audit.component.ptr)
+		o.instance = vt_hash64(rec.audit.component.ptr,
+				       rec.audit.component.len);
+	vt_agg_line(g->agg, &o, &rec, facts, nfacts, wrapper);
+	if (rec.cls == VT_LINE_MALFORMED) {
+		snprintf(what, sizeof(what), "malformed line (%s), skipped",
+			 vt_malformed_reason_names[rec.reason]);
+		bad_line(g, in, l, what);
+	}
+}
+
+static void physical_line(struct vt_ingest *g, const struct vt_input *in,
+			  const struct vt_line *l)
+{
+	struct vt_sv inner;
+	enum vt_wrapper kind;
+	struct vt_record bad;
+
+	if (l->leading_nuls)
+		vt_agg_quality(g->agg)->nul_bytes_skipped += l->leading_nuls;
+	switch (vt_unwrap_line(&g->unwrap, l->ptr, l->len, &inner, &kind)) {
+	case VT_UNWRAP_LINE:
+		logical_line(g, in, l, inner, kind);
+		break;
+	case VT_UNWRAP_PENDING:
+		break;
+	case VT_UNWRAP_TOO_LONG:
+		vt_agg_too_long(g->agg);
+		bad_line(g, in, l, "joined line longer than the limit, skipped");
+		break;
+	case VT_UNWRAP_BAD:
+		memset(&bad, 0, sizeof(bad));
+		bad.cls = VT_LINE_MALFORMED;
+		bad.reason = VT_BAD_WRAPPER;
+		vt_agg_line(g->agg, &(struct vt_origin){ in->instance,
+							 in->stream },
+			    &bad, NULL, 0, kind);
+		bad_line(g, in, l, "malformed line (bad_wrapper), skipped");
+		break;
+	}
+}
+
+static void flush_pending(struct vt_ingest *g, const struct vt_input *in)
+{
+	struct vt_sv inner;
+	enum vt_wrapper kind;
+	int r;
+
+	while ((r = vt_unwrap_flush(&g->unwrap, &inner, &kind)) != 0) {
+		if (r == 2) {
+			vt_agg_too_long(g->agg);
+			bad_line(g, in, NULL,
+				 "joined line longer than the limit, skipped");
+		} else {
+			logical_line(g, in, NULL, inner, kind);
+		}
+	}
+}
+
+enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
+{
+	struct vt_source *src = NULL;
+	struct vt_framer f;
+	struct vt_line l;
+	enum vt_frame fr;
+	enum vt_err err = vt_source_open(in->path, &src);
+	struct vt_quality *q;
+	char what[160];
+
+	if (err) {
+		int e = errno;
+
+		q = vt_agg_quality(g->agg);
+		q->files_failed++;
+		snprintf(what, sizeof(what), "cannot read: %s", strerror(e));
+		bad_line(g, in, NULL, what);
+		errno = e;
+		return err;
+	}
+	vt_unwrap_reset(&g->unwrap);
+	vt_framer_init(&f, src, g->cfg.max_line, 0);
+	while (!g->stop && (fr = vt_framer_next(&f, &l)) != VT_FRAME_EOF &&
+	       fr != VT_FRAME_ERROR) {
+		if (fr == VT_FRAME_TOO_LONG) {
+			vt_agg_too_long(g->agg);
+			snprintf(what, sizeof(what),
+				 "line of %llu bytes is over the %zu-byte limit, skipped",
+				 (unsigned long long)l.skipped_bytes,
+				 g->cfg.max_line);
+			bad_line(g, in, &l, what);
+			continue;
+		}
+		physical_line(g, in, &l);
+	}
+	if (!g->stop)
+		flush_pending(g, in);
+	q = vt_agg_quality(g->agg);
+	q->files++;
+	q->bytes_read += f.offset;
+	if (f.err) {
+		const char *why = f.err == VT_ERR_FORMAT ? vt_source_error(src)
+							  : strerror(errno);
+
+		err = f.err;
+		q->files_failed++;
+		snprintf(what, sizeof(what), "stopped reading at byte %llu: %s",
+			 (unsigned long long)f.offset, why);
+		bad_line(g, in, NULL, what);
+	}
+	vt_framer_release(&f);
+	vt_source_free(src);
+	return err;
+}

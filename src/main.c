@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vmcp-telemetry: the entry point; dispatches to a command. */
+#include "cli.h"
+#include "../util/vt.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: " VT_NAME " <command> [options] [PATH|GLOB|-]...\n"
+	"\n"
+	"Product telemetry for ToolHive's Virtual MCP Server, from its logs.\n"
+	"\n"
+	"commands:\n"
+	"  report   read log files and print one usage report (offline, sends nothing)\n"
+	"\n"
+	"Run '" VT_NAME " <command> --help' for a command's options.\n"
+	"Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input skipped.\n";
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return VT_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return VT_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("%s %s\n", VT_NAME, VT_VERSION);
+		return VT_EXIT_OK;
+	}
+	if (strcmp(cmd, "report") == 0)
+		return vt_cmd_report(argc - 1, argv + 1);
+	vt_cli_error("'%s' is not a command", cmd);
+	fputs(usage_text, stderr);
+	return VT_EXIT_USAGE;
+}

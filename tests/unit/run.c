@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The unit test runner: every module's Check suite, in fork mode. */
+#include <check.h>
+#include <stdlib.h>
+
+Suite *util_suite(void);
+Suite *histogram_suite(void);
+Suite *privacy_suite(void);
+Suite *agg_suite(void);
+Suite *report_suite(void);
+Suite *decode_suite(void);
+Suite *lines_suite(void);
+Suite *unwrap_suite(void);
+Suite *rules_suite(void);
+Suite *inputs_suite(void);
+
+int main(void)
+{
+	SRunner *sr = srunner_create(util_suite());
+	int failed;
+
+	srunner_add_suite(sr, histogram_suite());
+	srunner_add_suite(sr, privacy_suite());
+	srunner_add_suite(sr, agg_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, decode_suite());
+	srunner_add_suite(sr, lines_suite());
+	srunner_add_suite(sr, unwrap_suite());
+	srunner_add_suite(sr, rules_suite());
+	srunner_add_suite(sr, inputs_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

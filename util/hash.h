@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Hashes: a fast 64-bit hash for tables, SHA-256 and HMAC-SHA-256. */
+#ifndef VT_HASH_H
+#define VT_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* FNV-1a, 64 bit, for hash-table keys only (not collision resistant). */
+uint64_t vt_hash64(const void *p, size_t n);
+uint64_t vt_hash64_more(uint64_t h, const void *p, size_t n);
+/* Mixes a 64-bit value into well-spread bits (splitmix64 finalizer). */
+uint64_t vt_mix64(uint64_t x);
+
+#define VT_SHA256_LEN 32
+
+struct vt_sha256 {
+	uint32_t state[8];
+	uint64_t bytes;
+	unsigned char block[64];
+	size_t fill;
+};
+
+void vt_sha256_init(struct vt_sha256 *s);
+void vt_sha256_update(struct vt_sha256 *s, const void *p, size_t n);
+void vt_sha256_final(struct vt_sha256 *s, unsigned char out[VT_SHA256_LEN]);
+void vt_sha256(const void *p, size_t n, unsigned char out[VT_SHA256_LEN]);
+
+/* RFC 2104 HMAC over SHA-256. */
+void vt_hmac_sha256(const void *key, size_t key_len, const void *msg,
+		    size_t msg_len, unsigned char out[VT_SHA256_LEN]);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void vt_hex(const unsigned char *p, size_t n, char *out);
+
+/* CRC-32 (IEEE, as used by gzip) for state checksums. */
+uint32_t vt_crc32(uint32_t crc, const void *p, size_t n);
+
+#endif
