@@ -43,7 +43,8 @@ static const char report_help[] =
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit codes: 0 all input counted; 1 failure (no report); 2 usage error;\n"
-	"3 report written but some input was skipped (see its quality section).\n";
+	"3 report written, but some input was not counted (a file that could not\n"
+	"be read, or a line that was malformed, too long or not a vMCP line).\n";
 
 struct report_opts {
 	const char *output;
@@ -93,7 +94,7 @@ static int parse_size(const char *s, size_t *out)
 
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < 64 || v > MAX_MAX_LINE)
+	if (errno || end == s || *end || v < 16 || v > MAX_MAX_LINE)
 		return -1;
 	*out = (size_t)v;
 	return 0;
@@ -146,7 +147,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			if (parse_size(optarg, &o->max_line))
 				return vt_cli_usage_error(
 					"report",
-					"--max-line-bytes wants a number from 64 to %d",
+					"--max-line-bytes wants a number from 16 to %d",
 					MAX_MAX_LINE);
 			break;
 		case O_INSTBY:
@@ -326,6 +327,8 @@ static int write_report(const struct vt_summary *s, const char *output)
 	if (!err)
 		err = vt_report_write_json(s, &meta, scrub, sink, NULL);
 	vt_scrubber_free(scrub);
+	if (err && err == VT_ERR_IO && errno == EPIPE)
+		return -1; /* the reader went away (| head): nothing to say */
 	if (err) {
 		vt_cli_error("cannot write '%s': %s", path,
 			     err == VT_ERR_IO ? strerror(errno)
@@ -337,7 +340,8 @@ static int write_report(const struct vt_summary *s, const char *output)
 
 static uint64_t skipped(const struct vt_quality *q)
 {
-	return q->files_failed + q->lines_malformed + q->lines_too_long;
+	return q->files_failed + q->lines_malformed + q->lines_too_long +
+	       q->lines_unrecognized;
 }
 
 int vt_cmd_report(int argc, char **argv)

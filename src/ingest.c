@@ -75,6 +75,10 @@ static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 		snprintf(what, sizeof(what), "malformed line (%s), skipped",
 			 vt_malformed_reason_names[rec.reason]);
 		bad_line(g, in, l, what);
+	} else if (rec.cls == VT_LINE_UNRECOGNIZED) {
+		snprintf(what, sizeof(what), "not a vMCP line (%s), skipped",
+			 vt_unrecognized_reason_names[rec.reason]);
+		bad_line(g, in, l, what);
 	}
 }
 
