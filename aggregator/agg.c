@@ -208,7 +208,7 @@ struct instance *vt_agg_instance_get(struct vt_agg *a, uint64_t key)
 	return in;
 }
 
-static struct stream *stream_get(struct vt_agg *a, uint64_t key)
+struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key)
 {
 	uint32_t i = vt_map_get(&a->stream_map, key);
 
@@ -355,7 +355,7 @@ static void app_line(struct vt_agg *a, struct period *p,
 		     const struct vt_origin *o, struct inst_stats *st,
 		     const struct vt_fact *facts, size_t nfacts)
 {
-	struct stream *s = stream_get(a, o->stream);
+	struct stream *s = vt_agg_stream_get(a, o->stream);
 	struct instance *in = vt_agg_instance_get(a, o->instance);
 
 	for (size_t i = 0; i < nfacts; i++) {
@@ -513,7 +513,7 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		app_line(a, p, o, st, facts, nfacts);
 	}
 	if (st) {
-		struct stream *s = stream_get(a, o->stream);
+		struct stream *s = vt_agg_stream_get(a, o->stream);
 		uint64_t proc = vt_mix64(o->stream ^
 					 vt_mix64(s ? s->generation : 0));
 

@@ -7,6 +7,7 @@
 #include "../parser/unwrap.h"
 #include "histogram.h"
 #include "privacy.h"
+#include "../util/buf.h"
 
 /* The enumerations the report counts by. */
 enum vt_conflict { VT_CONFLICT_PREFIX, VT_CONFLICT_PRIORITY, VT_CONFLICT_MANUAL,
@@ -156,3 +157,20 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i,
 void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
 
 #endif
+
+/*
+ * Serialization, for the periodic job's state. The encoding is binary:
+ * a magic, a version, varint fields, and a CRC-32 over everything before
+ * it. Backend and client counts are stored by name, so a changed
+ * allowlist between runs is harmless (a name no longer listed counts as
+ * "other"). It holds hashes, counts and allowlisted names only.
+ *
+ * vt_agg_encode appends to out. vt_agg_decode rebuilds an aggregate with
+ * cfg's limits and allowlists; on error returns VT_ERR_CORRUPT (damaged
+ * or not an aggregate) or VT_ERR_VERSION (from a newer program) and
+ * leaves *out untouched.
+ */
+#define VT_AGG_FORMAT_VERSION 1
+enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out);
+enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
+			  size_t n, struct vt_agg **out);

@@ -90,6 +90,7 @@ struct instance *vt_agg_instance_get(struct vt_agg *a, uint64_t key);
 struct inst_stats *vt_agg_stats(struct vt_agg *a, struct period *p,
 				uint64_t key);
 struct period *vt_agg_period(struct vt_agg *a, int64_t start);
+struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key);
 /* Known fields of src replace those of dst. */
 void vt_facts_overlay(struct facts *dst, const struct facts *src);
 

@@ -13,6 +13,7 @@ Suite *lines_suite(void);
 Suite *unwrap_suite(void);
 Suite *rules_suite(void);
 Suite *inputs_suite(void);
+Suite *serialize_suite(void);
 
 int main(void)
 {
@@ -28,6 +29,7 @@ int main(void)
 	srunner_add_suite(sr, unwrap_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, inputs_suite());
+	srunner_add_suite(sr, serialize_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

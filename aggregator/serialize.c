@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Aggregate serialization. Layout:
+ *   "VTAG" u8 version, then varints (signed values zigzag-encoded):
+ *   period_seconds now
+ *   nperiods { start min max has_ts
+ *              counts: n u64... (the fixed counters, length-prefixed)
+ *              backends: n {name count}  clients: n {name count}
+ *              quality: n u64...
+ *              ninst {key audit debug first last has_time seen}
+ *              nprocs {key} }
+ *   ninst { key conflict inauth backends composite outauth features fp has_fp }
+ *   nstreams { key conflict inauth backends composite outauth features
+ *              generation booting seen }
+ *   loose quality: n u64...
+ *   u32 CRC-32 (little endian) of every byte before it.
+ * Length prefixes let a newer reader accept fewer counters and an older
+ * one refuse more: counters are never reordered, only appended.
+ */
+#include "agg_internal.h"
+#include "../util/hash.h"
+
+#include <string.h>
+
+static const char MAGIC[4] = { 'V', 'T', 'A', 'G' };
+
+static void put_u(struct vt_buf *b, uint64_t v)
+{
+	unsigned char tmp[10];
+	size_t n = 0;
+
+	do {
+		unsigned char c = v & 0x7f;
+
+		v >>= 7;
+		tmp[n++] = (unsigned char)(c | (v ? 0x80 : 0));
+	} while (v);
+	vt_buf_append(b, tmp, n);
+}
+
+static void put_s(struct vt_buf *b, int64_t v)
+{
+	put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void put_str(struct vt_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	put_u(b, n);
+	vt_buf_append(b, s, n);
+}
+
+static void put_array(struct vt_buf *b, const uint64_t *v, size_t n)
+{
+	put_u(b, n);
+	for (size_t i = 0; i < n; i++)
+		put_u(b, v[i]);
+}
+
+static void put_facts(struct vt_buf *b, const struct facts *f)
+{
+	put_s(b, f->conflict);
+	put_s(b, f->inauth);
+	put_s(b, f->backends);
+	put_s(b, f->composite);
+	put_u(b, f->outauth);
+	put_u(b, f->features);
+}
+
+static void put_named(struct vt_buf *b, const struct vt_allowlist *list,
+		      const uint64_t *counts, size_t known,
+		      const char *const *tail, size_t ntail)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < known + ntail; i++)
+		n += counts[i] != 0 && (i >= known ||
+					i < vt_allowlist_count(list));
+	put_u(b, n);
+	for (size_t i = 0; i < vt_allowlist_count(list) && i < known; i++)
+		if (counts[i]) {
+			put_str(b, vt_allowlist_name(list, i));
+			put_u(b, counts[i]);
+		}
+	for (size_t t = 0; t < ntail; t++)
+		if (counts[known + t]) {
+			put_str(b, tail[t]);
+			put_u(b, counts[known + t]);
+		}
+}
+
+/* The fixed counters of struct counts, before the name arrays. */
+#define FIXED_COUNTS (offsetof(struct counts, backends) / sizeof(uint64_t))
+
+static const char *const backend_tail[] = { "\x01other", "\x01composite" };
+static const char *const client_tail[] = { "\x01other" };
+
+enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
+{
+	size_t start = out->len;
+
+	vt_buf_append(out, MAGIC, sizeof(MAGIC));
+	vt_buf_putc(out, VT_AGG_FORMAT_VERSION);
+	put_s(out, a->cfg.period_seconds);
+	put_s(out, a->now);
+	put_u(out, a->nperiods);
+	for (size_t i = 0; i < a->nperiods; i++) {
+		const struct period *p = a->periods[i];
+
+		put_s(out, p->start);
+		put_s(out, p->min_ts);
+		put_s(out, p->max_ts);
+		put_u(out, (uint64_t)p->has_ts);
+		put_array(out, (const uint64_t *)&p->c, FIXED_COUNTS);
+		put_named(out, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
+			  backend_tail, 2);
+		put_named(out, a->cfg.clients, p->c.clients, VT_MAX_NAMES,
+			  client_tail, 1);
+		put_array(out, (const uint64_t *)&p->q,
+			  sizeof(p->q) / sizeof(uint64_t));
+		put_u(out, p->ninst);
+		for (size_t k = 0; k < p->ninst; k++) {
+			const struct inst_stats *s = &p->inst[k];
+
+			put_u(out, s->key);
+			put_u(out, s->audit_calls);
+			put_u(out, s->debug_calls);
+			put_s(out, s->first);
+			put_s(out, s->last);
+			put_u(out, (uint64_t)s->has_time);
+			put_u(out, s->seen);
+		}
+		put_u(out, p->procs.count);
+		for (size_t k = 0; k < p->procs.cap; k++)
+			if (p->procs.vals[k] != VT_MAP_NONE)
+				put_u(out, p->procs.keys[k]);
+	}
+	put_u(out, a->ninst);
+	for (size_t i = 0; i < a->ninst; i++) {
+		put_u(out, a->inst[i].key);
+		put_facts(out, &a->inst[i].facts);
+		put_u(out, a->inst[i].last_fp);
+		put_u(out, (uint64_t)a->inst[i].has_fp);
+	}
+	put_u(out, a->nstreams);
+	for (size_t i = 0; i < a->nstreams; i++) {
+		put_u(out, a->streams[i].key);
+		put_facts(out, &a->streams[i].pending);
+		put_u(out, a->streams[i].generation);
+		put_u(out, (uint64_t)a->streams[i].booting);
+		put_u(out, (uint64_t)a->streams[i].seen);
+	}
+	put_array(out, (const uint64_t *)&a->loose,
+		  sizeof(a->loose) / sizeof(uint64_t));
+	uint32_t crc = vt_crc32(0, out->ptr + start, out->len - start);
+	unsigned char c[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
+			       (unsigned char)(crc >> 16),
+			       (unsigned char)(crc >> 24) };
+	return vt_buf_append(out, c, 4);
+}
+
+struct reader {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint64_t get_u(struct reader *r)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (r->p >= r->end) {
+			r->bad = 1;
+			return 0;
+		}
+		unsigned char c = *r->p++;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return v;
+	}
+	r->bad = 1;
+	return 0;
+}
+
+static int64_t get_s(struct reader *r)
+{
+	uint64_t u = get_u(r);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* Reads a length-prefixed array into v[0..cap); extra entries refused. */
+static void get_array(struct reader *r, uint64_t *v, size_t cap)
+{
+	uint64_t n = get_u(r);
+
+	if (n > cap) {
+		r->bad = 1;
+		return;
+	}
+	for (uint64_t i = 0; i < n && !r->bad; i++)
+		v[i] = get_u(r);
+}
+
+static size_t get_count(struct reader *r, size_t limit)
+{
+	uint64_t n = get_u(r);
+
+	if (n > limit || n > (uint64_t)(r->end - r->p)) {
+		r->bad = 1;
+		return 0;
+	}
+	return (size_t)n;
+}
+
+static void get_facts(struct reader *r, struct facts *f)
+{
+	f->conflict = (int)get_s(r);
+	f->inauth = (int)get_s(r);
+	f->backends = get_s(r);
+	f->composite = get_s(r);
+	f->outauth = (uint32_t)get_u(r);
+	f->features = (uint32_t)get_u(r);
+	if (f->conflict < -1 || f->conflict >= VT_CONFLICT_UNKNOWN ||
+	    f->inauth < -1 || f->inauth >= VT_INAUTH_UNKNOWN)
+		r->bad = 1;
+}
+
+static void get_named(struct reader *r, const struct vt_allowlist *list,
+		      uint64_t *counts, size_t known,
+		      const char *const *tail, size_t ntail)
+{
+	size_t n = get_count(r, VT_MAX_NAMES + 4);
+
+	for (size_t i = 0; i < n && !r->bad; i++) {
+		size_t len = get_count(r, VT_MAX_NAME_LEN + 1);
+		const char *name = (const char *)r->p;
+		size_t slot = known; /* "other" */
+
+		if (r->bad)
+			return;
+		r->p += len;
+		uint64_t c = get_u(r);
+		for (size_t t = 0; t < ntail; t++)
+			if (strlen(tail[t]) == len && !memcmp(tail[t], name, len))
+				slot = known + t;
+		int idx = slot == known ? vt_allowlist_find(list, name, len) : -1;
+		counts[idx >= 0 ? (size_t)idx : slot] += c;
+	}
+}
+
+static void get_period(struct reader *r, struct vt_agg *a)
+{
+	int64_t start = get_s(r);
+	struct period *p = vt_agg_period(a, start);
+
+	p->min_ts = get_s(r);
+	p->max_ts = get_s(r);
+	p->has_ts = get_u(r) != 0;
+	get_array(r, (uint64_t *)&p->c, FIXED_COUNTS);
+	get_named(r, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
+		  backend_tail, 2);
+	get_named(r, a->cfg.clients, p->c.clients, VT_MAX_NAMES, client_tail,
+		  1);
+	get_array(r, (uint64_t *)&p->q, sizeof(p->q) / sizeof(uint64_t));
+	size_t n = get_count(r, a->cfg.max_instances);
+	for (size_t k = 0; k < n && !r->bad; k++) {
+		struct inst_stats *s = vt_agg_stats(a, p, get_u(r));
+
+		if (!s) {
+			r->bad = 1;
+			return;
+		}
+		s->audit_calls = get_u(r);
+		s->debug_calls = get_u(r);
+		s->first = get_s(r);
+		s->last = get_s(r);
+		s->has_time = get_u(r) != 0;
+		s->seen = (unsigned)get_u(r);
+	}
+	n = get_count(r, SIZE_MAX);
+	for (size_t k = 0; k < n && !r->bad; k++) {
+		uint64_t key = get_u(r);
+
+		if (vt_map_get(&p->procs, key) == VT_MAP_NONE)
+			vt_map_put(&p->procs, key, 0);
+	}
+}
+
+enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
+			  size_t n, struct vt_agg **out)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	struct reader r;
+	struct vt_agg *a;
+
+	if (n < sizeof(MAGIC) + 5 || memcmp(p, MAGIC, sizeof(MAGIC)) != 0)
+		return VT_ERR_CORRUPT;
+	uint32_t want = (uint32_t)u[n - 4] | (uint32_t)u[n - 3] << 8 |
+			(uint32_t)u[n - 2] << 16 | (uint32_t)u[n - 1] << 24;
+	if (vt_crc32(0, p, n - 4) != want)
+		return VT_ERR_CORRUPT;
+	if (u[4] != VT_AGG_FORMAT_VERSION)
+		return u[4] > VT_AGG_FORMAT_VERSION ? VT_ERR_VERSION
+						    : VT_ERR_CORRUPT;
+	r.p = u + 5;
+	r.end = u + n - 4;
+	r.bad = 0;
+	a = vt_agg_new(cfg);
+	if (get_s(&r) != cfg->period_seconds)
+		r.bad = 1;
+	a->now = get_s(&r);
+	size_t np = get_count(&r, 100000);
+	for (size_t i = 0; i < np && !r.bad; i++)
+		get_period(&r, a);
+	size_t ni = get_count(&r, a->cfg.max_instances);
+	for (size_t i = 0; i < ni && !r.bad; i++) {
+		struct instance *in = vt_agg_instance_get(a, get_u(&r));
+
+		if (!in) {
+			r.bad = 1;
+			break;
+		}
+		get_facts(&r, &in->facts);
+		in->last_fp = get_u(&r);
+		in->has_fp = get_u(&r) != 0;
+	}
+	size_t ns = get_count(&r, a->cfg.max_streams);
+	for (size_t i = 0; i < ns && !r.bad; i++) {
+		struct stream *s = vt_agg_stream_get(a, get_u(&r));
+
+		if (!s) {
+			r.bad = 1;
+			break;
+		}
+		get_facts(&r, &s->pending);
+		s->generation = (uint32_t)get_u(&r);
+		s->booting = get_u(&r) != 0;
+		s->seen = get_u(&r) != 0;
+	}
+	get_array(&r, (uint64_t *)&a->loose,
+		  sizeof(a->loose) / sizeof(uint64_t));
+	if (r.bad || r.p != r.end) {
+		vt_agg_free(a);
+		return VT_ERR_CORRUPT;
+	}
+	*out = a;
+	return VT_OK;
+}
