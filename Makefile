@@ -106,8 +106,10 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) report fixtures/samples/
 
+# The whole suite, then the whole suite again under ASan and UBSan.
 test: deps
 	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory asan
 
 unit: all $(UNIT_BIN)
 	$(UNIT_BIN)

@@ -381,13 +381,8 @@ static void app_line(struct vt_agg *a, struct period *p,
 		default:
 			if (s)
 				apply_fact(&s->pending, f);
-			if (in) {
-				struct facts one;
-
-				facts_clear(&one);
-				apply_fact(&one, f);
-				vt_facts_overlay(&in->facts, &one);
-			}
+			if (in)
+				apply_fact(&in->facts, f); /* strategies add up */
 		}
 	}
 }
@@ -503,7 +498,7 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		q->lines_without_time++;
 	st = vt_agg_stats(a, p, o->instance);
 	if (!st)
-		q->instances_dropped++;
+		q->lines_over_instance_cap++;
 	note_time(p, st, rec->has_time, rec->time);
 	if (rec->cls == VT_LINE_AUDIT) {
 		q->events++;

@@ -32,7 +32,7 @@ extern const char *const vt_feature_names[VT_FEATURE_COUNT];
 extern const char *const vt_workflow_names[VT_WF_COUNT];
 extern const char *const vt_step_result_names[VT_SR_COUNT];
 
-/* Where a line came from, as keyed hashes: never names. */
+/* Where a line came from, as 64-bit hashes: never names. */
 struct vt_origin {
 	uint64_t instance; /* the vMCP server */
 	uint64_t stream;   /* one process slot: a pod's container, a file group */
@@ -60,7 +60,7 @@ struct vt_quality {
 	uint64_t bad_timestamps;
 	uint64_t lines_without_time;
 	uint64_t nul_bytes_skipped;
-	uint64_t instances_dropped;
+	uint64_t lines_over_instance_cap;
 };
 
 /* The report's numbers for one period: what the reporter prints. */

@@ -100,7 +100,8 @@ enum vt_err vt_allowlist_load(struct vt_allowlist *a, const char *text,
 			why = "not a valid name (letters, digits, '.', '_', '-', ' '; at most 64 bytes; not a reserved bucket name)";
 		else if (vt_scrubber_hit(scrub, s, n))
 			why = "looks like private data";
-		else if (a->count >= VT_MAX_NAMES)
+		else if (a->count >= VT_MAX_NAMES &&
+			 vt_allowlist_find(a, s, n) < 0)
 			why = "too many names";
 		if (why) {
 			snprintf(err, errlen, "%s:%zu: %s", origin, lineno, why);

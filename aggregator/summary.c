@@ -171,7 +171,7 @@ static void merge_period(struct vt_agg *dst, struct period *d,
 		struct inst_stats *y = vt_agg_stats(dst, d, x->key);
 
 		if (!y) {
-			d->q.instances_dropped++;
+			d->q.lines_over_instance_cap++;
 			continue;
 		}
 		y->audit_calls += x->audit_calls;

@@ -187,9 +187,6 @@ static void wrong_type(struct vt_decoder *d)
 	switch (key_at(d, d->depth)) {
 	case K_OTHER:
 	case K_ARRAY:
-	case K_TARGET:
-	case K_METADATA:
-	case K_EXTRA:
 	case K_D_LOG:
 	case K_D_STREAM:
 		return;
@@ -266,7 +263,7 @@ static void parse_duration(struct vt_decoder *d, const unsigned char *s,
 {
 	struct vt_audit *a = &d->rec->audit;
 	int64_t v = 0;
-	size_t i = 0;
+	size_t i = 0, frac = 0, nfrac = 0;
 	int saturated = 0;
 
 	if (n && s[0] == '-') {
@@ -281,8 +278,8 @@ static void parse_duration(struct vt_decoder *d, const unsigned char *s,
 			v = v * 10 + (s[i] - '0');
 	}
 	if (i < n && s[i] == '.')
-		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			;
+		for (frac = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			nfrac++;
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 		/* An exponent: scale, saturating; a negative one shrinks. */
 		int neg = ++i < n && s[i] == '-';
@@ -293,12 +290,19 @@ static void parse_duration(struct vt_decoder *d, const unsigned char *s,
 		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
 			e = e > 100000 ? e : e * 10 + (s[i] - '0');
 		for (; e > 0 && !saturated; e--) {
+			/* 2.5e1 is 25: a positive exponent takes in fraction digits */
+			int digit = 0;
+
+			if (!neg && nfrac) {
+				digit = s[frac++] - '0';
+				nfrac--;
+			}
 			if (neg)
 				v /= 10;
-			else if (v > INT64_MAX / 10)
+			else if (v > (INT64_MAX - digit) / 10)
 				saturated = 1;
 			else
-				v *= 10;
+				v = v * 10 + digit;
 		}
 	}
 	a->duration_ms = saturated ? INT64_MAX : v;
@@ -496,7 +500,9 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
 		d->h = new_handle(d);
 		return 0;
 	}
-	if (d->values != 1) {
+	/* yajl takes \f and \v for whitespace; JSON has them nowhere raw. */
+	if (d->values != 1 || memchr(line, '\f', len) ||
+	    memchr(line, '\v', len)) {
 		d->rec->reason = VT_BAD_INVALID_JSON;
 		return 0;
 	}
@@ -526,7 +532,7 @@ static void finish_audit(struct vt_decoder *d, struct vt_record *r)
 	struct vt_audit *a = &r->audit;
 
 	a->type = vt_event_type_parse(d->type.ptr, d->type.len);
-	if (a->type == VT_EV_OTHER && d->type.ptr)
+	if (a->type == VT_EV_OTHER)
 		r->field_flags |= VT_FIELD_UNKNOWN_TYPE;
 	a->outcome = d->outcome.ptr
 			     ? vt_outcome_parse(d->outcome.ptr, d->outcome.len)

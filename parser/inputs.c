@@ -128,10 +128,15 @@ void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
 	snprintf(age, agen, "%s", tail);
 }
 
+/*
+ * Kubernetes builds pod-template hashes and generated-name suffixes from
+ * an alphabet without vowels and look-alike digits, so a word such as
+ * "server" can never be one.
+ */
 static int lower_alnum(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+		if (!strchr("bcdfghjklmnpqrstvwxz2456789", s[i]) || !s[i])
 			return 0;
 	return n > 0;
 }
@@ -240,7 +245,20 @@ void vt_input_classify(struct vt_input *f)
 	}
 	if (classify_k8s(f, f->path))
 		return;
-	vt_rotation_base(f->path, base, sizeof(base), &rotated, age,
+	/*
+	 * Group by the canonical directory, so "logs/x.log" and
+	 * "./logs/x.log.1" are one group however they were spelled.
+	 */
+	char *slash = strrchr(f->path, '/');
+	char *dir = slash ? vt_xstrndup(f->path, (size_t)(slash - f->path) + (slash == f->path))
+			  : vt_xstrdup(".");
+	char *canon = realpath(dir, NULL);
+	char full[4096];
+	snprintf(full, sizeof(full), "%s/%s", canon ? canon : dir,
+		 slash ? slash + 1 : f->path);
+	free(canon);
+	free(dir);
+	vt_rotation_base(full, base, sizeof(base), &rotated, age,
 			 sizeof(age));
 	f->rotated = rotated;
 	f->instance = f->stream = key_hash("file", base, "", "");
@@ -306,7 +324,8 @@ static void walk(struct vt_inputs *in, const char *dir, int depth)
 			names[n++] = vt_xstrdup(e->d_name);
 		}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(dir) + strlen(names[i]) + 2;
 		char *p = vt_xmalloc(len);
@@ -388,5 +407,6 @@ static int cmp_input(const void *a, const void *b)
 
 void vt_inputs_sort(struct vt_inputs *in)
 {
-	qsort(in->files, in->count, sizeof(*in->files), cmp_input);
+	if (in->count > 1)
+		qsort(in->files, in->count, sizeof(*in->files), cmp_input);
 }

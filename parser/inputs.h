@@ -12,8 +12,8 @@ struct vt_input {
 	char *path;        /* as found ("-" for stdin) */
 	dev_t dev;
 	ino_t ino;
-	uint64_t instance; /* keyed hash of the instance's key */
-	uint64_t stream;   /* keyed hash of the process slot */
+	uint64_t instance; /* 64-bit hash of the instance's key */
+	uint64_t stream;   /* 64-bit hash of the process slot */
 	int k8s;           /* found by its Kubernetes pod log path */
 	int restart;       /* Kubernetes container restart number (N.log) */
 	int rotated;       /* a rotated sibling, not the live file */

@@ -16,6 +16,9 @@ extern const char vt_default_rules[]; /* generated from data/rules.conf */
 
 enum value_source { VAL_NONE, VAL_GROUP, VAL_ATTR, VAL_CONST };
 
+/* The highest capture group a rule's value may name. */
+#define VT_RULE_MAX_GROUP 8
+
 struct rule {
 	enum vt_fact_kind kind;
 	enum value_source src;
@@ -90,11 +93,11 @@ static int parse_value(const char *v, size_t n, struct rule *out)
 		unsigned g = 0;
 
 		for (size_t i = 1; i < n; i++) {
-			if (v[i] < '0' || v[i] > '9' || g > 99)
+			if (v[i] < '0' || v[i] > '9' || g > 9)
 				return -1;
 			g = g * 10 + (unsigned)(v[i] - '0');
 		}
-		if (g == 0)
+		if (g == 0 || g > VT_RULE_MAX_GROUP)
 			return -1;
 		out->src = VAL_GROUP;
 		out->group = g;
@@ -123,7 +126,7 @@ static const char *parse_rule(const char *p, const char *end,
 	if (vt_fact_kind_parse(k, (size_t)(ke - k), &out->kind))
 		return "unknown fact";
 	if (parse_value(v, (size_t)(ve - v), out))
-		return "value must be '-', '$N', '@attribute' or '=text'";
+		return "value must be '-', '$N' (N from 1 to 8), '@attribute' or '=text'";
 	out->pattern = vt_xstrndup(pat, (size_t)(pe - pat));
 	if (vt_regex_compile(out->pattern, 0, &out->re, reerr, reerrlen)) {
 		rule_release(out);

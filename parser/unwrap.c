@@ -8,6 +8,7 @@
  */
 #include "unwrap.h"
 
+#include <stdint.h>
 #include <string.h>
 
 const char *const vt_wrapper_names[VT_WRAP_COUNT] = {
@@ -59,8 +60,9 @@ static int is_digit(char c)
 
 /*
  * Recognizes "<ts> <stream> <tag> " and returns the content's offset, or
- * 0 when the line is not CRI. The timestamp is checked for its shape
- * only; the content's own time is what counts.
+ * 0 when the line is not CRI, or SIZE_MAX when a CRI timestamp and stream
+ * are followed by a bad tag (a broken wrapper). The timestamp is checked
+ * for its shape only; the content's own time is what counts.
  */
 static size_t cri_header(const char *p, size_t n, int *stream, int *partial)
 {
@@ -83,7 +85,7 @@ static size_t cri_header(const char *p, size_t n, int *stream, int *partial)
 	i += 7;
 	/* The tag is a colon-separated list whose first entry is P or F. */
 	if (i >= n || (p[i] != 'P' && p[i] != 'F'))
-		return 0;
+		return SIZE_MAX;
 	*partial = p[i] == 'P';
 	while (i < n && p[i] != ' ')
 		i++;
@@ -147,6 +149,10 @@ enum vt_unwrap_result vt_unwrap_line(struct vt_unwrap *u, const char *p,
 		return docker(u, p, n, inner);
 	}
 	off = cri_header(p, n, &stream, &partial);
+	if (off == SIZE_MAX) {
+		*kind = VT_WRAP_CRI;
+		return VT_UNWRAP_BAD;
+	}
 	if (off) {
 		*kind = VT_WRAP_CRI;
 		return join(u, VT_WRAP_CRI, stream, p + off, n - off, !partial,

@@ -143,8 +143,13 @@ static void usage(struct writer *w, const struct vt_summary *s)
 	named_map(w, "backend_distribution", s->backends, s->nbackends);
 	num(w, "sessions", s->sessions);
 	named_map(w, "clients", s->clients, s->nclients);
-	enum_map(w, "requests_by_type", vt_event_type_names + 1,
-		 s->requests_by_type + 1, VT_EV_COUNT - 1);
+	/* Known types in their table order, then "other". */
+	open_map(w, "requests_by_type");
+	for (int i = 1; i < VT_EV_COUNT; i++)
+		num(w, vt_event_type_names[i], s->requests_by_type[i]);
+	num(w, vt_event_type_names[VT_EV_OTHER],
+	    s->requests_by_type[VT_EV_OTHER]);
+	close_map(w);
 	close_map(w);
 }
 
@@ -186,7 +191,7 @@ static void quality(struct writer *w, const struct vt_summary *s)
 	num(w, "bad_timestamps", q->bad_timestamps);
 	num(w, "lines_without_time", q->lines_without_time);
 	num(w, "nul_bytes_skipped", q->nul_bytes_skipped);
-	num(w, "instances_dropped", q->instances_dropped);
+	num(w, "lines_over_instance_cap", q->lines_over_instance_cap);
 	close_map(w);
 }
 
@@ -238,10 +243,10 @@ static enum vt_err render(const struct vt_summary *s,
 			yajl_gen_null(w.g);
 	}
 	body(&w, s);
+	/* With beautify on, closing the top-level map also prints the one
+	 * final newline. */
 	yajl_gen_map_close(w.g);
 	yajl_gen_free(w.g);
-	if (!w.err)
-		w.err = vt_sink_write(sink, "\n", 1);
 	if (w.err) {
 		sink->abort(sink->ctx);
 		return w.err;

@@ -119,7 +119,7 @@ def write(path, lines, gz=False):
 
 # Kubernetes: two replicas of one vMCP, one of them rotated once.
 pods = "kubernetes/var/log/pods"
-for name, rot in (("engineering-vmcp-6f7c9d8b5d-x2k4p", True), ("engineering-vmcp-6f7c9d8b5d-q9w8e", False)):
+for name, rot in (("engineering-vmcp-6f7c9d8b5d-x2k4p", True), ("engineering-vmcp-6f7c9d8b5d-q9w8z", False)):
     d = "%s/%s/toolhive-system_%s_%s/vmcp" % (ROOT, pods, name, uid())
     lines = startup(8 * 3600, "prefix", 3, 1)
     t1, sec = traffic(8 * 3600 + 10, 60, "engineering-vmcp")

@@ -40,6 +40,12 @@ static void setup(struct fixture *f, const char *servers)
 	f->cfg.clients = f->clients;
 }
 
+static void done(struct fixture *f)
+{
+	vt_allowlist_free(f->servers);
+	vt_allowlist_free(f->clients);
+}
+
 static struct vt_agg *build(struct fixture *f)
 {
 	struct vt_agg *a = vt_agg_new(&f->cfg);
@@ -100,6 +106,7 @@ START_TEST(round_trip)
 	vt_agg_free(c);
 	vt_buf_release(&b1);
 	vt_buf_release(&b2);
+	done(&f);
 }
 END_TEST
 
@@ -124,6 +131,7 @@ START_TEST(damage_is_refused)
 	ck_assert_ptr_null(c);
 	vt_agg_free(a);
 	vt_buf_release(&b);
+	done(&f);
 }
 END_TEST
 
@@ -146,6 +154,7 @@ START_TEST(newer_version_is_refused)
 			 VT_ERR_VERSION);
 	vt_agg_free(a);
 	vt_buf_release(&b);
+	done(&f);
 }
 END_TEST
 
@@ -173,6 +182,8 @@ START_TEST(names_survive_a_changed_allowlist)
 	vt_agg_free(a);
 	vt_agg_free(c);
 	vt_buf_release(&b);
+	done(&f);
+	done(&g);
 }
 END_TEST
 
