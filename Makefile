@@ -43,7 +43,7 @@ FINAL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(call dep_libs,$(DEPS)) -lpthread
 TEST_LIBS := $(call dep_libs,$(TEST_DEPS))
 
-LIB_SRC := $(wildcard util/*.c parser/*.c aggregator/*.c reporter/*.c) \
+LIB_SRC := $(wildcard util/*.c parser/*.c aggregator/*.c reporter/*.c state/*.c) \
 	$(filter-out src/main.c,$(wildcard src/*.c))
 GEN_SRC := $(BUILD)/gen/data.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
@@ -96,7 +96,8 @@ $(BIN): $(BUILD)/src/main.o $(LIBA)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(FINAL_CFLAGS) $(call dep_cflags,$(TEST_DEPS)) \
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(FINAL_CFLAGS) $(call dep_cflags,$(TEST_DEPS)) \
 	  -DVT_SOURCE_DIR='"$(CURDIR)"' -c $< -o $@
 
 $(UNIT_BIN): $(UNIT_OBJ) $(LIBA)

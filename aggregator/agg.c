@@ -166,10 +166,32 @@ struct period *vt_agg_period(struct vt_agg *a, int64_t start)
 	return p;
 }
 
-static struct period *period_for(struct vt_agg *a, int has_time, int64_t t)
+void vt_agg_set_floor(struct vt_agg *a, int64_t floor)
 {
+	a->floor = floor;
+	a->has_floor = 1;
+}
+
+void vt_agg_drop_period(struct vt_agg *a, size_t i)
+{
+	if (i >= a->nperiods)
+		return;
+	period_free(a->periods[i]);
+	memmove(a->periods + i, a->periods + i + 1,
+		(a->nperiods - i - 1) * sizeof(*a->periods));
+	a->nperiods--;
+}
+
+static struct period *period_for(struct vt_agg *a, int has_time, int64_t t,
+				 int *late)
+{
+	*late = 0;
 	if (a->cfg.period_seconds <= 0)
 		return vt_agg_period(a, 0);
+	if (has_time && a->has_floor && t < a->floor) {
+		*late = 1;
+		t = a->floor;
+	}
 	if (!has_time)
 		return a->nperiods ? a->periods[a->nperiods - 1]
 				   : vt_agg_period(a, period_floor(a->now,
@@ -474,9 +496,13 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		 size_t nfacts, enum vt_wrapper wrapper)
 {
 	int vmcp = rec->cls == VT_LINE_AUDIT || rec->cls == VT_LINE_APP;
-	struct period *p = vmcp ? period_for(a, rec->has_time, rec->time)
+	int late = 0;
+	struct period *p = vmcp ? period_for(a, rec->has_time, rec->time,
+					     &late)
 				: NULL;
 	struct vt_quality *q = p ? &p->q : vt_agg_quality(a);
+
+	q->late_events += (uint64_t)late;
 	struct inst_stats *st = NULL;
 
 	q->lines_read++;

@@ -61,6 +61,9 @@ struct vt_quality {
 	uint64_t lines_without_time;
 	uint64_t nul_bytes_skipped;
 	uint64_t lines_over_instance_cap;
+	uint64_t files_lost;  /* files rotated away before they were read */
+	uint64_t bytes_lost;  /* their bytes that were never read */
+	uint64_t files_reset; /* files whose checkpoint no longer fit them */
 };
 
 /* The report's numbers for one period: what the reporter prints. */
@@ -136,6 +139,14 @@ void vt_agg_too_long(struct vt_agg *a);
  * that holds now when no period is open yet.
  */
 void vt_agg_set_now(struct vt_agg *a, int64_t now);
+
+/*
+ * Periods that start before floor are closed (already reported): an event
+ * for one goes to the period holding floor and counts as late.
+ */
+void vt_agg_set_floor(struct vt_agg *a, int64_t floor);
+/* Forgets period i (after it was reported). */
+void vt_agg_drop_period(struct vt_agg *a, size_t i);
 
 /* Open periods, oldest first. */
 size_t vt_agg_period_count(const struct vt_agg *a);

@@ -82,6 +82,8 @@ struct vt_agg {
 	size_t nstreams;
 	struct vt_map stream_map;
 	struct vt_quality loose; /* quality before any period exists */
+	int64_t floor;
+	int has_floor;
 };
 
 struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key);

@@ -397,6 +397,51 @@ void vt_inputs_add(struct vt_inputs *in, const char *arg)
 		globfree(&g);
 }
 
+static void add_siblings_of(struct vt_inputs *in, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? vt_xstrndup(path, (size_t)(slash - path) +
+						      (slash == path))
+			  : vt_xstrdup(".");
+	const char *name = slash ? slash + 1 : path;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char base[4096], age[64];
+	int rotated;
+
+	if (!d) {
+		free(dir);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, name) == 0)
+			continue;
+		vt_rotation_base(e->d_name, base, sizeof(base), &rotated, age,
+				 sizeof(age));
+		if (!rotated || strcmp(base, name) != 0)
+			continue;
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+		char *p = vt_xmalloc(n);
+		struct stat st;
+
+		snprintf(p, n, "%s/%s", dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			add_file(in, p, &st);
+		free(p);
+	}
+	closedir(d);
+	free(dir);
+}
+
+void vt_inputs_add_siblings(struct vt_inputs *in)
+{
+	size_t n = in->count;
+
+	for (size_t i = 0; i < n; i++)
+		if (!in->files[i].rotated && strcmp(in->files[i].path, "-"))
+			add_siblings_of(in, in->files[i].path);
+}
+
 static int cmp_input(const void *a, const void *b)
 {
 	const struct vt_input *x = a, *y = b;

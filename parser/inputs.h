@@ -46,6 +46,13 @@ void vt_inputs_release(struct vt_inputs *in);
 void vt_inputs_add(struct vt_inputs *in, const char *arg);
 
 /*
+ * Adds the rotated siblings of every live file already listed: files in
+ * the same directory whose rotation base is the live file's name
+ * ("x.log.1", "x.log.2.gz", "x.log-20261124", "0.log.20261124-101500.gz").
+ */
+void vt_inputs_add_siblings(struct vt_inputs *in);
+
+/*
  * Sorts the files so that each rotation group is read oldest first and
  * groups appear in path order (a stable, input-independent order).
  */

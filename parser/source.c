@@ -29,7 +29,37 @@ struct vt_source {
 	size_t raw_pos;
 	uint64_t raw_total;
 	const char *error;
+	unsigned char tail[256]; /* the last bytes delivered */
+	size_t tail_len;
 };
+
+static void keep_tail(struct vt_source *s, const char *buf, size_t got)
+{
+	size_t cap = sizeof(s->tail);
+
+	if (got >= cap) {
+		memcpy(s->tail, buf + got - cap, cap);
+		s->tail_len = cap;
+		return;
+	}
+	if (s->tail_len + got > cap) {
+		size_t drop = s->tail_len + got - cap;
+
+		memmove(s->tail, s->tail + drop, s->tail_len - drop);
+		s->tail_len -= drop;
+	}
+	memcpy(s->tail + s->tail_len, buf, got);
+	s->tail_len += got;
+}
+
+size_t vt_source_tail(const struct vt_source *s, unsigned char *out,
+		      size_t n)
+{
+	if (n > s->tail_len)
+		n = s->tail_len;
+	memcpy(out, s->tail + s->tail_len - n, n);
+	return n;
+}
 
 static enum vt_err fill_raw(struct vt_source *s)
 {
@@ -227,8 +257,8 @@ static enum vt_err read_gzip(struct vt_source *s, char *buf, size_t cap,
 	return VT_OK;
 }
 
-enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
-			   size_t *got)
+static enum vt_err read_any(struct vt_source *s, char *buf, size_t cap,
+			    size_t *got)
 {
 	if (!s->gzip)
 		return read_plain(s, buf, cap, got);
@@ -241,6 +271,70 @@ enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
 		return gz_fail(s, why);
 	}
 	return read_gzip(s, buf, cap, got);
+}
+
+enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
+			   size_t *got)
+{
+	enum vt_err err = read_any(s, buf, cap, got);
+
+	if (*got)
+		keep_tail(s, buf, *got);
+	return err;
+}
+
+enum vt_err vt_source_skip(struct vt_source *s, uint64_t n,
+			   unsigned char *tail, size_t tail_len)
+{
+	char buf[64 * 1024];
+	uint64_t done = 0;
+
+	if (tail_len > 256)
+		return VT_ERR_USAGE;
+	if (!s->gzip && n > s->raw_len) {
+		/* Plain file: read the tail, then continue after it. */
+		uint64_t at = n - tail_len;
+		ssize_t r;
+
+		if (lseek(s->fd, (off_t)at, SEEK_SET) < 0)
+			return VT_ERR_IO;
+		s->raw_pos = s->raw_len = 0;
+		s->eof = 0;
+		for (size_t got = 0; got < tail_len; got += (size_t)r) {
+			do
+				r = read(s->fd, tail + got, tail_len - got);
+			while (r < 0 && errno == EINTR);
+			if (r < 0)
+				return VT_ERR_IO;
+			if (r == 0)
+				return VT_ERR_EOF;
+		}
+		s->tail_len = 0;
+		keep_tail(s, (const char *)tail, tail_len);
+		return VT_OK;
+	}
+	while (done < n) {
+		size_t want = n - done < sizeof(buf) ? (size_t)(n - done)
+						     : sizeof(buf);
+		size_t got = 0;
+		enum vt_err err = vt_source_read(s, buf, want, &got);
+
+		if (err)
+			return err;
+		if (got == 0)
+			return VT_ERR_EOF;
+		done += got;
+		/* Keep the last tail_len bytes seen. */
+		if (tail_len) {
+			if (got >= tail_len) {
+				memcpy(tail, buf + got - tail_len, tail_len);
+			} else {
+				memmove(tail, tail + got, tail_len - got);
+				memcpy(tail + tail_len - got, buf, got);
+			}
+		}
+	}
+	return VT_OK;
 }
 
 const char *vt_source_error(const struct vt_source *s)

@@ -34,6 +34,19 @@ enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
 
 /* A short reason for the last VT_ERR_FORMAT ("truncated gzip data"...). */
 const char *vt_source_error(const struct vt_source *s);
+
+/* Copies up to n (at most 256) of the last bytes delivered; their count. */
+size_t vt_source_tail(const struct vt_source *s, unsigned char *out,
+		      size_t n);
+
+/*
+ * Moves a fresh source forward by n decompressed bytes (a seek for plain
+ * files, decompress-and-discard for gzip), keeping the last tail_len
+ * (at most 256) bytes before the new position in tail. Returns VT_OK,
+ * VT_ERR_EOF when the data ends before n bytes, or a read error.
+ */
+enum vt_err vt_source_skip(struct vt_source *s, uint64_t n,
+			   unsigned char *tail, size_t tail_len);
 int vt_source_is_gzip(const struct vt_source *s);
 /* Compressed bytes consumed from the file so far. */
 uint64_t vt_source_raw_bytes(const struct vt_source *s);

@@ -192,6 +192,9 @@ static void quality(struct writer *w, const struct vt_summary *s)
 	num(w, "lines_without_time", q->lines_without_time);
 	num(w, "nul_bytes_skipped", q->nul_bytes_skipped);
 	num(w, "lines_over_instance_cap", q->lines_over_instance_cap);
+	num(w, "files_lost", q->files_lost);
+	num(w, "bytes_lost", q->bytes_lost);
+	num(w, "files_reset", q->files_reset);
 	close_map(w);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The report command: read everything given, print one report. */
 #include "cli.h"
+#include "common.h"
 #include "ingest.h"
 #include "../reporter/report.h"
 #include "../util/timeutil.h"
@@ -11,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MAX_LINE (1024 * 1024)
-#define MAX_MAX_LINE (256 * 1024 * 1024)
-/* Problems printed per file before they are only counted. */
-#define DIAG_PER_FILE 5
 
 static const char report_help[] =
 	"usage: " VT_NAME " report [options] [PATH|GLOB|-]...\n"
@@ -58,43 +55,13 @@ struct report_opts {
 	int quiet;
 };
 
-struct diag_state {
-	int quiet;
-	const char *path;
-	unsigned in_file;
-	unsigned long long suppressed;
-};
-
-static void print_diag(void *ctx, const char *path, uint64_t line,
-		       uint64_t offset, const char *what)
-{
-	struct diag_state *d = ctx;
-
-	if (d->path != path) {
-		d->path = path;
-		d->in_file = 0;
-	}
-	if (d->quiet)
-		return;
-	if (++d->in_file > DIAG_PER_FILE) {
-		d->suppressed++;
-		return;
-	}
-	if (line)
-		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
-			(unsigned long long)line, (unsigned long long)offset,
-			what);
-	else
-		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
-}
-
 static int parse_size(const char *s, size_t *out)
 {
 	char *end;
 
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < 16 || v > MAX_MAX_LINE)
+	if (errno || end == s || *end || v < 16 || v > VT_MAX_MAX_LINE)
 		return -1;
 	*out = (size_t)v;
 	return 0;
@@ -123,7 +90,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	char *end;
 
 	memset(o, 0, sizeof(*o));
-	o->max_line = DEFAULT_MAX_LINE;
+	o->max_line = VT_DEFAULT_MAX_LINE;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
@@ -148,7 +115,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return vt_cli_usage_error(
 					"report",
 					"--max-line-bytes wants a number from 16 to %d",
-					MAX_MAX_LINE);
+					VT_MAX_MAX_LINE);
 			break;
 		case O_INSTBY:
 			if (strcmp(optarg, "source") == 0)
@@ -192,152 +159,6 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
-/* Reads a whole small file (rules, name lists); NULL on error. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= 16 * 1024 * 1024) {
-				fclose(f);
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap ? cap * 2 : 4096;
-			buf = vt_xrealloc(buf, cap + 1);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-typedef enum vt_err (*loader_fn)(void *, const char *, size_t, const char *,
-				 char *, size_t);
-
-static int load_file(const char *path, void *target, loader_fn load)
-{
-	size_t len;
-	char err[300];
-	char *text = slurp(path, &len);
-
-	if (!text) {
-		vt_cli_error("cannot read '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	enum vt_err e = load(target, text, len, path, err, sizeof(err));
-	free(text);
-	if (e) {
-		vt_cli_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-static enum vt_err load_rules(void *t, const char *s, size_t n, const char *o,
-			      char *e, size_t el)
-{
-	return vt_rules_load(t, s, n, o, e, el);
-}
-
-static enum vt_err load_names(void *t, const char *s, size_t n, const char *o,
-			      char *e, size_t el)
-{
-	return vt_allowlist_load(t, s, n, o, e, el);
-}
-
-struct tables {
-	struct vt_rules *rules;
-	struct vt_allowlist *servers;
-	struct vt_allowlist *clients;
-};
-
-static void tables_free(struct tables *t)
-{
-	vt_rules_free(t->rules);
-	vt_allowlist_free(t->servers);
-	vt_allowlist_free(t->clients);
-}
-
-static int tables_load(struct tables *t, const struct report_opts *o)
-{
-	char err[300];
-
-	t->rules = vt_rules_new();
-	t->servers = vt_allowlist_new();
-	t->clients = vt_allowlist_new();
-	if (o->rules && load_file(o->rules, t->rules, load_rules))
-		return -1;
-	if (vt_rules_load_default(t->rules, err, sizeof(err)) ||
-	    vt_allowlist_load(t->servers, vt_default_servers,
-			      strlen(vt_default_servers), "built-in servers",
-			      err, sizeof(err)) ||
-	    vt_allowlist_load(t->clients, vt_default_clients,
-			      strlen(vt_default_clients), "built-in clients",
-			      err, sizeof(err))) {
-		vt_cli_error("%s", err);
-		return -1;
-	}
-	if (o->servers && load_file(o->servers, t->servers, load_names))
-		return -1;
-	if (o->clients && load_file(o->clients, t->clients, load_names))
-		return -1;
-	return 0;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int write_report(const struct vt_summary *s, const char *output)
-{
-	struct vt_sink file, gz, *sink = &file;
-	struct vt_scrubber *scrub = vt_scrubber_new();
-	struct vt_report_meta meta = { NULL };
-	const char *path = output ? output : "-";
-	enum vt_err err;
-
-	err = vt_sink_file(path, 0644, &file);
-	if (!err && ends_with(path, ".gz")) {
-		err = vt_sink_gzip(&file, &gz);
-		if (err)
-			file.abort(file.ctx);
-		sink = &gz;
-	}
-	if (!err)
-		err = vt_report_write_json(s, &meta, scrub, sink, NULL);
-	vt_scrubber_free(scrub);
-	if (err && err == VT_ERR_IO && errno == EPIPE)
-		return -1; /* the reader went away (| head): nothing to say */
-	if (err) {
-		vt_cli_error("cannot write '%s': %s", path,
-			     err == VT_ERR_IO ? strerror(errno)
-					      : vt_strerror(err));
-		return -1;
-	}
-	return 0;
-}
-
 static uint64_t skipped(const struct vt_quality *q)
 {
 	return q->files_failed + q->lines_malformed + q->lines_too_long +
@@ -347,12 +168,12 @@ static uint64_t skipped(const struct vt_quality *q)
 int vt_cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
-	struct tables t = { NULL, NULL, NULL };
+	struct vt_tables t = { NULL, NULL, NULL };
 	struct vt_inputs in;
 	struct vt_agg *agg = NULL;
 	struct vt_ingest g;
 	struct vt_summary *s = NULL;
-	struct diag_state ds = { 0, NULL, 0, 0 };
+	struct vt_diag_state ds = { 0, NULL, 0, 0 };
 	long long now;
 	int rc = parse_args(argc, argv, &o);
 
@@ -361,8 +182,8 @@ int vt_cmd_report(int argc, char **argv)
 	if (vt_cli_clock(o.now, &now))
 		return vt_cli_usage_error(
 			"report", "--now wants an RFC 3339 time (or SOURCE_DATE_EPOCH seconds)");
-	if (tables_load(&t, &o)) {
-		tables_free(&t);
+	if (vt_tables_load(&t, o.rules, o.servers, o.clients)) {
+		vt_tables_free(&t);
 		return VT_EXIT_USAGE;
 	}
 	vt_inputs_init(&in);
@@ -376,7 +197,7 @@ int vt_cmd_report(int argc, char **argv)
 	agg = vt_agg_new(&acfg);
 	vt_agg_set_now(agg, now);
 	ds.quiet = o.quiet;
-	struct vt_diag_sink diag = { print_diag, &ds };
+	struct vt_diag_sink diag = { vt_print_diag, &ds };
 	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict };
 	vt_ingest_init(&g, &icfg, t.rules, agg, &diag);
 	for (size_t i = 0; i < in.nproblems; i++) {
@@ -403,7 +224,7 @@ int vt_cmd_report(int argc, char **argv)
 	}
 	s = vt_xcalloc(1, sizeof(*s));
 	vt_agg_summarize(agg, 0, s);
-	if (write_report(s, o.output))
+	if (vt_write_report(s, o.output ? o.output : "-", NULL, 0644))
 		rc = VT_EXIT_FAILURE;
 	else if (skipped(&s->quality))
 		rc = VT_EXIT_SKIPPED;
@@ -412,6 +233,6 @@ out:
 	vt_ingest_release(&g);
 	vt_agg_free(agg);
 	vt_inputs_release(&in);
-	tables_free(&t);
+	vt_tables_free(&t);
 	return rc;
 }

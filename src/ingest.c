@@ -38,6 +38,8 @@ static void diag(struct vt_ingest *g, const struct vt_input *in,
 static void bad_line(struct vt_ingest *g, const struct vt_input *in,
 		     const struct vt_line *l, const char *what)
 {
+	if (g->replaying)
+		return;
 	diag(g, in, l, what);
 	if (g->cfg.strict)
 		g->stop = 1;
@@ -54,6 +56,8 @@ static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 	struct vt_origin o = { in->instance, in->stream };
 	char what[96];
 
+	if (g->replaying)
+		return; /* counted by an earlier run */
 	if (text.len == 0) {
 		struct vt_quality *q = vt_agg_quality(g->agg);
 
@@ -89,7 +93,8 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 	enum vt_wrapper kind;
 	struct vt_record bad;
 
-	if (l->leading_nuls)
+	g->replaying = l->end <= g->replay_until;
+	if (l->leading_nuls && !g->replaying)
 		vt_agg_quality(g->agg)->nul_bytes_skipped += l->leading_nuls;
 	switch (vt_unwrap_line(&g->unwrap, l->ptr, l->len, &inner, &kind)) {
 	case VT_UNWRAP_LINE:
@@ -98,10 +103,14 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 	case VT_UNWRAP_PENDING:
 		break;
 	case VT_UNWRAP_TOO_LONG:
+		if (g->replaying)
+			break;
 		vt_agg_too_long(g->agg);
 		bad_line(g, in, l, "joined line longer than the limit, skipped");
 		break;
 	case VT_UNWRAP_BAD:
+		if (g->replaying)
+			break;
 		memset(&bad, 0, sizeof(bad));
 		bad.cls = VT_LINE_MALFORMED;
 		bad.reason = VT_BAD_WRAPPER;
@@ -119,6 +128,7 @@ static void flush_pending(struct vt_ingest *g, const struct vt_input *in)
 	enum vt_wrapper kind;
 	int r;
 
+	g->replaying = 0;
 	while ((r = vt_unwrap_flush(&g->unwrap, &inner, &kind)) != 0) {
 		if (r == 2) {
 			vt_agg_too_long(g->agg);
@@ -130,46 +140,59 @@ static void flush_pending(struct vt_ingest *g, const struct vt_input *in)
 	}
 }
 
-enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
+enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
+			     struct vt_source *src, struct vt_ingest_pos *pos)
 {
-	struct vt_source *src = NULL;
 	struct vt_framer f;
 	struct vt_line l;
 	enum vt_frame fr;
-	enum vt_err err = vt_source_open(in->path, &src);
 	struct vt_quality *q;
+	uint64_t pending_start = pos->start, done = pos->start;
+	enum vt_err err = VT_OK;
 	char what[160];
 
-	if (err) {
-		int e = errno;
-
-		q = vt_agg_quality(g->agg);
-		q->files_failed++;
-		snprintf(what, sizeof(what), "cannot read: %s", strerror(e));
-		bad_line(g, in, NULL, what);
-		errno = e;
-		return err;
-	}
 	vt_unwrap_reset(&g->unwrap);
-	vt_framer_init(&f, src, g->cfg.max_line, 0);
+	g->replay_until = pos->replay_until;
+	vt_framer_init(&f, src, g->cfg.max_line, pos->start);
 	while (!g->stop && (fr = vt_framer_next(&f, &l)) != VT_FRAME_EOF &&
 	       fr != VT_FRAME_ERROR) {
+		int before = vt_unwrap_pending(&g->unwrap);
+
+		if (fr == VT_FRAME_PARTIAL && !pos->count_partial)
+			break; /* a torn line: wait for its newline */
 		if (fr == VT_FRAME_TOO_LONG) {
-			vt_agg_too_long(g->agg);
+			g->replaying = l.end <= g->replay_until;
+			if (!g->replaying)
+				vt_agg_too_long(g->agg);
 			snprintf(what, sizeof(what),
 				 "line of %llu bytes is over the %zu-byte limit, skipped",
 				 (unsigned long long)l.skipped_bytes,
 				 g->cfg.max_line);
 			bad_line(g, in, &l, what);
-			continue;
+		} else {
+			physical_line(g, in, &l);
 		}
-		physical_line(g, in, &l);
+		if (!before && vt_unwrap_pending(&g->unwrap))
+			pending_start = l.offset;
+		if (!vt_unwrap_pending(&g->unwrap))
+			done = l.end;
+		if (l.end > pos->counted_until)
+			pos->counted_until = l.end;
 	}
-	if (!g->stop)
+	if (!g->stop && pos->count_partial) {
 		flush_pending(g, in);
+		done = f.offset;
+	} else if (vt_unwrap_pending(&g->unwrap)) {
+		done = pending_start; /* read the parts again next time */
+	}
+	g->replaying = 0;
+	pos->end = done;
+	if (pos->counted_until < done)
+		pos->counted_until = done;
+	pos->size = f.offset;
 	q = vt_agg_quality(g->agg);
 	q->files++;
-	q->bytes_read += f.offset;
+	q->bytes_read += f.offset - pos->start;
 	if (f.err) {
 		const char *why = f.err == VT_ERR_FORMAT ? vt_source_error(src)
 							  : strerror(errno);
@@ -181,6 +204,28 @@ enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
 		bad_line(g, in, NULL, what);
 	}
 	vt_framer_release(&f);
+	return err;
+}
+
+enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
+{
+	struct vt_source *src = NULL;
+	struct vt_ingest_pos pos;
+	enum vt_err err = vt_source_open(in->path, &src);
+	char what[160];
+
+	if (err) {
+		int e = errno;
+
+		vt_agg_quality(g->agg)->files_failed++;
+		snprintf(what, sizeof(what), "cannot read: %s", strerror(e));
+		bad_line(g, in, NULL, what);
+		errno = e;
+		return err;
+	}
+	memset(&pos, 0, sizeof(pos));
+	pos.count_partial = 1;
+	err = vt_ingest_source(g, in, src, &pos);
 	vt_source_free(src);
 	return err;
 }

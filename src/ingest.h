@@ -6,6 +6,7 @@
 #include "../aggregator/agg.h"
 #include "../parser/inputs.h"
 #include "../parser/rules.h"
+#include "../parser/source.h"
 #include "../parser/unwrap.h"
 
 /* Receives problems found in the input; never sees a line's content. */
@@ -23,6 +24,23 @@ struct vt_ingest_config {
 	int strict;                   /* stop at the first bad line */
 };
 
+/*
+ * Where reading of one source starts and ends. The caller has already
+ * moved the source to start. Lines whose last byte is at or before
+ * replay_until were counted by an earlier run: they are read again only
+ * to rebuild partial CRI/docker lines, and not counted. With
+ * count_partial, a final line without a newline counts (the file is
+ * closed); otherwise it waits for its newline.
+ */
+struct vt_ingest_pos {
+	uint64_t start;
+	uint64_t replay_until;
+	int count_partial;
+	uint64_t end;           /* out: resume here next time */
+	uint64_t counted_until; /* out: lines up to here are counted */
+	uint64_t size;          /* out: decompressed bytes the source had */
+};
+
 struct vt_ingest {
 	struct vt_ingest_config cfg;
 	struct vt_decoder *dec;
@@ -31,6 +49,8 @@ struct vt_ingest {
 	struct vt_agg *agg;          /* borrowed */
 	struct vt_diag_sink diag;
 	int stop;                    /* strict mode saw a bad line */
+	int replaying;               /* the current line was counted before */
+	uint64_t replay_until;
 };
 
 void vt_ingest_init(struct vt_ingest *g, const struct vt_ingest_config *cfg,
@@ -46,5 +66,14 @@ void vt_ingest_release(struct vt_ingest *g);
  * counted and the problem is in the quality section and the diag sink.
  */
 enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in);
+
+/*
+ * The same for a source the caller opened and positioned (see struct
+ * vt_ingest_pos); the caller keeps ownership of src. A read or gzip error
+ * is counted and returned like vt_ingest_file's; pos->end then covers
+ * the lines before it.
+ */
+enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
+			     struct vt_source *src, struct vt_ingest_pos *pos);
 
 #endif

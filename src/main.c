@@ -14,6 +14,7 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  report   read log files and print one usage report (offline, sends nothing)\n"
+	"  run      the periodic job: read what is new, write reports of closed periods\n"
 	"\n"
 	"Run '" VT_NAME " <command> --help' for a command's options.\n"
 	"Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input skipped.\n";
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "report") == 0)
 		return vt_cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return vt_cmd_run(argc - 1, argv + 1);
 	vt_cli_error("'%s' is not a command", cmd);
 	fputs(usage_text, stderr);
 	return VT_EXIT_USAGE;

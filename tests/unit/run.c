@@ -14,6 +14,7 @@ Suite *unwrap_suite(void);
 Suite *rules_suite(void);
 Suite *inputs_suite(void);
 Suite *serialize_suite(void);
+Suite *state_suite(void);
 
 int main(void)
 {
@@ -30,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, inputs_suite());
 	srunner_add_suite(sr, serialize_suite());
+	srunner_add_suite(sr, state_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The run command: the periodic job. Each run reads only what is new in
+ * the tracked files (and their rotated siblings), adds it to the open
+ * periods, writes a report for each period that is over, and commits
+ * checkpoints and open periods in one atomic write. docs/run.md says what
+ * it guarantees and how.
+ */
+#include "cli.h"
+#include "common.h"
+#include "ingest.h"
+#include "../parser/inputs.h"
+#include "../reporter/sink.h"
+#include "../state/state.h"
+#include "../util/hash.h"
+#include "../util/timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_GRACE (15 * 60)
+#define DEFAULT_MAX_OPEN 64
+/* Checkpoints kept at most; the oldest unseen ones go first. */
+#define MAX_CHECKPOINTS 100000
+
+static const char run_help[] =
+	"usage: " VT_NAME " run --state DIR [options] PATH|GLOB...\n"
+	"\n"
+	"The periodic job (a CronJob or a timer): reads what is new in the\n"
+	"given files and their rotated siblings since the last run, adds it\n"
+	"to the open periods, and writes a gzip'd report for each period that\n"
+	"is over into DIR/reports/. Never counts a line twice, never skips one.\n"
+	"\n"
+	"options:\n"
+	"  --state DIR            the state directory (created 0700)\n"
+	"  --period hour|day|week report period, by event time in UTC (default day)\n"
+	"  --grace DURATION       how long after its end a period stays open for\n"
+	"                         late lines (default 15m; s, m, h, d)\n"
+	"  --flush                close every open period now\n"
+	"  --max-open-periods N   close the oldest periods beyond N (default 64)\n"
+	"  --max-line-bytes N     longest line kept (default 1048576)\n"
+	"  --instance-by source|component\n"
+	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
+	"  --now RFC3339          fix the clock (also SOURCE_DATE_EPOCH)\n"
+	"  -q, --quiet            do not describe bad input on stderr\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit codes: 0 done (bad lines are counted, not fatal); 1 failure (the\n"
+	"state was not changed); 2 usage error; 3 done, but a given path could\n"
+	"not be read. A second run while one holds the lock exits 0 at once.\n";
+
+struct run_opts {
+	const char *state;
+	int64_t period;
+	int64_t grace;
+	int flush;
+	size_t max_open;
+	size_t max_line;
+	enum vt_instance_by instance_by;
+	const char *rules, *servers, *clients, *now;
+	int quiet;
+};
+
+static int parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0 || v > 366LL * 86400)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		v *= 60;
+		break;
+	case 'h':
+		v *= 3600;
+		break;
+	case 'd':
+		v *= 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*end && end[1])
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_STATE = 256, O_PERIOD, O_GRACE, O_FLUSH, O_MAXOPEN,
+	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW };
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, O_STATE },
+		{ "period", required_argument, NULL, O_PERIOD },
+		{ "grace", required_argument, NULL, O_GRACE },
+		{ "flush", no_argument, NULL, O_FLUSH },
+		{ "max-open-periods", required_argument, NULL, O_MAXOPEN },
+		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+		{ "instance-by", required_argument, NULL, O_INSTBY },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "servers", required_argument, NULL, O_SERVERS },
+		{ "clients", required_argument, NULL, O_CLIENTS },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+	unsigned long long v;
+
+	memset(o, 0, sizeof(*o));
+	o->period = 86400;
+	o->grace = DEFAULT_GRACE;
+	o->max_open = DEFAULT_MAX_OPEN;
+	o->max_line = VT_DEFAULT_MAX_LINE;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_STATE:
+			o->state = optarg;
+			break;
+		case O_PERIOD:
+			if (strcmp(optarg, "hour") == 0)
+				o->period = 3600;
+			else if (strcmp(optarg, "day") == 0)
+				o->period = 86400;
+			else if (strcmp(optarg, "week") == 0)
+				o->period = 7 * 86400;
+			else
+				return vt_cli_usage_error(
+					"run", "--period wants hour, day or week");
+			break;
+		case O_GRACE:
+			if (parse_duration(optarg, &o->grace))
+				return vt_cli_usage_error(
+					"run", "--grace wants a duration such as 15m");
+			break;
+		case O_FLUSH:
+			o->flush = 1;
+			break;
+		case O_MAXOPEN:
+		case O_MAXLINE:
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 ||
+			    (c == O_MAXLINE && (v < 16 || v > VT_MAX_MAX_LINE)) ||
+			    (c == O_MAXOPEN && v > 100000))
+				return vt_cli_usage_error(
+					"run", "bad number for %s", argv[optind - 1]);
+			if (c == O_MAXOPEN)
+				o->max_open = (size_t)v;
+			else
+				o->max_line = (size_t)v;
+			break;
+		case O_INSTBY:
+			if (strcmp(optarg, "source") == 0)
+				o->instance_by = VT_INSTANCE_BY_SOURCE;
+			else if (strcmp(optarg, "component") == 0)
+				o->instance_by = VT_INSTANCE_BY_COMPONENT;
+			else
+				return vt_cli_usage_error(
+					"run", "--instance-by wants 'source' or 'component'");
+			break;
+		case O_RULES:
+			o->rules = optarg;
+			break;
+		case O_SERVERS:
+			o->servers = optarg;
+			break;
+		case O_CLIENTS:
+			o->clients = optarg;
+			break;
+		case O_NOW:
+			o->now = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(run_help, stdout);
+			return -1;
+		case ':':
+			return vt_cli_usage_error("run", "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return vt_cli_usage_error("run", "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (!o->state)
+		return vt_cli_usage_error("run", "--state DIR is required");
+	if (optind >= argc)
+		return vt_cli_usage_error("run", "name the log files to read");
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return vt_cli_usage_error(
+				"run", "standard input cannot be resumed; use 'report -'");
+	return 0;
+}
+
+/* A file found this run, with its head for identification. */
+struct candidate {
+	struct vt_input *in;
+	unsigned char head[VT_FP_LEN];
+	size_t head_len;
+	int gzip;
+	uint64_t size; /* st_size (compressed size for gzip) */
+	struct vt_checkpoint *cp;
+};
+
+struct run {
+	struct run_opts o;
+	int64_t now;
+	char *dir, *reports;
+	int lock_fd;
+	struct vt_state st;
+	int have_state;
+	struct vt_agg_config acfg;
+	struct vt_tables t;
+	struct vt_inputs in;
+	struct candidate *cands;
+	size_t ncands;
+	unsigned char *cp_seen;
+	int changed;
+	int input_problems;
+};
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = vt_xmalloc(n);
+
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static int make_dir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		vt_cli_error("cannot create '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		vt_cli_error("'%s' is not a directory", path);
+		return -1;
+	}
+	/* State is private: tighten a directory we own. */
+	if ((st.st_mode & 077) && st.st_uid == geteuid())
+		chmod(path, 0700);
+	return 0;
+}
+
+/* 1: locked; 0: another run holds it; -1: error. */
+static int take_lock(struct run *r)
+{
+	char *path = join(r->dir, "lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		vt_cli_error("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return 0;
+		vt_cli_error("cannot lock '%s': %s", r->dir, strerror(e));
+		return -1;
+	}
+	r->lock_fd = fd;
+	return 1;
+}
+
+static char *read_file(const char *path, size_t *len, int *missing)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct vt_buf b;
+	char chunk[65536];
+	ssize_t n;
+
+	*missing = 0;
+	if (fd < 0) {
+		*missing = errno == ENOENT;
+		return NULL;
+	}
+	vt_buf_init(&b, (size_t)1 << 34);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || vt_buf_append(&b, chunk, (size_t)n)) {
+			int e = n < 0 ? errno : EFBIG;
+
+			close(fd);
+			vt_buf_release(&b);
+			errno = e;
+			return NULL;
+		}
+	}
+	close(fd);
+	*len = b.len;
+	if (!b.ptr)
+		return vt_xcalloc(1, 1);
+	return b.ptr;
+}
+
+static const char *period_name(int64_t len)
+{
+	return len == 3600 ? "hour" : len == 86400 ? "day" : "week";
+}
+
+static int load_state(struct run *r)
+{
+	char *path = join(r->dir, "state");
+	size_t len = 0;
+	int missing;
+	char *data = read_file(path, &len, &missing);
+	int rc = 0;
+
+	if (!data && missing) {
+		vt_state_init(&r->st);
+		r->st.created = r->now;
+		r->st.period_seconds = r->o.period;
+		r->st.agg = vt_agg_new(&r->acfg);
+		free(path);
+		return 0;
+	}
+	if (!data) {
+		vt_cli_error("cannot read '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	switch (vt_state_decode(&r->acfg, data, len, &r->st)) {
+	case VT_OK:
+		r->have_state = 1;
+		if (!r->st.agg)
+			r->st.agg = vt_agg_new(&r->acfg);
+		break;
+	case VT_ERR_VERSION:
+		vt_cli_error("'%s' was written by a newer " VT_NAME
+			     "; run that version, or start over with another --state directory",
+			     path);
+		rc = -1;
+		break;
+	case VT_ERR_USAGE:
+		vt_cli_error("'%s' holds %s periods; run with --period %s, or start over with another --state directory",
+			     path, period_name(r->st.period_seconds),
+			     period_name(r->st.period_seconds));
+		rc = -1;
+		break;
+	default:
+		vt_cli_error("'%s' is damaged (bad checksum or structure) and was left as it is. "
+			     "To start over, move it aside: the next run reads every file from its start, "
+			     "so periods already in %s/reports would be counted again unless you also move those lines' files away",
+			     path, r->dir);
+		rc = -1;
+	}
+	free(data);
+	free(path);
+	return rc;
+}
+
+static void read_head(struct candidate *c)
+{
+	struct vt_source *src;
+	struct stat st;
+
+	c->head_len = 0;
+	if (vt_source_open(c->in->path, &src))
+		return;
+	if (fstat(vt_source_fd(src), &st) == 0)
+		c->size = (uint64_t)st.st_size;
+	c->gzip = vt_source_is_gzip(src);
+	while (c->head_len < VT_FP_LEN) {
+		size_t got = 0;
+
+		if (vt_source_read(src, (char *)c->head + c->head_len,
+				   VT_FP_LEN - c->head_len, &got) ||
+		    got == 0)
+			break;
+		c->head_len += got;
+	}
+	vt_source_free(src);
+}
+
+/*
+ * Pairs files with checkpoints by content: a checkpoint belongs to the
+ * file whose first fp_len bytes it fingerprinted. Among several files
+ * with that head, the one with the checkpoint's device and inode wins
+ * (a copy made by copytruncate has the same head as what is left of
+ * its original only until the original is truncated).
+ */
+static void match(struct run *r)
+{
+	r->cp_seen = vt_xcalloc(r->st.ncps + 1, 1);
+	for (size_t k = 0; k < r->st.ncps; k++) {
+		struct vt_checkpoint *cp = &r->st.cps[k];
+		struct candidate *best = NULL;
+
+		for (size_t i = 0; i < r->ncands; i++) {
+			struct candidate *c = &r->cands[i];
+
+			if (c->cp ||
+			    !vt_checkpoint_head_matches(cp, c->head, c->head_len))
+				continue;
+			if (!best || (c->in->dev == cp->dev &&
+				      c->in->ino == cp->ino))
+				best = c;
+		}
+		if (best) {
+			best->cp = cp;
+			r->cp_seen[k] = 1;
+		}
+	}
+}
+
+static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
+			  uint64_t end, uint64_t size)
+{
+	unsigned char tail[VT_MARKER_LEN];
+	size_t n = vt_marker_len(end);
+
+	if (n == 0)
+		return 0;
+	if (end == size && vt_source_tail(src, tail, n) == n)
+		return vt_content_hash(tail, n);
+	/* The end is before what was read: look it up again. */
+	struct vt_source *again;
+	uint64_t h = 0;
+	if (vt_source_open(in->path, &again) == VT_OK) {
+		if (vt_source_skip(again, end, tail, n) == VT_OK)
+			h = vt_content_hash(tail, n);
+		vt_source_free(again);
+	}
+	return h;
+}
+
+static struct vt_checkpoint *new_checkpoint(struct run *r)
+{
+	r->st.cps = vt_xrealloc(r->st.cps,
+				(r->st.ncps + 1) * sizeof(*r->st.cps));
+	r->cp_seen = vt_xrealloc(r->cp_seen, r->st.ncps + 1);
+	r->cp_seen[r->st.ncps] = 1;
+	struct vt_checkpoint *cp = &r->st.cps[r->st.ncps++];
+	memset(cp, 0, sizeof(*cp));
+	return cp;
+}
+
+/* Reads what is new in one file; returns -1 when the file could not be read. */
+static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
+{
+	struct candidate *c = &r->cands[ci];
+	struct vt_checkpoint *cp = c->cp;
+	struct vt_source *src = NULL;
+	struct vt_ingest_pos pos;
+	unsigned char tail[VT_MARKER_LEN];
+	size_t fp_len = c->head_len;
+
+	/* Nothing new: a plain file no longer than where we stopped, or a
+	 * compressed file (they never change) that was read to its end. */
+	if (cp && cp->fp_len == fp_len &&
+	    ((!c->gzip && c->size == cp->offset) ||
+	     (c->gzip && cp->offset == cp->size_seen && cp->size_seen))) {
+		cp->last_seen = r->now;
+		cp->dev = (uint64_t)c->in->dev;
+		cp->ino = (uint64_t)c->in->ino;
+		return 0;
+	}
+	if (vt_source_open(c->in->path, &src)) {
+		if (!r->o.quiet)
+			vt_cli_error("cannot read '%s': %s", c->in->path,
+				     strerror(errno));
+		vt_agg_quality(r->st.agg)->files_failed++;
+		return -1;
+	}
+	memset(&pos, 0, sizeof(pos));
+	pos.count_partial = c->in->rotated || c->gzip;
+	if (cp && cp->offset) {
+		size_t n = vt_marker_len(cp->offset);
+		enum vt_err e = vt_source_skip(src, cp->offset, tail, n);
+
+		if (e == VT_OK && vt_checkpoint_marker_ok(cp, tail, n)) {
+			pos.start = cp->offset;
+			pos.replay_until = cp->counted_until;
+		} else {
+			/* Shrunk below, or rewritten before, the checkpoint:
+			 * a different file now; read it from its start. */
+			vt_agg_quality(r->st.agg)->files_reset++;
+			vt_source_free(src);
+			src = NULL;
+			if (vt_source_open(c->in->path, &src))
+				return -1;
+		}
+	}
+	vt_ingest_source(g, c->in, src, &pos);
+	if (!cp)
+		cp = c->cp = new_checkpoint(r);
+	cp->fp_len = (uint32_t)fp_len;
+	cp->fp = vt_content_hash(c->head, fp_len);
+	cp->offset = pos.end;
+	cp->counted_until = pos.counted_until;
+	cp->size_seen = pos.size;
+	cp->marker = marker_of(src, c->in, pos.end, pos.size);
+	cp->dev = (uint64_t)c->in->dev;
+	cp->ino = (uint64_t)c->in->ino;
+	cp->path_hash = vt_hash64(c->in->path, strlen(c->in->path));
+	cp->instance = c->in->instance;
+	cp->stream = c->in->stream;
+	cp->last_seen = r->now;
+	vt_source_free(src);
+	r->changed = 1;
+	return 0;
+}
+
+/* Checkpoints whose file is gone: unread bytes are reported as lost. */
+static void forget_gone(struct run *r)
+{
+	size_t w = 0;
+
+	for (size_t k = 0; k < r->st.ncps; k++) {
+		struct vt_checkpoint *cp = &r->st.cps[k];
+
+		if (r->cp_seen[k] && w < MAX_CHECKPOINTS) {
+			r->st.cps[w++] = *cp;
+			continue;
+		}
+		if (cp->size_seen > cp->offset) {
+			struct vt_quality *q = vt_agg_quality(r->st.agg);
+
+			q->files_lost++;
+			q->bytes_lost += cp->size_seen - cp->offset;
+			r->st.files_lost++;
+			r->st.bytes_lost += cp->size_seen - cp->offset;
+			if (!r->o.quiet)
+				vt_cli_error("a tracked file was rotated away with %llu bytes unread (counted as lost)",
+					     (unsigned long long)(cp->size_seen - cp->offset));
+		}
+		r->changed = 1;
+	}
+	r->st.ncps = w;
+}
+
+static char *report_path(const struct run *r, int64_t start)
+{
+	char t[32], name[96];
+	int64_t y;
+	unsigned m, d;
+	int64_t days = start >= 0 ? start / 86400 : -((-start + 86399) / 86400);
+	int64_t secs = start - days * 86400;
+
+	vt_civil_from_days(days, &y, &m, &d);
+	snprintf(t, sizeof(t), "%04lld%02u%02uT%02u%02u%02uZ", (long long)y, m,
+		 d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+		 (unsigned)(secs % 60));
+	snprintf(name, sizeof(name), "%s-%s.json.gz", t,
+		 period_name(r->o.period));
+	return join(r->reports, name);
+}
+
+/*
+ * Closes period i: its report is written (atomically) before the state
+ * that forgets the period is committed, so a crash in between writes the
+ * same report again on the next run, never loses it.
+ */
+static int finalize(struct run *r, size_t i)
+{
+	struct vt_summary *s = vt_xcalloc(1, sizeof(*s));
+	int64_t start = vt_agg_period_start(r->st.agg, i);
+	char *path = report_path(r, start);
+	int rc;
+
+	vt_agg_summarize(r->st.agg, i, s);
+	rc = vt_write_report(s, path, NULL, 0600);
+	if (rc == 0) {
+		vt_agg_drop_period(r->st.agg, i);
+		if (start + r->o.period > r->st.finalized_until)
+			r->st.finalized_until = start + r->o.period;
+		vt_agg_set_floor(r->st.agg, r->st.finalized_until);
+		r->changed = 1;
+	}
+	free(path);
+	free(s);
+	return rc;
+}
+
+static int close_periods(struct run *r)
+{
+	while (vt_agg_period_count(r->st.agg) > 0) {
+		int64_t start = vt_agg_period_start(r->st.agg, 0);
+		int over = r->now >= start + r->o.period + r->o.grace;
+
+		if (!r->o.flush && !over &&
+		    vt_agg_period_count(r->st.agg) <= r->o.max_open)
+			break;
+		if (finalize(r, 0))
+			return -1;
+	}
+	return 0;
+}
+
+static int commit(struct run *r)
+{
+	struct vt_buf b;
+	struct vt_sink sink;
+	char *path = join(r->dir, "state");
+	enum vt_err err;
+
+	r->st.last_run = r->now;
+	vt_buf_init(&b, SIZE_MAX / 2);
+	err = vt_state_encode(&r->st, &b);
+	if (!err)
+		err = vt_sink_file(path, 0600, &sink);
+	if (!err) {
+		err = sink.write(sink.ctx, b.ptr, b.len);
+		if (err)
+			sink.abort(sink.ctx);
+		else
+			err = sink.close(sink.ctx);
+	}
+	if (err)
+		vt_cli_error("cannot write '%s': %s", path,
+			     err == VT_ERR_IO ? strerror(errno) : vt_strerror(err));
+	vt_buf_release(&b);
+	free(path);
+	return err ? -1 : 0;
+}
+
+static void discover(struct run *r, int argc, char **argv)
+{
+	vt_inputs_init(&r->in);
+	for (int i = optind; i < argc; i++)
+		vt_inputs_add(&r->in, argv[i]);
+	vt_inputs_add_siblings(&r->in);
+	vt_inputs_sort(&r->in);
+	for (size_t i = 0; i < r->in.nproblems; i++) {
+		const struct vt_input_problem *p = &r->in.problems[i];
+
+		r->input_problems++;
+		if (!r->o.quiet)
+			vt_cli_error("cannot read '%s': %s", p->path,
+				     p->what ? p->what : strerror(p->err));
+	}
+	r->cands = vt_xcalloc(r->in.count + 1, sizeof(*r->cands));
+	r->ncands = r->in.count;
+	for (size_t i = 0; i < r->ncands; i++) {
+		r->cands[i].in = &r->in.files[i];
+		read_head(&r->cands[i]);
+	}
+}
+
+static void release(struct run *r)
+{
+	vt_state_release(&r->st);
+	vt_inputs_release(&r->in);
+	vt_tables_free(&r->t);
+	free(r->cands);
+	free(r->cp_seen);
+	free(r->dir);
+	free(r->reports);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+}
+
+static int ingest_all(struct run *r)
+{
+	struct vt_diag_state ds = { r->o.quiet, NULL, 0, 0 };
+	struct vt_diag_sink diag = { vt_print_diag, &ds };
+	struct vt_ingest_config icfg = { r->o.max_line, r->o.instance_by, 0 };
+	struct vt_ingest g;
+	int rc = 0;
+
+	vt_ingest_init(&g, &icfg, r->t.rules, r->st.agg, &diag);
+	for (size_t i = 0; i < r->ncands && rc == 0; i++) {
+		if (read_file_new(r, &g, i))
+			r->input_problems++;
+		/* Bound memory: close the oldest periods past the limit. */
+		while (vt_agg_period_count(r->st.agg) > r->o.max_open && rc == 0)
+			rc = finalize(r, 0);
+	}
+	if (ds.suppressed && !r->o.quiet)
+		vt_cli_error("%llu more problems not shown (counted in the reports' quality sections)",
+			     ds.suppressed);
+	vt_ingest_release(&g);
+	return rc;
+}
+
+int vt_cmd_run(int argc, char **argv)
+{
+	struct run r;
+	long long now;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.lock_fd = -1;
+	rc = parse_args(argc, argv, &r.o);
+	if (rc)
+		return rc < 0 ? VT_EXIT_OK : rc;
+	if (vt_cli_clock(r.o.now, &now))
+		return vt_cli_usage_error("run", "--now wants an RFC 3339 time");
+	r.now = now;
+	if (vt_tables_load(&r.t, r.o.rules, r.o.servers, r.o.clients)) {
+		release(&r);
+		return VT_EXIT_USAGE;
+	}
+	r.acfg.period_seconds = r.o.period;
+	r.acfg.servers = r.t.servers;
+	r.acfg.clients = r.t.clients;
+	r.dir = vt_xstrdup(r.o.state);
+	r.reports = join(r.dir, "reports");
+	rc = VT_EXIT_FAILURE;
+	if (make_dir(r.dir) || make_dir(r.reports))
+		goto out;
+	switch (take_lock(&r)) {
+	case 0:
+		vt_cli_error("another run holds the lock on '%s'; nothing to do",
+			     r.dir);
+		rc = VT_EXIT_OK;
+		goto out;
+	case -1:
+		goto out;
+	}
+	if (load_state(&r))
+		goto out;
+	vt_agg_set_now(r.st.agg, r.now);
+	if (r.st.finalized_until)
+		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
+	discover(&r, argc, argv);
+	match(&r);
+	if (ingest_all(&r))
+		goto out;
+	forget_gone(&r);
+	if (close_periods(&r))
+		goto out;
+	if ((r.changed || !r.have_state) && commit(&r))
+		goto out;
+	rc = r.input_problems ? VT_EXIT_SKIPPED : VT_EXIT_OK;
+out:
+	release(&r);
+	return rc;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the commands share: tables, diagnostics, writing a report. */
+#include "common.h"
+#include "cli.h"
+#include "../reporter/report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vt_print_diag(void *ctx, const char *path, uint64_t line,
+		       uint64_t offset, const char *what)
+{
+	struct vt_diag_state *d = ctx;
+
+	if (d->path != path) {
+		d->path = path;
+		d->in_file = 0;
+	}
+	if (d->quiet)
+		return;
+	if (++d->in_file > DIAG_PER_FILE) {
+		d->suppressed++;
+		return;
+	}
+	if (line)
+		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
+			(unsigned long long)line, (unsigned long long)offset,
+			what);
+	else
+		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
+}
+
+/* Reads a whole small file (rules, name lists); NULL on error. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= 16 * 1024 * 1024) {
+				fclose(f);
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap ? cap * 2 : 4096;
+			buf = vt_xrealloc(buf, cap + 1);
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+typedef enum vt_err (*loader_fn)(void *, const char *, size_t, const char *,
+				 char *, size_t);
+
+static int load_file(const char *path, void *target, loader_fn load)
+{
+	size_t len;
+	char err[300];
+	char *text = slurp(path, &len);
+
+	if (!text) {
+		vt_cli_error("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	enum vt_err e = load(target, text, len, path, err, sizeof(err));
+	free(text);
+	if (e) {
+		vt_cli_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static enum vt_err load_rules(void *t, const char *s, size_t n, const char *o,
+			      char *e, size_t el)
+{
+	return vt_rules_load(t, s, n, o, e, el);
+}
+
+static enum vt_err load_names(void *t, const char *s, size_t n, const char *o,
+			      char *e, size_t el)
+{
+	return vt_allowlist_load(t, s, n, o, e, el);
+}
+
+void vt_tables_free(struct vt_tables *t)
+{
+	vt_rules_free(t->rules);
+	vt_allowlist_free(t->servers);
+	vt_allowlist_free(t->clients);
+}
+
+int vt_tables_load(struct vt_tables *t, const char *rules_path,
+		   const char *servers_path, const char *clients_path)
+{
+	char err[300];
+
+	t->rules = vt_rules_new();
+	t->servers = vt_allowlist_new();
+	t->clients = vt_allowlist_new();
+	if (rules_path && load_file(rules_path, t->rules, load_rules))
+		return -1;
+	if (vt_rules_load_default(t->rules, err, sizeof(err)) ||
+	    vt_allowlist_load(t->servers, vt_default_servers,
+			      strlen(vt_default_servers), "built-in servers",
+			      err, sizeof(err)) ||
+	    vt_allowlist_load(t->clients, vt_default_clients,
+			      strlen(vt_default_clients), "built-in clients",
+			      err, sizeof(err))) {
+		vt_cli_error("%s", err);
+		return -1;
+	}
+	if (servers_path && load_file(servers_path, t->servers, load_names))
+		return -1;
+	if (clients_path && load_file(clients_path, t->clients, load_names))
+		return -1;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int vt_write_report(const struct vt_summary *s, const char *output,
+		    const char *installation_id, unsigned mode)
+{
+	struct vt_sink file, gz, *sink = &file;
+	struct vt_scrubber *scrub = vt_scrubber_new();
+	struct vt_report_meta meta = { installation_id };
+	const char *path = output ? output : "-";
+	enum vt_err err;
+
+	err = vt_sink_file(path, mode, &file);
+	if (!err && ends_with(path, ".gz")) {
+		err = vt_sink_gzip(&file, &gz);
+		if (err)
+			file.abort(file.ctx);
+		sink = &gz;
+	}
+	if (!err)
+		err = vt_report_write_json(s, &meta, scrub, sink, NULL);
+	vt_scrubber_free(scrub);
+	if (err && err == VT_ERR_IO && errno == EPIPE)
+		return -1; /* the reader went away (| head): nothing to say */
+	if (err) {
+		vt_cli_error("cannot write '%s': %s", path,
+			     err == VT_ERR_IO ? strerror(errno)
+					      : vt_strerror(err));
+		return -1;
+	}
+	return 0;
+}
+

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the commands share: tables, diagnostics, writing a report. */
+#ifndef VT_COMMON_H
+#define VT_COMMON_H
+
+#include "../aggregator/agg.h"
+#include "../parser/rules.h"
+
+#define VT_DEFAULT_MAX_LINE (1024 * 1024)
+#define VT_MAX_MAX_LINE (256 * 1024 * 1024)
+/* Problems printed per file before they are only counted. */
+#define DIAG_PER_FILE 5
+
+/* The rules table and the allowlists, built-in plus the user's files. */
+struct vt_tables {
+	struct vt_rules *rules;
+	struct vt_allowlist *servers;
+	struct vt_allowlist *clients;
+};
+
+/* Loads them; prints what is wrong and returns -1 on error. */
+int vt_tables_load(struct vt_tables *t, const char *rules_path,
+		   const char *servers_path, const char *clients_path);
+void vt_tables_free(struct vt_tables *t);
+
+/* The diag sink's state: prints the first few problems of each file. */
+struct vt_diag_state {
+	int quiet;
+	const char *path;
+	unsigned in_file;
+	unsigned long long suppressed;
+};
+
+void vt_print_diag(void *ctx, const char *path, uint64_t line,
+		   uint64_t offset, const char *what);
+
+/*
+ * Writes the JSON report of s to output ("-" for stdout; gzip'd when the
+ * name ends in .gz) atomically, with file mode mode. Prints the reason
+ * and returns -1 on failure (quietly when stdout was closed).
+ */
+int vt_write_report(const struct vt_summary *s, const char *output,
+		    const char *installation_id, unsigned mode);
+
+#endif

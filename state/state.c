@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * State encoding. Layout: "VTST" u8 version, then varints (signed ones
+ * zigzag-encoded): created last_run period_seconds finalized_until
+ * upload_enabled_at files_lost bytes_lost, ncps { fp fp_len offset
+ * counted_until marker size_seen dev ino path_hash instance stream
+ * last_seen }, then the aggregate's own encoding (length-prefixed), then
+ * a CRC-32 of all bytes before it. The state holds hashes, offsets and
+ * counts: no path, name or log text.
+ */
+#include "state.h"
+#include "../util/hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char MAGIC[4] = { 'V', 'T', 'S', 'T' };
+
+void vt_state_init(struct vt_state *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void vt_state_release(struct vt_state *s)
+{
+	free(s->cps);
+	vt_agg_free(s->agg);
+	memset(s, 0, sizeof(*s));
+}
+
+uint64_t vt_content_hash(const void *p, size_t n)
+{
+	unsigned char d[VT_SHA256_LEN];
+	uint64_t v = 0;
+
+	vt_sha256(p, n, d);
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | d[i];
+	return v;
+}
+
+int vt_checkpoint_head_matches(const struct vt_checkpoint *cp,
+			       const unsigned char *head, size_t head_len)
+{
+	return cp->fp_len > 0 && head_len >= cp->fp_len &&
+	       vt_content_hash(head, cp->fp_len) == cp->fp;
+}
+
+size_t vt_marker_len(uint64_t offset)
+{
+	return offset < VT_MARKER_LEN ? (size_t)offset : VT_MARKER_LEN;
+}
+
+int vt_checkpoint_marker_ok(const struct vt_checkpoint *cp,
+			    const unsigned char *tail, size_t n)
+{
+	return n == vt_marker_len(cp->offset) &&
+	       vt_content_hash(tail, n) == cp->marker;
+}
+
+void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
+			const unsigned char *tail, size_t n)
+{
+	cp->offset = offset;
+	cp->marker = vt_content_hash(tail, n);
+}
+
+static void put_u(struct vt_buf *b, uint64_t v)
+{
+	unsigned char tmp[10];
+	size_t n = 0;
+
+	do {
+		unsigned char c = v & 0x7f;
+
+		v >>= 7;
+		tmp[n++] = (unsigned char)(c | (v ? 0x80 : 0));
+	} while (v);
+	vt_buf_append(b, tmp, n);
+}
+
+static void put_s(struct vt_buf *b, int64_t v)
+{
+	put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
+{
+	struct vt_buf agg;
+	size_t start = out->len;
+	enum vt_err err;
+
+	vt_buf_init(&agg, SIZE_MAX / 2);
+	if (s->agg) {
+		err = vt_agg_encode(s->agg, &agg);
+		if (err)
+			goto out;
+	}
+	vt_buf_append(out, MAGIC, sizeof(MAGIC));
+	vt_buf_putc(out, VT_STATE_FORMAT_VERSION);
+	put_s(out, s->created);
+	put_s(out, s->last_run);
+	put_s(out, s->period_seconds);
+	put_s(out, s->finalized_until);
+	put_s(out, s->upload_enabled_at);
+	put_u(out, s->files_lost);
+	put_u(out, s->bytes_lost);
+	put_u(out, s->ncps);
+	for (size_t i = 0; i < s->ncps; i++) {
+		const struct vt_checkpoint *c = &s->cps[i];
+
+		put_u(out, c->fp);
+		put_u(out, c->fp_len);
+		put_u(out, c->offset);
+		put_u(out, c->counted_until);
+		put_u(out, c->marker);
+		put_u(out, c->size_seen);
+		put_u(out, c->dev);
+		put_u(out, c->ino);
+		put_u(out, c->path_hash);
+		put_u(out, c->instance);
+		put_u(out, c->stream);
+		put_s(out, c->last_seen);
+	}
+	put_u(out, agg.len);
+	vt_buf_append(out, agg.ptr, agg.len);
+	uint32_t crc = vt_crc32(0, out->ptr + start, out->len - start);
+	unsigned char c[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
+			       (unsigned char)(crc >> 16),
+			       (unsigned char)(crc >> 24) };
+	err = vt_buf_append(out, c, 4);
+out:
+	vt_buf_release(&agg);
+	return err;
+}
+
+struct reader {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint64_t get_u(struct reader *r)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (r->p >= r->end) {
+			r->bad = 1;
+			return 0;
+		}
+		unsigned char c = *r->p++;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return v;
+	}
+	r->bad = 1;
+	return 0;
+}
+
+static int64_t get_s(struct reader *r)
+{
+	uint64_t u = get_u(r);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
+			    size_t n, struct vt_state *s)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	struct reader r;
+	enum vt_err err;
+
+	vt_state_init(s);
+	if (n < sizeof(MAGIC) + 5 || memcmp(p, MAGIC, sizeof(MAGIC)) != 0)
+		return VT_ERR_CORRUPT;
+	uint32_t want = (uint32_t)u[n - 4] | (uint32_t)u[n - 3] << 8 |
+			(uint32_t)u[n - 2] << 16 | (uint32_t)u[n - 1] << 24;
+	if (vt_crc32(0, p, n - 4) != want)
+		return VT_ERR_CORRUPT;
+	if (u[4] != VT_STATE_FORMAT_VERSION)
+		return u[4] > VT_STATE_FORMAT_VERSION ? VT_ERR_VERSION
+						      : VT_ERR_CORRUPT;
+	r.p = u + 5;
+	r.end = u + n - 4;
+	r.bad = 0;
+	s->created = get_s(&r);
+	s->last_run = get_s(&r);
+	s->period_seconds = get_s(&r);
+	s->finalized_until = get_s(&r);
+	s->upload_enabled_at = get_s(&r);
+	s->files_lost = get_u(&r);
+	s->bytes_lost = get_u(&r);
+	uint64_t ncps = get_u(&r);
+	if (ncps > (uint64_t)(r.end - r.p) / 12)
+		r.bad = 1;
+	if (!r.bad && ncps) {
+		s->cps = vt_xcalloc((size_t)ncps, sizeof(*s->cps));
+		s->ncps = (size_t)ncps;
+	}
+	for (size_t i = 0; i < s->ncps && !r.bad; i++) {
+		struct vt_checkpoint *c = &s->cps[i];
+
+		c->fp = get_u(&r);
+		c->fp_len = (uint32_t)get_u(&r);
+		c->offset = get_u(&r);
+		c->counted_until = get_u(&r);
+		c->marker = get_u(&r);
+		c->size_seen = get_u(&r);
+		c->dev = get_u(&r);
+		c->ino = get_u(&r);
+		c->path_hash = get_u(&r);
+		c->instance = get_u(&r);
+		c->stream = get_u(&r);
+		c->last_seen = get_s(&r);
+		if (c->fp_len > VT_FP_LEN)
+			r.bad = 1;
+	}
+	uint64_t alen = get_u(&r);
+	if (r.bad || alen != (uint64_t)(r.end - r.p)) {
+		vt_state_release(s);
+		return VT_ERR_CORRUPT;
+	}
+	if (s->period_seconds != cfg->period_seconds) {
+		/* Keep period_seconds for the caller's message. */
+		int64_t ps = s->period_seconds;
+
+		vt_state_release(s);
+		s->period_seconds = ps;
+		return VT_ERR_USAGE;
+	}
+	if (alen) {
+		err = vt_agg_decode(cfg, (const char *)r.p, (size_t)alen,
+				    &s->agg);
+		if (err) {
+			vt_state_release(s);
+			return err;
+		}
+	}
+	return VT_OK;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The periodic job's state: checkpoints, open periods, and their file. */
+#ifndef VT_STATE_H
+#define VT_STATE_H
+
+#include "../aggregator/agg.h"
+#include "../util/buf.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Bytes of a file's start that identify it (decompressed). */
+#define VT_FP_LEN 1024
+/* Bytes before a checkpoint's offset that must still be there on resume. */
+#define VT_MARKER_LEN 64
+
+/*
+ * What the job knows about one file it has read. Identity is content,
+ * not name: fp is a hash of the first fp_len decompressed bytes (fp_len
+ * grows to VT_FP_LEN as a small file grows), so a renamed, rotated or
+ * compressed file is recognized; dev/ino only break ties. marker is a
+ * hash of the VT_MARKER_LEN bytes before offset, checked before resuming
+ * so a file rewritten in place is not resumed mid-line. No path is kept:
+ * path_hash only.
+ */
+struct vt_checkpoint {
+	uint64_t fp;
+	uint32_t fp_len;
+	uint64_t offset;        /* decompressed bytes consumed */
+	uint64_t counted_until; /* lines ending here or before were counted */
+	uint64_t marker;
+	uint64_t size_seen;     /* decompressed size when last seen */
+	uint64_t dev, ino;
+	uint64_t path_hash;
+	uint64_t instance, stream;
+	int64_t last_seen;      /* run time this file was last found */
+};
+
+/* The whole state, as one committed unit. */
+struct vt_state {
+	int64_t created;
+	int64_t last_run;
+	int64_t period_seconds;
+	int64_t finalized_until;     /* periods before this are reported */
+	int64_t upload_enabled_at;   /* 0: upload never enabled */
+	uint64_t files_lost;
+	uint64_t bytes_lost;
+	struct vt_checkpoint *cps;
+	size_t ncps;
+	struct vt_agg *agg;          /* owned */
+};
+
+void vt_state_init(struct vt_state *s);
+void vt_state_release(struct vt_state *s);
+
+/*
+ * Encodes s (and its aggregate) into out: "VTST", a format version,
+ * varints, CRC-32. Decodes into a zeroed *s, building the aggregate with
+ * cfg; on error returns VT_ERR_CORRUPT or VT_ERR_VERSION and leaves *s
+ * empty, or VT_ERR_USAGE when the state was made with another period
+ * length (then only s->period_seconds is set).
+ */
+#define VT_STATE_FORMAT_VERSION 1
+enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out);
+enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
+			    size_t n, struct vt_state *s);
+
+/* The hash used for fingerprints and markers (SHA-256, first 64 bits). */
+uint64_t vt_content_hash(const void *p, size_t n);
+
+/*
+ * Identity checks. head_matches: 1 when a file whose first head_len
+ * decompressed bytes are head is the file cp fingerprinted (its first
+ * fp_len bytes are the same). marker_ok: 1 when the n bytes just before
+ * cp->offset in the file are tail, i.e. the file still holds what was
+ * read and can be resumed; 0 means it shrank or was rewritten.
+ */
+int vt_checkpoint_head_matches(const struct vt_checkpoint *cp,
+			       const unsigned char *head, size_t head_len);
+int vt_checkpoint_marker_ok(const struct vt_checkpoint *cp,
+			    const unsigned char *tail, size_t n);
+/* Records that the file was read up to offset; tail: the bytes before it. */
+void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
+			const unsigned char *tail, size_t n);
+/* How many bytes the marker covers for a given offset. */
+size_t vt_marker_len(uint64_t offset);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests: file identity, truncation detection, the state file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../state/state.h"
+#include "../../util/hash.h"
+
+/* Sequence-numbered lines, like a log that keeps growing. */
+static size_t fill(unsigned char *buf, size_t cap, unsigned first,
+		   unsigned count)
+{
+	size_t n = 0;
+
+	for (unsigned i = first; i < first + count && n + 64 < cap; i++)
+		n += (size_t)snprintf((char *)buf + n, cap - n,
+				      "{\"time\":\"2026-11-24T10:00:%02uZ\",\"seq\":%u}\n",
+				      i % 60, i);
+	return n;
+}
+
+/* A checkpoint as run makes it after reading len bytes of buf. */
+static struct vt_checkpoint checkpoint(const unsigned char *buf, size_t len,
+				       uint64_t offset)
+{
+	struct vt_checkpoint cp;
+	size_t fp = len < VT_FP_LEN ? len : VT_FP_LEN;
+	size_t m = vt_marker_len(offset);
+
+	memset(&cp, 0, sizeof(cp));
+	cp.fp_len = (uint32_t)fp;
+	cp.fp = vt_content_hash(buf, fp);
+	vt_checkpoint_mark(&cp, offset, buf + offset - m, m);
+	return cp;
+}
+
+START_TEST(grown_file_is_the_same_file)
+{
+	static unsigned char buf[8192];
+	size_t small = fill(buf, sizeof(buf), 0, 3);
+	struct vt_checkpoint cp = checkpoint(buf, small, small);
+	size_t big = fill(buf, sizeof(buf), 0, 60);
+
+	/* a small file's fingerprint covers what it had; it still matches */
+	ck_assert_uint_lt(cp.fp_len, VT_FP_LEN);
+	ck_assert(vt_checkpoint_head_matches(&cp, buf, big));
+	ck_assert(vt_checkpoint_marker_ok(&cp, buf + small - vt_marker_len(small),
+					  vt_marker_len(small)));
+}
+END_TEST
+
+START_TEST(renamed_or_compressed_copy_matches_by_content)
+{
+	static unsigned char a[8192], b[8192];
+	size_t n = fill(a, sizeof(a), 0, 80);
+	struct vt_checkpoint cp = checkpoint(a, n, 500);
+
+	/* x.log.1 and x.log.1.gz decompress to the same bytes */
+	memcpy(b, a, n);
+	ck_assert(vt_checkpoint_head_matches(&cp, b, n));
+	ck_assert(vt_checkpoint_marker_ok(&cp, b + 500 - VT_MARKER_LEN,
+					  VT_MARKER_LEN));
+}
+END_TEST
+
+START_TEST(truncated_and_regrown_file_is_a_new_file)
+{
+	static unsigned char old[8192], now[8192];
+	size_t n = fill(old, sizeof(old), 0, 80);
+	struct vt_checkpoint cp = checkpoint(old, n, n);
+	/* copytruncate: the live file starts again with later lines and
+	 * grows past the old offset */
+	size_t m = fill(now, sizeof(now), 100, 120);
+
+	ck_assert_uint_gt(m, n);
+	ck_assert(!vt_checkpoint_head_matches(&cp, now, m));
+}
+END_TEST
+
+START_TEST(rewritten_tail_is_detected_by_the_marker)
+{
+	static unsigned char buf[8192];
+	size_t n = fill(buf, sizeof(buf), 0, 80);
+	struct vt_checkpoint cp = checkpoint(buf, n, 2000);
+
+	/* same head, different bytes before the offset */
+	buf[1990] ^= 1;
+	ck_assert(vt_checkpoint_head_matches(&cp, buf, n));
+	ck_assert(!vt_checkpoint_marker_ok(&cp, buf + 2000 - VT_MARKER_LEN,
+					   VT_MARKER_LEN));
+	/* and a shorter tail than the marker wants is no match */
+	ck_assert(!vt_checkpoint_marker_ok(&cp, buf, 10));
+}
+END_TEST
+
+START_TEST(empty_head_matches_nothing)
+{
+	static unsigned char buf[64];
+	struct vt_checkpoint cp;
+
+	memset(&cp, 0, sizeof(cp));
+	ck_assert(!vt_checkpoint_head_matches(&cp, buf, sizeof(buf)));
+	cp.fp_len = 10;
+	cp.fp = vt_content_hash(buf, 10);
+	ck_assert(!vt_checkpoint_head_matches(&cp, buf, 9)); /* too short */
+	ck_assert(vt_checkpoint_head_matches(&cp, buf, 10));
+}
+END_TEST
+
+static struct vt_agg_config cfg(void)
+{
+	struct vt_agg_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.period_seconds = 86400;
+	c.servers = vt_allowlist_new();
+	c.clients = vt_allowlist_new();
+	return c;
+}
+
+static void cfg_free(struct vt_agg_config *c)
+{
+	vt_allowlist_free((struct vt_allowlist *)c->servers);
+	vt_allowlist_free((struct vt_allowlist *)c->clients);
+}
+
+static void sample_state(struct vt_state *s, const struct vt_agg_config *c)
+{
+	vt_state_init(s);
+	s->created = 1795000000;
+	s->last_run = 1795500000;
+	s->period_seconds = 86400;
+	s->finalized_until = 1795478400;
+	s->upload_enabled_at = -5;
+	s->files_lost = 2;
+	s->bytes_lost = 12345;
+	s->ncps = 3;
+	s->cps = calloc(3, sizeof(*s->cps));
+	for (size_t i = 0; i < 3; i++) {
+		s->cps[i].fp = 0x1234567890abcdefULL * (i + 1);
+		s->cps[i].fp_len = (uint32_t)(100 * i + 1);
+		s->cps[i].offset = (uint64_t)1 << (20 + i);
+		s->cps[i].counted_until = s->cps[i].offset + 7;
+		s->cps[i].marker = ~(uint64_t)i;
+		s->cps[i].size_seen = UINT64_MAX - i;
+		s->cps[i].dev = 2049;
+		s->cps[i].ino = 77 + i;
+		s->cps[i].path_hash = i;
+		s->cps[i].instance = 5;
+		s->cps[i].stream = 6 + i;
+		s->cps[i].last_seen = -(int64_t)i;
+	}
+	s->agg = vt_agg_new(c);
+}
+
+START_TEST(state_round_trip)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a, b;
+
+	sample_state(&s, &c);
+	vt_buf_init(&a, 1 << 20);
+	vt_buf_init(&b, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	ck_assert_int_eq(t.created, s.created);
+	ck_assert_int_eq(t.finalized_until, s.finalized_until);
+	ck_assert_int_eq(t.upload_enabled_at, -5);
+	ck_assert_uint_eq(t.bytes_lost, 12345);
+	ck_assert_uint_eq(t.ncps, 3);
+	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
+	ck_assert_int_eq(vt_state_encode(&t, &b), VT_OK);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_int_eq(memcmp(a.ptr, b.ptr, a.len), 0);
+	vt_state_release(&s);
+	vt_state_release(&t);
+	vt_buf_release(&a);
+	vt_buf_release(&b);
+	cfg_free(&c);
+}
+END_TEST
+
+START_TEST(corrupt_state_is_refused)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a;
+
+	sample_state(&s, &c);
+	vt_buf_init(&a, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	for (size_t i = 0; i < a.len; i++)
+		for (int bit = 0; bit < 8; bit += 3) {
+			a.ptr[i] ^= (char)(1 << bit);
+			ck_assert_int_ne(vt_state_decode(&c, a.ptr, a.len, &t),
+					 VT_OK);
+			ck_assert_uint_eq(t.ncps, 0);
+			ck_assert_ptr_null(t.agg);
+			a.ptr[i] ^= (char)(1 << bit);
+		}
+	for (size_t n = 0; n < a.len; n++)
+		ck_assert_int_eq(vt_state_decode(&c, a.ptr, n, &t),
+				 VT_ERR_CORRUPT);
+	ck_assert_int_eq(vt_state_decode(&c, "", 0, &t), VT_ERR_CORRUPT);
+	vt_state_release(&s);
+	vt_buf_release(&a);
+	cfg_free(&c);
+}
+END_TEST
+
+START_TEST(newer_or_other_period_state_is_refused)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a;
+	uint32_t crc;
+
+	sample_state(&s, &c);
+	vt_buf_init(&a, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	c.period_seconds = 3600;
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_ERR_USAGE);
+	ck_assert_int_eq(t.period_seconds, 86400);
+	c.period_seconds = 86400;
+	a.ptr[4] = VT_STATE_FORMAT_VERSION + 1;
+	crc = vt_crc32(0, a.ptr, a.len - 4);
+	for (int i = 0; i < 4; i++)
+		a.ptr[a.len - 4 + (size_t)i] = (char)(crc >> (8 * i));
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t),
+			 VT_ERR_VERSION);
+	vt_state_release(&s);
+	vt_buf_release(&a);
+	cfg_free(&c);
+}
+END_TEST
+
+Suite *state_suite(void);
+
+Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+
+	tcase_add_test(tc, grown_file_is_the_same_file);
+	tcase_add_test(tc, renamed_or_compressed_copy_matches_by_content);
+	tcase_add_test(tc, truncated_and_regrown_file_is_a_new_file);
+	tcase_add_test(tc, rewritten_tail_is_detected_by_the_marker);
+	tcase_add_test(tc, empty_head_matches_nothing);
+	tcase_add_test(tc, state_round_trip);
+	tcase_add_test(tc, corrupt_state_is_refused);
+	tcase_add_test(tc, newer_or_other_period_state_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
