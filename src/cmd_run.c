@@ -220,8 +220,10 @@ struct candidate {
 	size_t head_len;
 	int gzip;
 	uint64_t size; /* st_size (compressed size for gzip) */
-	struct vt_checkpoint *cp;
+	size_t cp;     /* index into the state's checkpoints, or NO_CP */
 };
+
+#define NO_CP SIZE_MAX
 
 struct run {
 	struct run_opts o;
@@ -422,7 +424,7 @@ static void match(struct run *r)
 		for (size_t i = 0; i < r->ncands; i++) {
 			struct candidate *c = &r->cands[i];
 
-			if (c->cp ||
+			if (c->cp != NO_CP ||
 			    !vt_checkpoint_head_matches(cp, c->head, c->head_len))
 				continue;
 			if (!best || (c->in->dev == cp->dev &&
@@ -430,7 +432,7 @@ static void match(struct run *r)
 				best = c;
 		}
 		if (best) {
-			best->cp = cp;
+			best->cp = k;
 			r->cp_seen[k] = 1;
 		}
 	}
@@ -457,22 +459,22 @@ static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
 	return h;
 }
 
-static struct vt_checkpoint *new_checkpoint(struct run *r)
+/* Appends a checkpoint; pointers into the array do not survive this. */
+static size_t new_checkpoint(struct run *r)
 {
 	r->st.cps = vt_xrealloc(r->st.cps,
 				(r->st.ncps + 1) * sizeof(*r->st.cps));
 	r->cp_seen = vt_xrealloc(r->cp_seen, r->st.ncps + 1);
 	r->cp_seen[r->st.ncps] = 1;
-	struct vt_checkpoint *cp = &r->st.cps[r->st.ncps++];
-	memset(cp, 0, sizeof(*cp));
-	return cp;
+	memset(&r->st.cps[r->st.ncps], 0, sizeof(r->st.cps[0]));
+	return r->st.ncps++;
 }
 
 /* Reads what is new in one file; returns -1 when the file could not be read. */
 static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 {
 	struct candidate *c = &r->cands[ci];
-	struct vt_checkpoint *cp = c->cp;
+	struct vt_checkpoint *cp = c->cp == NO_CP ? NULL : &r->st.cps[c->cp];
 	struct vt_source *src = NULL;
 	struct vt_ingest_pos pos;
 	unsigned char tail[VT_MARKER_LEN];
@@ -515,8 +517,10 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 		}
 	}
 	vt_ingest_source(g, c->in, src, &pos);
-	if (!cp)
-		cp = c->cp = new_checkpoint(r);
+	if (!cp) {
+		c->cp = new_checkpoint(r);
+		cp = &r->st.cps[c->cp];
+	}
 	cp->fp_len = (uint32_t)fp_len;
 	cp->fp = vt_content_hash(c->head, fp_len);
 	cp->offset = pos.end;
@@ -666,6 +670,7 @@ static void discover(struct run *r, int argc, char **argv)
 	r->ncands = r->in.count;
 	for (size_t i = 0; i < r->ncands; i++) {
 		r->cands[i].in = &r->in.files[i];
+		r->cands[i].cp = NO_CP;
 		read_head(&r->cands[i]);
 	}
 }
