@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl_parse.h>
+#include <yajl_tree.h>
 
 const char *const vt_malformed_reason_names[VT_BAD_COUNT] = {
 	[VT_BAD_INVALID_JSON] = "invalid_json",
@@ -605,4 +606,26 @@ int vt_decode_docker(struct vt_decoder *d, const char *line, size_t len,
 	log->len = d->docker.len;
 	*stream = d->d_stream;
 	return 0;
+}
+
+int vt_json_top_string(const char *json, size_t n, const char *key,
+		       char *out, size_t outlen)
+{
+	char *text = vt_xstrndup(json, n);
+	char err[128];
+	yajl_val root = yajl_tree_parse(text, err, sizeof(err));
+	const char *path[] = { key, NULL };
+	int rc = -1;
+
+	free(text);
+	if (!root)
+		return -1;
+	yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+	const char *str = v && YAJL_IS_STRING(v) ? v->u.string : NULL;
+	if (str && strlen(str) < outlen) {
+		memcpy(out, str, strlen(str) + 1);
+		rc = 0;
+	}
+	yajl_tree_free(root);
+	return rc;
 }

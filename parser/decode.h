@@ -82,4 +82,13 @@ void vt_decode_line(struct vt_decoder *d, const char *line, size_t len,
 int vt_decode_docker(struct vt_decoder *d, const char *line, size_t len,
 		     struct vt_sv *log, int *stream);
 
+/*
+ * Finds the string value of a top-level key in a JSON object (a report
+ * read back from disk). Copies it, NUL-terminated, into out; returns 0, or
+ * -1 when the text is not an object with such a string (or it does not
+ * fit).
+ */
+int vt_json_top_string(const char *json, size_t n, const char *key,
+		       char *out, size_t outlen);
+
 #endif

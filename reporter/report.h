@@ -33,4 +33,20 @@ enum vt_err vt_report_write_json(const struct vt_summary *s,
 void vt_report_id(const struct vt_summary *s, struct vt_scrubber *scrub,
 		  char out[VT_REPORT_ID_LEN + 1]);
 
+
+
+/*
+ * A plain JSON writer over a sink, for other documents than the report
+ * (status --json). Pretty-printed. vt_json_finish closes the sink (or
+ * aborts it on error) and frees the writer.
+ */
+struct vt_json;
+struct vt_json *vt_json_new(struct vt_sink *sink);
+void vt_json_key(struct vt_json *j, const char *key);
+void vt_json_str(struct vt_json *j, const char *value); /* NULL: null */
+void vt_json_int(struct vt_json *j, int64_t value);
+void vt_json_bool(struct vt_json *j, int value);
+void vt_json_open(struct vt_json *j, int array);
+void vt_json_close(struct vt_json *j, int array);
+enum vt_err vt_json_finish(struct vt_json *j);
 #endif

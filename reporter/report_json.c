@@ -9,6 +9,7 @@
 #include "../util/hash.h"
 #include "../util/timeutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <yajl_gen.h>
 
@@ -279,4 +280,76 @@ enum vt_err vt_report_write_json(const struct vt_summary *s,
 
 	vt_report_id(s, scrub, id);
 	return render(s, meta, id, scrub, sink, redacted);
+}
+
+struct vt_json {
+	struct writer w;
+};
+
+struct vt_json *vt_json_new(struct vt_sink *sink)
+{
+	struct vt_json *j = vt_xcalloc(1, sizeof(*j));
+
+	j->w.sink = sink;
+	j->w.g = yajl_gen_alloc(NULL);
+	if (!j->w.g)
+		abort();
+	yajl_gen_config(j->w.g, yajl_gen_beautify, 1);
+	yajl_gen_config(j->w.g, yajl_gen_indent_string, "  ");
+	yajl_gen_config(j->w.g, yajl_gen_print_callback, print_cb, &j->w);
+	return j;
+}
+
+void vt_json_key(struct vt_json *j, const char *key)
+{
+	yajl_gen_string(j->w.g, (const unsigned char *)key, strlen(key));
+}
+
+void vt_json_str(struct vt_json *j, const char *value)
+{
+	if (value)
+		yajl_gen_string(j->w.g, (const unsigned char *)value,
+				strlen(value));
+	else
+		yajl_gen_null(j->w.g);
+}
+
+void vt_json_int(struct vt_json *j, int64_t value)
+{
+	yajl_gen_integer(j->w.g, (long long)value);
+}
+
+void vt_json_bool(struct vt_json *j, int value)
+{
+	yajl_gen_bool(j->w.g, value);
+}
+
+void vt_json_open(struct vt_json *j, int array)
+{
+	if (array)
+		yajl_gen_array_open(j->w.g);
+	else
+		yajl_gen_map_open(j->w.g);
+}
+
+void vt_json_close(struct vt_json *j, int array)
+{
+	if (array)
+		yajl_gen_array_close(j->w.g);
+	else
+		yajl_gen_map_close(j->w.g);
+}
+
+enum vt_err vt_json_finish(struct vt_json *j)
+{
+	enum vt_err err = j->w.err;
+	struct vt_sink *sink = j->w.sink;
+
+	yajl_gen_free(j->w.g);
+	free(j);
+	if (err) {
+		sink->abort(sink->ctx);
+		return err;
+	}
+	return sink->close(sink->ctx);
 }

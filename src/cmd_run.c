@@ -9,6 +9,9 @@
 #include "cli.h"
 #include "common.h"
 #include "ingest.h"
+#include "spool.h"
+#include "telemetry.h"
+#include "../state/secret.h"
 #include "../parser/inputs.h"
 #include "../reporter/sink.h"
 #include "../state/state.h"
@@ -48,13 +51,27 @@ static const char run_help[] =
 	"  --max-line-bytes N     longest line kept (default 1048576)\n"
 	"  --instance-by source|component\n"
 	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
+	"\n"
+	"consent and upload (see docs/telemetry.md):\n"
+	"  --telemetry off|local|on   off: read and write nothing; local (the\n"
+	"                         default): write reports, never send; on: also\n"
+	"                         send them. Every opt-out (DO_NOT_TRACK, CI, ...)\n"
+	"                         beats every opt-in.\n"
+	"  --endpoint URL         where reports go (no built-in endpoint)\n"
+	"  --config FILE          settings file (also VMCP_TELEMETRY_CONFIG)\n"
+	"  --token-file FILE      bearer token (or VMCP_TELEMETRY_TOKEN); never argv\n"
+	"  --cacert FILE, --cert FILE, --key FILE   TLS trust and client certificate\n"
+	"  --deadline DURATION    stop uploading after this long (default 5m)\n"
+	"  --timeout DURATION     one upload attempt at most (default 30s)\n"
 	"  --now RFC3339          fix the clock (also SOURCE_DATE_EPOCH)\n"
 	"  -q, --quiet            do not describe bad input on stderr\n"
 	"  -h, --help             show this help\n"
 	"\n"
-	"Exit codes: 0 done (bad lines are counted, not fatal); 1 failure (the\n"
-	"state was not changed); 2 usage error; 3 done, but a given path could\n"
-	"not be read. A second run while one holds the lock exits 0 at once.\n";
+	"Exit codes: 0 done (bad lines are counted, not fatal; reports that could\n"
+	"not be sent yet stay pending); 1 failure (the state was not changed);\n"
+	"2 usage error; 3 done, but a given path could not be read; 4 done, but\n"
+	"the endpoint refused a report (it stays pending). A second run while\n"
+	"one holds the lock exits 0 at once.\n";
 
 struct run_opts {
 	const char *state;
@@ -66,6 +83,7 @@ struct run_opts {
 	enum vt_instance_by instance_by;
 	const char *rules, *servers, *clients, *now;
 	int quiet;
+	struct vt_telemetry_opts tel;
 };
 
 static int parse_duration(const char *s, int64_t *out)
@@ -101,7 +119,9 @@ static int parse_duration(const char *s, int64_t *out)
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_STATE = 256, O_PERIOD, O_GRACE, O_FLUSH, O_MAXOPEN,
-	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW };
+	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW,
+	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
+	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
@@ -114,6 +134,15 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "servers", required_argument, NULL, O_SERVERS },
 		{ "clients", required_argument, NULL, O_CLIENTS },
 		{ "now", required_argument, NULL, O_NOW },
+		{ "telemetry", required_argument, NULL, O_TELEMETRY },
+		{ "endpoint", required_argument, NULL, O_ENDPOINT },
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "token-file", required_argument, NULL, O_TOKENFILE },
+		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "deadline", required_argument, NULL, O_DEADLINE },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -188,6 +217,41 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case O_NOW:
 			o->now = optarg;
 			break;
+		case O_TELEMETRY:
+			o->tel.telemetry = optarg;
+			break;
+		case O_ENDPOINT:
+			o->tel.endpoint = optarg;
+			break;
+		case O_CONFIG:
+			o->tel.config = optarg;
+			break;
+		case O_TOKENFILE:
+			o->tel.token_file = optarg;
+			break;
+		case O_CACERT:
+			o->tel.cacert = optarg;
+			break;
+		case O_CERT:
+			o->tel.cert = optarg;
+			break;
+		case O_KEY:
+			o->tel.key = optarg;
+			break;
+		case O_DEADLINE:
+		case O_TIMEOUT: {
+			int64_t d;
+
+			if (parse_duration(optarg, &d) || d < 1)
+				return vt_cli_usage_error(
+					"run", "%s wants a duration such as 30s",
+					argv[optind - 1]);
+			if (c == O_DEADLINE)
+				o->tel.deadline_s = d;
+			else
+				o->tel.timeout_s = (long)d;
+			break;
+		}
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -240,6 +304,9 @@ struct run {
 	unsigned char *cp_seen;
 	int changed;
 	int input_problems;
+	struct vt_telemetry tel;
+	unsigned char secret[VT_SECRET_LEN];
+	int refused;
 };
 
 static char *join(const char *a, const char *b)
@@ -296,38 +363,6 @@ static int take_lock(struct run *r)
 	return 1;
 }
 
-static char *read_file(const char *path, size_t *len, int *missing)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct vt_buf b;
-	char chunk[65536];
-	ssize_t n;
-
-	*missing = 0;
-	if (fd < 0) {
-		*missing = errno == ENOENT;
-		return NULL;
-	}
-	vt_buf_init(&b, (size_t)1 << 34);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || vt_buf_append(&b, chunk, (size_t)n)) {
-			int e = n < 0 ? errno : EFBIG;
-
-			close(fd);
-			vt_buf_release(&b);
-			errno = e;
-			return NULL;
-		}
-	}
-	close(fd);
-	*len = b.len;
-	if (!b.ptr)
-		return vt_xcalloc(1, 1);
-	return b.ptr;
-}
-
 static const char *period_name(int64_t len)
 {
 	return len == 3600 ? "hour" : len == 86400 ? "day" : "week";
@@ -338,7 +373,7 @@ static int load_state(struct run *r)
 	char *path = join(r->dir, "state");
 	size_t len = 0;
 	int missing;
-	char *data = read_file(path, &len, &missing);
+	char *data = vt_read_file(path, (size_t)1 << 34, &len, &missing);
 	int rc = 0;
 
 	if (!data && missing) {
@@ -480,11 +515,19 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 	unsigned char tail[VT_MARKER_LEN];
 	size_t fp_len = c->head_len;
 
-	/* Nothing new: a plain file no longer than where we stopped, or a
-	 * compressed file (they never change) that was read to its end. */
+	/*
+	 * Nothing new: a plain file no longer than where we stopped, or a
+	 * compressed file (they never change) that was read to its end. The
+	 * latter only if the checkpoint was taken on this very .gz (same
+	 * device and inode): one taken on the plain file it was compressed
+	 * from saw that file's size then, and lines may have been appended
+	 * before it was rotated and compressed.
+	 */
 	if (cp && cp->fp_len == fp_len &&
 	    ((!c->gzip && c->size == cp->offset) ||
-	     (c->gzip && cp->offset == cp->size_seen && cp->size_seen))) {
+	     (c->gzip && cp->offset == cp->size_seen && cp->size_seen &&
+	      cp->dev == (uint64_t)c->in->dev &&
+	      cp->ino == (uint64_t)c->in->ino))) {
 		cp->last_seen = r->now;
 		cp->dev = (uint64_t)c->in->dev;
 		cp->ino = (uint64_t)c->in->ino;
@@ -595,8 +638,11 @@ static int finalize(struct run *r, size_t i)
 	char *path = report_path(r, start);
 	int rc;
 
+	char iid[VT_INSTALLATION_ID_LEN + 1];
+
 	vt_agg_summarize(r->st.agg, i, s);
-	rc = vt_write_report(s, path, NULL, 0600);
+	vt_installation_id(r->secret, start, period_name(r->o.period), iid);
+	rc = vt_write_report(s, path, iid, 0600);
 	if (rc == 0) {
 		vt_agg_drop_period(r->st.agg, i);
 		if (start + r->o.period > r->st.finalized_until)
@@ -680,6 +726,8 @@ static void release(struct run *r)
 	vt_state_release(&r->st);
 	vt_inputs_release(&r->in);
 	vt_tables_free(&r->t);
+	vt_telemetry_release(&r->tel);
+	memset(r->secret, 0, sizeof(r->secret));
 	free(r->cands);
 	free(r->cp_seen);
 	free(r->dir);
@@ -711,6 +759,97 @@ static int ingest_all(struct run *r)
 	return rc;
 }
 
+/*
+ * Consent is not retroactive: upload_enabled_at is when upload was last
+ * turned on (from local, from off, or for the first time); a period that
+ * began before it is never sent.
+ */
+static void record_consent(struct run *r, int had_secret)
+{
+	enum vt_mode mode = r->tel.decision.mode;
+
+	if (mode == VT_MODE_ON &&
+	    (r->st.last_mode != VT_MODE_ON || !had_secret ||
+	     !r->st.upload_enabled_at)) {
+		r->st.upload_enabled_at = r->now;
+		r->changed = 1;
+	}
+	if (r->st.last_mode != (int64_t)mode) {
+		r->st.last_mode = mode;
+		r->changed = 1;
+	}
+}
+
+/* Sends the pending reports, oldest first, after the state is committed. */
+static void upload_pending(struct run *r)
+{
+	struct vt_spool_entry *e;
+	size_t n;
+
+	if (vt_spool_list(r->dir, 0, &e, &n)) {
+		vt_cli_error("cannot list '%s': %s", r->reports, strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vt_buf gz;
+		char id[80];
+		struct vt_upload_outcome out;
+
+		if (e[i].start < r->st.upload_enabled_at)
+			continue; /* began before consent: never sent */
+		vt_buf_init(&gz, (size_t)1 << 30);
+		if (vt_spool_read(r->dir, e[i].name, &gz, id, sizeof(id))) {
+			vt_cli_error("cannot read the report '%s/%s': %s",
+				     r->reports, e[i].name, strerror(errno));
+			vt_buf_release(&gz);
+			continue;
+		}
+		r->tel.upload.seed = vt_hash64(id, strlen(id)) ^ (uint64_t)r->now;
+		enum vt_upload_result res = vt_upload(&r->tel.upload, id, gz.ptr,
+						      gz.len, &out);
+		vt_buf_release(&gz);
+		if (res == VT_UPLOAD_SENT) {
+			if (vt_spool_mark_sent(r->dir, e[i].name))
+				vt_cli_error("sent '%s' but could not move it to sent/: %s",
+					     e[i].name, strerror(errno));
+			continue;
+		}
+		if (res == VT_UPLOAD_REFUSED) {
+			r->refused = 1;
+			vt_spool_mark_refused(r->dir, e[i].name, out.status);
+			vt_cli_error("the endpoint refused '%s' (HTTP %ld); it stays pending",
+				     e[i].name, out.status);
+			continue;
+		}
+		if (res == VT_UPLOAD_BROKEN)
+			vt_cli_error("cannot upload '%s': %s", e[i].name,
+				     out.error);
+		else
+			vt_cli_error("could not deliver '%s' after %u attempts (%s); it stays pending for the next run",
+				     e[i].name, out.attempts,
+				     out.status ? "the endpoint kept failing"
+						: out.error);
+		break; /* later reports would fare no better now */
+	}
+	vt_spool_free(e, n);
+}
+
+/* Mode off: delete the secret, touch nothing else, say so once. */
+static int telemetry_off(struct run *r)
+{
+	const struct vt_mode_decision *d = &r->tel.decision;
+	const struct vt_signal *s = &d->signals[d->decided_by];
+	struct stat st;
+
+	if (lstat(r->dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    vt_secret_delete(r->dir) < 0)
+		vt_cli_error("cannot delete '%s/secret': %s", r->dir,
+			     strerror(errno));
+	vt_cli_error("telemetry is off (%s=%s): nothing read or written", s->source,
+		     s->value);
+	return VT_EXIT_OK;
+}
+
 int vt_cmd_run(int argc, char **argv)
 {
 	struct run r;
@@ -734,6 +873,15 @@ int vt_cmd_run(int argc, char **argv)
 	r.acfg.clients = r.t.clients;
 	r.dir = vt_xstrdup(r.o.state);
 	r.reports = join(r.dir, "reports");
+	if (vt_telemetry_setup(&r.tel, &r.o.tel)) {
+		release(&r);
+		return VT_EXIT_USAGE;
+	}
+	if (r.tel.decision.mode == VT_MODE_OFF) {
+		rc = telemetry_off(&r);
+		release(&r);
+		return rc;
+	}
 	rc = VT_EXIT_FAILURE;
 	if (make_dir(r.dir) || make_dir(r.reports))
 		goto out;
@@ -748,6 +896,13 @@ int vt_cmd_run(int argc, char **argv)
 	}
 	if (load_state(&r))
 		goto out;
+	int had_secret = vt_secret_exists(r.dir), created;
+	if (vt_secret_load(r.dir, r.secret, &created)) {
+		vt_cli_error("cannot read or create '%s/secret': %s", r.dir,
+			     strerror(errno));
+		goto out;
+	}
+	record_consent(&r, had_secret);
 	vt_agg_set_now(r.st.agg, r.now);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
@@ -760,7 +915,11 @@ int vt_cmd_run(int argc, char **argv)
 		goto out;
 	if ((r.changed || !r.have_state) && commit(&r))
 		goto out;
-	rc = r.input_problems ? VT_EXIT_SKIPPED : VT_EXIT_OK;
+	if (r.tel.decision.mode == VT_MODE_ON)
+		upload_pending(&r);
+	rc = r.refused		? VT_EXIT_REFUSED
+	     : r.input_problems ? VT_EXIT_SKIPPED
+				: VT_EXIT_OK;
 out:
 	release(&r);
 	return rc;

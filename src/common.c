@@ -3,8 +3,11 @@
 #include "common.h"
 #include "cli.h"
 #include "../reporter/report.h"
+#include "../util/buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,41 +35,35 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
 }
 
-/* Reads a whole small file (rules, name lists); NULL on error. */
-static char *slurp(const char *path, size_t *len)
+char *vt_read_file(const char *path, size_t max, size_t *len, int *missing)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct vt_buf b;
+	char chunk[65536];
+	ssize_t n;
 
-	if (!f)
+	*missing = 0;
+	if (fd < 0) {
+		*missing = errno == ENOENT;
 		return NULL;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= 16 * 1024 * 1024) {
-				fclose(f);
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap ? cap * 2 : 4096;
-			buf = vt_xrealloc(buf, cap + 1);
+	}
+	vt_buf_init(&b, max);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || vt_buf_append(&b, chunk, (size_t)n)) {
+			int e = n < 0 ? errno : EFBIG;
+
+			close(fd);
+			vt_buf_release(&b);
+			errno = e;
+			return NULL;
 		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
 	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	close(fd);
+	*len = b.len;
+	vt_buf_cstr(&b);
+	return b.ptr;
 }
 
 typedef enum vt_err (*loader_fn)(void *, const char *, size_t, const char *,
@@ -76,7 +73,8 @@ static int load_file(const char *path, void *target, loader_fn load)
 {
 	size_t len;
 	char err[300];
-	char *text = slurp(path, &len);
+	int missing;
+	char *text = vt_read_file(path, 16 * 1024 * 1024, &len, &missing);
 
 	if (!text) {
 		vt_cli_error("cannot read '%s': %s", path, strerror(errno));

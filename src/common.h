@@ -35,6 +35,13 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 		   uint64_t offset, const char *what);
 
 /*
+ * Reads a whole file (at most max bytes; not through a symlink). Returns
+ * a NUL-terminated heap copy and its length, or NULL with errno set and
+ * *missing telling whether the file did not exist.
+ */
+char *vt_read_file(const char *path, size_t max, size_t *len, int *missing);
+
+/*
  * Writes the JSON report of s to output ("-" for stdout; gzip'd when the
  * name ends in .gz) atomically, with file mode mode. Prints the reason
  * and returns -1 on failure (quietly when stdout was closed).

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vmcp-telemetry: the entry point; dispatches to a command. */
 #include "cli.h"
+#include "../reporter/upload.h"
 #include "../util/vt.h"
 
 #include <signal.h>
@@ -15,6 +16,9 @@ static const char usage_text[] =
 	"commands:\n"
 	"  report   read log files and print one usage report (offline, sends nothing)\n"
 	"  run      the periodic job: read what is new, write reports of closed periods\n"
+	"           (and send them, only where telemetry is on)\n"
+	"  status   what run would do with a state directory, and why\n"
+	"  preview  the exact requests the next upload would send, sending nothing\n"
 	"\n"
 	"Run '" VT_NAME " <command> --help' for a command's options.\n"
 	"Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input skipped.\n";
@@ -38,8 +42,21 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "report") == 0)
 		return vt_cmd_report(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0)
-		return vt_cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return vt_cmd_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "preview") == 0)
+		return vt_cmd_preview(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0) {
+		int rc;
+
+		if (vt_upload_global_init()) {
+			fputs(VT_NAME ": cannot initialize libcurl\n", stderr);
+			return VT_EXIT_FAILURE;
+		}
+		rc = vt_cmd_run(argc - 1, argv + 1);
+		vt_upload_global_cleanup();
+		return rc;
+	}
 	vt_cli_error("'%s' is not a command", cmd);
 	fputs(usage_text, stderr);
 	return VT_EXIT_USAGE;

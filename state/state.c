@@ -2,7 +2,7 @@
 /*
  * State encoding. Layout: "VTST" u8 version, then varints (signed ones
  * zigzag-encoded): created last_run period_seconds finalized_until
- * upload_enabled_at files_lost bytes_lost, ncps { fp fp_len offset
+ * upload_enabled_at last_mode files_lost bytes_lost, ncps { fp fp_len offset
  * counted_until marker size_seen dev ino path_hash instance stream
  * last_seen }, then the aggregate's own encoding (length-prefixed), then
  * a CRC-32 of all bytes before it. The state holds hashes, offsets and
@@ -103,6 +103,7 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 	put_s(out, s->period_seconds);
 	put_s(out, s->finalized_until);
 	put_s(out, s->upload_enabled_at);
+	put_s(out, s->last_mode);
 	put_u(out, s->files_lost);
 	put_u(out, s->bytes_lost);
 	put_u(out, s->ncps);
@@ -189,6 +190,7 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	s->period_seconds = get_s(&r);
 	s->finalized_until = get_s(&r);
 	s->upload_enabled_at = get_s(&r);
+	s->last_mode = get_s(&r);
 	s->files_lost = get_u(&r);
 	s->bytes_lost = get_u(&r);
 	uint64_t ncps = get_u(&r);

@@ -42,7 +42,8 @@ struct vt_state {
 	int64_t last_run;
 	int64_t period_seconds;
 	int64_t finalized_until;     /* periods before this are reported */
-	int64_t upload_enabled_at;   /* 0: upload never enabled */
+	int64_t upload_enabled_at;   /* start of the current consent, or 0 */
+	int64_t last_mode;           /* enum vt_mode of the last run */
 	uint64_t files_lost;
 	uint64_t bytes_lost;
 	struct vt_checkpoint *cps;

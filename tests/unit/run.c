@@ -15,6 +15,7 @@ Suite *rules_suite(void);
 Suite *inputs_suite(void);
 Suite *serialize_suite(void);
 Suite *state_suite(void);
+Suite *mode_suite(void);
 
 int main(void)
 {
@@ -32,6 +33,7 @@ int main(void)
 	srunner_add_suite(sr, inputs_suite());
 	srunner_add_suite(sr, serialize_suite());
 	srunner_add_suite(sr, state_suite());
+	srunner_add_suite(sr, mode_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Telemetry mode resolution. The rules are in docs/telemetry.md; the one
+ * that matters most: no signal that asks for less telemetry can be
+ * outvoted by one that asks for more.
+ */
+#include "mode.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const vt_mode_names[3] = { "off", "local", "on" };
+
+/* CI environments: never upload from them (ToolHive's own list). */
+static const char *const ci_vars[] = {
+	"CI",	     "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI",
+	"TRAVIS",    "BUILDKITE",      "DRONE",	    "CONTINUOUS_INTEGRATION",
+};
+
+static int parse_mode(const char *v, enum vt_wish *out)
+{
+	if (strcasecmp(v, "off") == 0)
+		*out = VT_WISH_OFF;
+	else if (strcasecmp(v, "local") == 0)
+		*out = VT_WISH_LOCAL;
+	else if (strcasecmp(v, "on") == 0)
+		*out = VT_WISH_ON;
+	else
+		return -1;
+	return 0;
+}
+
+static void add(struct vt_mode_decision *d, const char *source,
+		const char *value, enum vt_wish wish)
+{
+	if (d->nsignals >= VT_MAX_SIGNALS)
+		return;
+	struct vt_signal *s = &d->signals[d->nsignals++];
+	s->source = source;
+	snprintf(s->value, sizeof(s->value), "%s", value);
+	s->wish = wish;
+}
+
+/* DO_NOT_TRACK: anything but empty, "0" or "false" means no. */
+static enum vt_wish dnt_wish(const char *v)
+{
+	if (!*v || strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0)
+		return VT_WISH_NONE;
+	return VT_WISH_OFF;
+}
+
+static int truthy(const char *v)
+{
+	return strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+	       strcasecmp(v, "yes") == 0;
+}
+
+static int collect(const struct vt_mode_input *in, struct vt_mode_decision *d,
+		   const char **bad)
+{
+	enum vt_wish w;
+	const char *v;
+
+	if (in->flag) {
+		if (parse_mode(in->flag, &w))
+			return *bad = "--telemetry", -1;
+		add(d, "--telemetry", in->flag, w);
+	}
+	if ((v = in->getenv("VMCP_TELEMETRY"))) {
+		if (parse_mode(v, &w))
+			return *bad = "VMCP_TELEMETRY", -1;
+		add(d, "VMCP_TELEMETRY", v, w);
+	}
+	if ((v = in->getenv("DO_NOT_TRACK")))
+		add(d, "DO_NOT_TRACK", v, dnt_wish(v));
+	if ((v = in->getenv("TOOLHIVE_USAGE_METRICS_ENABLED")))
+		add(d, "TOOLHIVE_USAGE_METRICS_ENABLED", v,
+		    strcmp(v, "false") == 0 ? VT_WISH_OFF : VT_WISH_NONE);
+	if ((v = in->getenv("TOOLHIVE_SKIP_UPDATE_CHECK")))
+		add(d, "TOOLHIVE_SKIP_UPDATE_CHECK", v,
+		    truthy(v) ? VT_WISH_LOCAL : VT_WISH_NONE);
+	for (size_t i = 0; i < sizeof(ci_vars) / sizeof(ci_vars[0]); i++)
+		if ((v = in->getenv(ci_vars[i])) && *v)
+			add(d, ci_vars[i], v,
+			    strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0
+				    ? VT_WISH_NONE
+				    : VT_WISH_LOCAL);
+	if (in->config_mode) {
+		if (parse_mode(in->config_mode, &w))
+			return *bad = "config file", -1;
+		add(d, "config file", in->config_mode, w);
+	}
+	return 0;
+}
+
+static void pick_endpoint(const struct vt_mode_input *in,
+			  struct vt_mode_decision *d)
+{
+	const char *v;
+
+	if (in->flag_endpoint && *in->flag_endpoint) {
+		d->endpoint = in->flag_endpoint;
+		d->endpoint_source = "--endpoint";
+	} else if ((v = in->getenv("VMCP_TELEMETRY_ENDPOINT")) && *v) {
+		d->endpoint = v;
+		d->endpoint_source = "VMCP_TELEMETRY_ENDPOINT";
+	} else if (in->config_endpoint && *in->config_endpoint) {
+		d->endpoint = in->config_endpoint;
+		d->endpoint_source = "config file";
+	}
+}
+
+static int first_with(const struct vt_mode_decision *d, enum vt_wish w)
+{
+	for (size_t i = 0; i < d->nsignals; i++)
+		if (d->signals[i].wish == w)
+			return (int)i;
+	return -1;
+}
+
+int vt_mode_resolve(const struct vt_mode_input *in,
+		    struct vt_mode_decision *out, const char **bad)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->decided_by = -1;
+	if (collect(in, out, bad))
+		return -1;
+	pick_endpoint(in, out);
+	if ((i = first_with(out, VT_WISH_OFF)) >= 0) {
+		out->mode = VT_MODE_OFF;
+		out->decided_by = i;
+		out->reason = "an opt-out signal turns telemetry off";
+	} else if ((i = first_with(out, VT_WISH_LOCAL)) >= 0) {
+		out->mode = VT_MODE_LOCAL;
+		out->decided_by = i;
+		out->reason = "a signal keeps telemetry local: reports are written, never sent";
+	} else if ((i = first_with(out, VT_WISH_ON)) >= 0) {
+		out->decided_by = i;
+		if (out->endpoint) {
+			out->mode = VT_MODE_ON;
+			out->reason = "upload was asked for and an endpoint is set";
+		} else {
+			out->mode = VT_MODE_LOCAL;
+			out->reason = "upload was asked for, but no endpoint is set (there is no built-in one)";
+		}
+	} else {
+		out->mode = VT_MODE_LOCAL;
+		out->reason = "the default: reports are written locally, never sent";
+	}
+	return 0;
+}

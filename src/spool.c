@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The spool. A report is pending while it is in DIR/reports/; a 2xx moves
+ * it to DIR/reports/sent/ with one rename, so it is either pending or sent,
+ * never both and never neither. A refusal is noted beside it in
+ * NAME.refused, which status reads.
+ */
+#include "spool.h"
+#include "../parser/decode.h"
+#include "../parser/source.h"
+#include "../util/timeutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *path3(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
+	char *p = vt_xmalloc(n);
+
+	if (c)
+		snprintf(p, n, "%s/%s/%s", a, b, c);
+	else
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+int vt_spool_name_start(const char *name, int64_t *start)
+{
+	char iso[32];
+
+	/* YYYYmmddTHHMMSSZ-... */
+	if (strlen(name) < 17 || name[8] != 'T' || name[15] != 'Z')
+		return -1;
+	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", name,
+		 name + 4, name + 6, name + 9, name + 11, name + 13);
+	return vt_time_parse(iso, strlen(iso), start);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct vt_spool_entry *)a)->name,
+		      ((const struct vt_spool_entry *)b)->name);
+}
+
+static long read_refused(const char *dir, const char *name)
+{
+	size_t n = strlen(name) + 16;
+	char *marker = vt_xmalloc(n);
+	long status = 0;
+	FILE *f;
+
+	snprintf(marker, n, "%s.refused", name);
+	char *p = path3(dir, marker, NULL);
+	f = fopen(p, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &status) != 1)
+			status = 0;
+		fclose(f);
+	}
+	free(p);
+	free(marker);
+	return status;
+}
+
+int vt_spool_list(const char *state_dir, int sent,
+		  struct vt_spool_entry **out, size_t *n)
+{
+	char *dir = sent ? path3(state_dir, "reports", "sent")
+			 : path3(state_dir, "reports", NULL);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	*out = NULL;
+	*n = 0;
+	if (!d) {
+		free(dir);
+		return errno == ENOENT ? 0 : -1;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		int64_t start;
+
+		if (len < 8 || strcmp(e->d_name + len - 8, ".json.gz") != 0 ||
+		    vt_spool_name_start(e->d_name, &start))
+			continue;
+		*out = vt_xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[*n].name = vt_xstrdup(e->d_name);
+		(*out)[*n].start = start;
+		(*out)[*n].refused = sent ? 0 : read_refused(dir, e->d_name);
+		(*n)++;
+	}
+	closedir(d);
+	free(dir);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_name);
+	return 0;
+}
+
+void vt_spool_free(struct vt_spool_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+int vt_spool_read(const char *state_dir, const char *name, struct vt_buf *gz,
+		  char *id, size_t idlen)
+{
+	char *p = path3(state_dir, "reports", name);
+	int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct vt_source *src = NULL;
+	struct vt_buf json;
+	char chunk[65536];
+	ssize_t r;
+	int rc = -1;
+
+	free(p);
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || vt_buf_append(gz, chunk, (size_t)r)) {
+			close(fd);
+			return -1;
+		}
+	}
+	/* The id is inside: decompress from the start of the same file. */
+	if (lseek(fd, 0, SEEK_SET) != 0 || vt_source_from_fd(fd, &src)) {
+		close(fd);
+		return -1;
+	}
+	vt_buf_init(&json, 64 * 1024 * 1024);
+	for (;;) {
+		size_t got = 0;
+
+		if (vt_source_read(src, chunk, sizeof(chunk), &got) ||
+		    (got && vt_buf_append(&json, chunk, got)))
+			break;
+		if (got == 0) {
+			rc = 0;
+			break;
+		}
+	}
+	if (rc == 0 && vt_json_top_string(json.ptr ? json.ptr : "", json.len,
+					  "report_id", id, idlen))
+		rc = -1;
+	if (rc)
+		errno = EINVAL;
+	vt_buf_release(&json);
+	vt_source_free(src); /* closes fd */
+	return rc;
+}
+
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static void prune_sent(const char *state_dir)
+{
+	struct vt_spool_entry *e;
+	size_t n;
+
+	if (vt_spool_list(state_dir, 1, &e, &n))
+		return;
+	for (size_t i = 0; i + VT_SENT_KEEP < n; i++) {
+		char *p = path3(state_dir, "reports/sent", e[i].name);
+
+		unlink(p);
+		free(p);
+	}
+	vt_spool_free(e, n);
+}
+
+int vt_spool_mark_sent(const char *state_dir, const char *name)
+{
+	char *reports = path3(state_dir, "reports", NULL);
+	char *sent = path3(state_dir, "reports", "sent");
+	char *from = path3(reports, name, NULL);
+	char *to = path3(sent, name, NULL);
+	int rc = -1;
+
+	if ((mkdir(sent, 0700) == 0 || errno == EEXIST) &&
+	    rename(from, to) == 0) {
+		sync_dir(sent);
+		sync_dir(reports);
+		vt_spool_mark_refused(state_dir, name, 0);
+		prune_sent(state_dir);
+		rc = 0;
+	}
+	free(reports);
+	free(sent);
+	free(from);
+	free(to);
+	return rc;
+}
+
+int vt_spool_mark_refused(const char *state_dir, const char *name,
+			  long status)
+{
+	size_t n = strlen(name) + 16;
+	char *marker = vt_xmalloc(n);
+	int rc = 0;
+
+	snprintf(marker, n, "%s.refused", name);
+	char *p = path3(state_dir, "reports", marker);
+	if (status == 0) {
+		if (unlink(p) != 0 && errno != ENOENT)
+			rc = -1;
+	} else {
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					 O_CLOEXEC,
+			      0600);
+		char line[32];
+		int len = snprintf(line, sizeof(line), "%ld\n", status);
+
+		if (fd < 0 || write(fd, line, (size_t)len) != len)
+			rc = -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(p);
+	free(marker);
+	return rc;
+}

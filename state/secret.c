@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The installation secret: random, local, deleted when telemetry is off. */
+#include "secret.h"
+#include "../util/hash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *secret_path(const char *dir)
+{
+	size_t n = strlen(dir) + 16;
+	char *p = vt_xmalloc(n);
+
+	snprintf(p, n, "%s/secret", dir);
+	return p;
+}
+
+static enum vt_err create(const char *dir, const char *path,
+			  unsigned char out[VT_SECRET_LEN])
+{
+	size_t n = strlen(path) + 32;
+	char *tmp = vt_xmalloc(n);
+	enum vt_err err = VT_ERR_IO;
+	int fd;
+
+	if (getrandom(out, VT_SECRET_LEN, 0) != VT_SECRET_LEN) {
+		free(tmp);
+		return VT_ERR_IO;
+	}
+	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd >= 0) {
+		if (write(fd, out, VT_SECRET_LEN) == VT_SECRET_LEN &&
+		    fsync(fd) == 0 && close(fd) == 0 &&
+		    rename(tmp, path) == 0) {
+			int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (d >= 0) {
+				fsync(d);
+				close(d);
+			}
+			err = VT_OK;
+		} else {
+			int e = errno;
+
+			close(fd);
+			unlink(tmp);
+			errno = e;
+		}
+	}
+	free(tmp);
+	return err;
+}
+
+enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],
+			   int *created)
+{
+	char *path = secret_path(dir);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	enum vt_err err = VT_OK;
+
+	*created = 0;
+	if (fd < 0 && errno == ENOENT) {
+		err = create(dir, path, out);
+		*created = err == VT_OK;
+	} else if (fd < 0) {
+		err = VT_ERR_IO;
+	} else {
+		unsigned char extra;
+		ssize_t n = read(fd, out, VT_SECRET_LEN);
+
+		if (n != VT_SECRET_LEN || read(fd, &extra, 1) != 0)
+			err = VT_ERR_CORRUPT;
+		close(fd);
+	}
+	free(path);
+	return err;
+}
+
+int vt_secret_exists(const char *dir)
+{
+	char *path = secret_path(dir);
+	struct stat st;
+	int rc = lstat(path, &st) == 0;
+
+	free(path);
+	return rc;
+}
+
+int vt_secret_delete(const char *dir)
+{
+	char *path = secret_path(dir);
+	int rc = unlink(path) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+
+	free(path);
+	return rc;
+}
+
+void vt_installation_id(const unsigned char secret[VT_SECRET_LEN],
+			int64_t period_start, const char *granularity,
+			char out[VT_INSTALLATION_ID_LEN + 1])
+{
+	char msg[64];
+	unsigned char mac[VT_SHA256_LEN];
+	int n = snprintf(msg, sizeof(msg), "%lld/%s", (long long)period_start,
+			 granularity);
+
+	vt_hmac_sha256(secret, VT_SECRET_LEN, msg, (size_t)n, mac);
+	vt_hex(mac, VT_INSTALLATION_ID_LEN / 2, out);
+}
