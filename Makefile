@@ -136,11 +136,13 @@ memcheck: all $(UNIT_BIN)
 	  sh tests/integration/run.sh $(BIN)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry
+	install -m 0644 man/vmcp-telemetry.1 $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/vmcp-telemetry
+	rm -f $(DESTDIR)$(BINDIR)/vmcp-telemetry \
+	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1
 
 format:
 	clang-format -i $(LIB_SRC) src/main.c $(wildcard */*.h) $(UNIT_SRC)

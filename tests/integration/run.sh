@@ -148,5 +148,20 @@ printf 'bob@example.com\n' >"$TMP/badnames.txt"
 vt report --servers "$TMP/badnames.txt" /dev/null >/dev/null 2>"$TMP/badnames.err"
 [ $? = 2 ] && grep -q "badnames.txt:1" "$TMP/badnames.err" && ok || bad "a private name in an allowlist was accepted"
 
+# install into a DESTDIR; the installed binary and man page work
+# (only for the default build: make install builds what it installs)
+if [ -z "$WRAP" ] && [ "$BIN" = "$ROOT/build/vmcp-telemetry" ]; then
+	make -s --no-print-directory install DESTDIR="$TMP/dest" PREFIX=/usr >/dev/null 2>&1
+	"$TMP/dest/usr/bin/vmcp-telemetry" report -q --now "$NOW" $IN/events.jsonl | cmp -s - $EXP/events.json &&
+		ok || bad "installed binary does not give the golden report"
+	if command -v man >/dev/null 2>&1; then
+		man -l "$TMP/dest/usr/share/man/man1/vmcp-telemetry.1" 2>/dev/null | grep -q "EXIT STATUS" && ok ||
+			bad "installed man page does not render"
+	fi
+	make -s --no-print-directory uninstall DESTDIR="$TMP/dest" PREFIX=/usr >/dev/null 2>&1
+	[ ! -e "$TMP/dest/usr/bin/vmcp-telemetry" ] && [ ! -e "$TMP/dest/usr/share/man/man1/vmcp-telemetry.1" ] && ok ||
+		bad "uninstall left files behind"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
