@@ -786,6 +786,7 @@ static void upload_pending(struct run *r)
 	struct vt_spool_entry *e;
 	size_t n;
 
+	vt_telemetry_start(&r->tel); /* the deadline covers uploading only */
 	if (vt_spool_list(r->dir, 0, &e, &n)) {
 		vt_cli_error("cannot list '%s': %s", r->reports, strerror(errno));
 		return;
@@ -824,6 +825,9 @@ static void upload_pending(struct run *r)
 		if (res == VT_UPLOAD_BROKEN)
 			vt_cli_error("cannot upload '%s': %s", e[i].name,
 				     out.error);
+		else if (out.attempts == 0)
+			vt_cli_error("the upload deadline passed before '%s' could be sent; it stays pending for the next run",
+				     e[i].name);
 		else
 			vt_cli_error("could not deliver '%s' after %u attempts (%s); it stays pending for the next run",
 				     e[i].name, out.attempts,

@@ -196,14 +196,19 @@ int vt_telemetry_setup(struct vt_telemetry *t,
 	u->connect_timeout_s = 10;
 	u->low_speed_time_s = 20;
 	u->attempt_timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
-	u->deadline_ms = vt_monotonic_ms() +
-			 1000 * (o->deadline_s > 0 ? o->deadline_s : 300);
+	t->deadline_s = o->deadline_s > 0 ? o->deadline_s : 300;
+	vt_telemetry_start(t);
 	u->max_attempts = 8;
 	u->backoff_base_ms = 500;
 	u->backoff_cap_ms = 30000;
 	vt_user_agent(t->user_agent, sizeof(t->user_agent));
 	u->user_agent = t->user_agent;
 	return 0;
+}
+
+void vt_telemetry_start(struct vt_telemetry *t)
+{
+	t->upload.deadline_ms = vt_monotonic_ms() + 1000 * t->deadline_s;
 }
 
 void vt_telemetry_release(struct vt_telemetry *t)

@@ -29,7 +29,8 @@ struct vt_telemetry {
 	struct vt_mode_decision decision;
 	char *token;             /* the bearer token, or NULL; never printed */
 	const char *token_source;
-	struct vt_upload_config upload;
+	struct vt_upload_config upload; /* deadline_ms: see vt_telemetry_start */
+	int64_t deadline_s;
 	char user_agent[160];
 };
 
@@ -42,6 +43,9 @@ struct vt_telemetry {
 int vt_telemetry_setup(struct vt_telemetry *t,
 		       const struct vt_telemetry_opts *o);
 void vt_telemetry_release(struct vt_telemetry *t);
+
+/* Starts the upload deadline's clock: call when uploading begins. */
+void vt_telemetry_start(struct vt_telemetry *t);
 
 /* Parses a config file; on error, "path:line: reason" in err. */
 int vt_config_load(const char *path, struct vt_config_file *out, char *err,
