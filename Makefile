@@ -117,6 +117,7 @@ unit: all $(UNIT_BIN)
 
 integration: all
 	sh tests/integration/run.sh $(BIN)
+	bash tests/integration/rotation.sh $(BIN)
 	bash tests/integration/upload.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).

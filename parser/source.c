@@ -31,6 +31,9 @@ struct vt_source {
 	const char *error;
 	unsigned char tail[256]; /* the last bytes delivered */
 	size_t tail_len;
+	unsigned char head[1024]; /* the first bytes delivered */
+	size_t head_len;
+	uint64_t delivered;
 };
 
 static void keep_tail(struct vt_source *s, const char *buf, size_t got)
@@ -50,6 +53,12 @@ static void keep_tail(struct vt_source *s, const char *buf, size_t got)
 	}
 	memcpy(s->tail + s->tail_len, buf, got);
 	s->tail_len += got;
+}
+
+size_t vt_source_head(const struct vt_source *s, const unsigned char **out)
+{
+	*out = s->head;
+	return s->head_len;
 }
 
 size_t vt_source_tail(const struct vt_source *s, unsigned char *out,
@@ -278,8 +287,19 @@ enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
 {
 	enum vt_err err = read_any(s, buf, cap, got);
 
-	if (*got)
+	if (*got) {
 		keep_tail(s, buf, *got);
+		if (s->delivered == s->head_len &&
+		    s->head_len < sizeof(s->head)) {
+			size_t take = sizeof(s->head) - s->head_len;
+
+			if (take > *got)
+				take = *got;
+			memcpy(s->head + s->head_len, buf, take);
+			s->head_len += take;
+		}
+		s->delivered += *got;
+	}
 	return err;
 }
 
@@ -311,6 +331,7 @@ enum vt_err vt_source_skip(struct vt_source *s, uint64_t n,
 		}
 		s->tail_len = 0;
 		keep_tail(s, (const char *)tail, tail_len);
+		s->delivered = n; /* bytes skipped are not the head */
 		return VT_OK;
 	}
 	while (done < n) {

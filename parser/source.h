@@ -35,6 +35,12 @@ enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
 /* A short reason for the last VT_ERR_FORMAT ("truncated gzip data"...). */
 const char *vt_source_error(const struct vt_source *s);
 
+/*
+ * The first bytes (at most 1024) delivered since the source was opened,
+ * when it was read from its start (none after vt_source_skip past 0).
+ */
+size_t vt_source_head(const struct vt_source *s, const unsigned char **out);
+
 /* Copies up to n (at most 256) of the last bytes delivered; their count. */
 size_t vt_source_tail(const struct vt_source *s, unsigned char *out,
 		      size_t n);

@@ -26,10 +26,17 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_GRACE (15 * 60)
 #define DEFAULT_MAX_OPEN 64
+/*
+ * A renamed (not compressed) rotated file may still have a writer that
+ * has not reopened its log (delaycompress exists for that): its torn last
+ * line counts only once the file has been quiet this long, by its mtime.
+ */
+#define ROTATED_QUIET_S 60
 /* Checkpoints kept at most; the oldest unseen ones go first. */
 #define MAX_CHECKPOINTS 100000
 
@@ -284,7 +291,9 @@ struct candidate {
 	size_t head_len;
 	int gzip;
 	uint64_t size; /* st_size (compressed size for gzip) */
+	int64_t mtime;
 	size_t cp;     /* index into the state's checkpoints, or NO_CP */
+	int duplicate; /* the same content as another candidate: not read */
 };
 
 #define NO_CP SIZE_MAX
@@ -427,8 +436,10 @@ static void read_head(struct candidate *c)
 	c->head_len = 0;
 	if (vt_source_open(c->in->path, &src))
 		return;
-	if (fstat(vt_source_fd(src), &st) == 0)
+	if (fstat(vt_source_fd(src), &st) == 0) {
 		c->size = (uint64_t)st.st_size;
+		c->mtime = (int64_t)st.st_mtime;
+	}
 	c->gzip = vt_source_is_gzip(src);
 	while (c->head_len < VT_FP_LEN) {
 		size_t got = 0;
@@ -440,6 +451,51 @@ static void read_head(struct candidate *c)
 		c->head_len += got;
 	}
 	vt_source_free(src);
+}
+
+static int same_head(const struct candidate *a, const struct candidate *b)
+{
+	size_t n = a->head_len < b->head_len ? a->head_len : b->head_len;
+
+	return n > 0 && memcmp(a->head, b->head, n) == 0;
+}
+
+/* Which of two copies of one file to read: see drop_duplicates. */
+static int better_copy(const struct candidate *a, const struct candidate *b)
+{
+	if ((a->cp != NO_CP) != (b->cp != NO_CP))
+		return a->cp != NO_CP;
+	if (a->gzip != b->gzip)
+		return !a->gzip;
+	if (a->head_len != b->head_len)
+		return a->head_len > b->head_len;
+	return !a->in->rotated && b->in->rotated;
+}
+
+/*
+ * Two files that begin with the same bytes are one file caught in two
+ * forms: "x.log.1" and the "x.log.1.gz" gzip is still writing, or a
+ * copytruncate copy before the truncation. Reading both would count the
+ * same lines twice, so only one is read this run: the one that holds the
+ * checkpoint, else the plain one (a .gz being written is incomplete),
+ * else the longer, else the live one. The next run sees what is left.
+ */
+static void drop_duplicates(struct run *r)
+{
+	for (size_t i = 0; i < r->ncands; i++) {
+		struct candidate *a = &r->cands[i];
+
+		for (size_t k = i + 1; k < r->ncands && !a->duplicate; k++) {
+			struct candidate *b = &r->cands[k];
+
+			if (b->duplicate || !same_head(a, b))
+				continue;
+			if (better_copy(a, b))
+				b->duplicate = 1;
+			else
+				a->duplicate = 1;
+		}
+	}
 }
 
 /*
@@ -471,6 +527,7 @@ static void match(struct run *r)
 			r->cp_seen[k] = 1;
 		}
 	}
+	drop_duplicates(r);
 }
 
 static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
@@ -515,6 +572,9 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 	unsigned char tail[VT_MARKER_LEN];
 	size_t fp_len = c->head_len;
 
+	if (c->duplicate)
+		return 0; /* another form of a file read this run */
+
 	/*
 	 * Nothing new: a plain file no longer than where we stopped, or a
 	 * compressed file (they never change) that was read to its end. The
@@ -541,7 +601,10 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 		return -1;
 	}
 	memset(&pos, 0, sizeof(pos));
-	pos.count_partial = c->in->rotated || c->gzip;
+	/* Wall-clock time on purpose: --now moves events, not the disk. */
+	pos.count_partial = c->gzip ||
+			    (c->in->rotated &&
+			     (int64_t)time(NULL) - c->mtime >= ROTATED_QUIET_S);
 	if (cp && cp->offset) {
 		size_t n = vt_marker_len(cp->offset);
 		enum vt_err e = vt_source_skip(src, cp->offset, tail, n);
@@ -560,12 +623,38 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 		}
 	}
 	vt_ingest_source(g, c->in, src, &pos);
+	if (!cp && pos.end == 0) {
+		/* nothing consumed (empty, or one torn line): nothing to resume */
+		vt_source_free(src);
+		return 0;
+	}
 	if (!cp) {
 		c->cp = new_checkpoint(r);
 		cp = &r->st.cps[c->cp];
 	}
+	/*
+	 * The fingerprint must describe the bytes the offset counts in: when
+	 * this read began at 0, take it from what was read now (the file may
+	 * have been truncated or replaced since its head was first looked
+	 * at); when it resumed, the marker just proved it is the same file.
+	 */
+	/*
+	 * It also covers only consumed bytes: a torn first line is not yet
+	 * content ("{\"time\":\"2026-1" would match any log).
+	 */
+	if (pos.start == 0) {
+		const unsigned char *h;
+
+		fp_len = vt_source_head(src, &h);
+		if (fp_len > pos.end)
+			fp_len = (size_t)pos.end;
+		cp->fp = vt_content_hash(h, fp_len);
+	} else {
+		if (fp_len > pos.end)
+			fp_len = (size_t)pos.end;
+		cp->fp = vt_content_hash(c->head, fp_len);
+	}
 	cp->fp_len = (uint32_t)fp_len;
-	cp->fp = vt_content_hash(c->head, fp_len);
 	cp->offset = pos.end;
 	cp->counted_until = pos.counted_until;
 	cp->size_seen = pos.size;
