@@ -14,7 +14,7 @@ WERROR   ?= 1
 BUILD    ?= build
 VERSION  := 0.1.0
 
-DEPS      := yajl zlib libcurl libpcre2-8
+DEPS      := yajl zlib libcurl libpcre2-8 yaml-0.1
 TEST_DEPS := check
 
 # Debian package of each pkg-config module, to name it when missing.
@@ -22,6 +22,7 @@ pkg_yajl := libyajl-dev
 pkg_zlib := zlib1g-dev
 pkg_libcurl := libcurl4-openssl-dev
 pkg_libpcre2-8 := libpcre2-dev
+pkg_yaml-0.1 := libyaml-dev
 pkg_check := check
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -66,7 +67,8 @@ check-deps:
 	@for m in $(DEPS); do \
 	  $(PKG_CONFIG) --exists $$m || { \
 	    case $$m in yajl) p=libyajl-dev;; zlib) p=zlib1g-dev;; \
-	      libcurl) p=libcurl4-openssl-dev;; libpcre2-8) p=libpcre2-dev;; esac; \
+	      libcurl) p=libcurl4-openssl-dev;; libpcre2-8) p=libpcre2-dev;; \
+	      yaml-0.1) p=libyaml-dev;; esac; \
 	    echo "vmcp-telemetry: missing library '$$m' (Debian package $$p); 'make deps' installs it" >&2; \
 	    exit 1; }; \
 	done
@@ -119,6 +121,7 @@ integration: all
 	sh tests/integration/run.sh $(BIN)
 	bash tests/integration/rotation.sh $(BIN)
 	bash tests/integration/upload.sh $(BIN)
+	sh tests/integration/config.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all

@@ -29,6 +29,9 @@ const char *const vt_outauth_names[VT_OUTAUTH_COUNT] = {
 const char *const vt_feature_names[VT_FEATURE_COUNT] = {
 	"audit", "optimizer", "code_mode",
 };
+const char *const vt_session_names[VT_SESSION_COUNT] = {
+	"memory", "redis", "other", "unknown",
+};
 const char *const vt_workflow_names[VT_WF_COUNT] = {
 	"started", "completed", "failed", "timed_out",
 };
@@ -491,6 +494,26 @@ static void count_flags(struct vt_quality *q, unsigned flags)
 		q->bad_timestamps++;
 }
 
+/* Remembers which audit component an instance's events carry. */
+static void note_component(struct vt_agg *a, uint64_t instance,
+			   struct vt_sv component)
+{
+	if (!component.ptr)
+		return;
+	uint64_t h = vt_hash64(component.ptr, component.len) | 1;
+
+	if (a->has_last_comp && a->last_comp_inst == instance &&
+	    a->last_comp == h)
+		return; /* the usual case: the same as the previous event */
+	struct instance *in = vt_agg_instance_get(a, instance);
+
+	if (in)
+		in->component = h;
+	a->last_comp_inst = instance;
+	a->last_comp = h;
+	a->has_last_comp = 1;
+}
+
 void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		 const struct vt_record *rec, const struct vt_fact *facts,
 		 size_t nfacts, enum vt_wrapper wrapper)
@@ -528,6 +551,7 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 	note_time(p, st, rec->has_time, rec->time);
 	if (rec->cls == VT_LINE_AUDIT) {
 		q->events++;
+		note_component(a, o->instance, rec->audit.component);
 		audit_event(a, p, st, &rec->audit);
 	} else {
 		q->app_lines++;
@@ -552,4 +576,72 @@ struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key)
 	uint32_t i = vt_map_get(&a->inst_map, key);
 
 	return i == VT_MAP_NONE ? NULL : &a->inst[i];
+}
+
+/* The period holding the clock: where facts of no line's time go. */
+static struct period *period_now(struct vt_agg *a)
+{
+	if (a->cfg.period_seconds <= 0)
+		return vt_agg_period(a, 0);
+	int64_t t = a->now;
+	if (a->has_floor && t < a->floor)
+		t = a->floor;
+	return vt_agg_period(a, period_floor(t, a->cfg.period_seconds));
+}
+
+static int attach_config(struct vt_agg *a, struct instance *in,
+			 const struct vt_config_facts *cf)
+{
+	struct facts *f = &in->facts;
+	struct instance before = *in;
+
+	if (f->conflict < 0)
+		f->conflict = cf->conflict;
+	if (f->inauth < 0)
+		f->inauth = cf->inauth;
+	if (f->backends < 0)
+		f->backends = cf->backends;
+	if (f->composite < 0)
+		f->composite = cf->composite;
+	if (!f->outauth)
+		f->outauth = cf->outauth;
+	f->features |= cf->features;
+	in->session = cf->session;
+	memcpy(in->steps, cf->steps, sizeof(in->steps));
+	if (in->has_cfg && in->cfg_fp != cf->fingerprint)
+		period_now(a)->c.config_changes++;
+	in->cfg_fp = cf->fingerprint;
+	in->has_cfg = 1;
+	return memcmp(&before, in, sizeof(before)) != 0;
+}
+
+int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
+		      int only)
+{
+	size_t matched = 0;
+	int changed = 0;
+	uint64_t comp = cf->component ? cf->component | 1 : 0;
+
+	for (size_t i = 0; comp && i < a->ninst; i++)
+		if (a->inst[i].component == comp) {
+			changed |= attach_config(a, &a->inst[i], cf);
+			matched++;
+		}
+	for (size_t i = 0; !matched && only && i < a->ninst; i++)
+		changed |= attach_config(a, &a->inst[i], cf);
+	if (matched || (only && a->ninst))
+		return changed;
+	struct instance *in = vt_agg_instance_get(a, cf->key);
+
+	if (!in)
+		return 1;
+	changed |= attach_config(a, in, cf);
+	if (comp && in->component != comp) {
+		in->component = comp;
+		changed = 1;
+	}
+	struct period *p = period_now(a);
+	size_t had = p->ninst;
+	vt_agg_stats(a, p, cf->key);
+	return changed || p->ninst != had;
 }

@@ -20,6 +20,8 @@ enum vt_outauth { VT_OUTAUTH_UNAUTHENTICATED, VT_OUTAUTH_HEADER_INJECTION,
 		  VT_OUTAUTH_OTHER, VT_OUTAUTH_UNKNOWN, VT_OUTAUTH_COUNT };
 enum vt_feature { VT_FEATURE_AUDIT, VT_FEATURE_OPTIMIZER, VT_FEATURE_CODE_MODE,
 		  VT_FEATURE_COUNT };
+enum vt_session { VT_SESSION_MEMORY, VT_SESSION_REDIS, VT_SESSION_OTHER,
+		  VT_SESSION_UNKNOWN, VT_SESSION_COUNT };
 enum vt_workflow { VT_WF_STARTED, VT_WF_COMPLETED, VT_WF_FAILED,
 		   VT_WF_TIMED_OUT, VT_WF_COUNT };
 enum vt_step_result { VT_SR_COMPLETED, VT_SR_FAILED, VT_SR_SKIPPED,
@@ -29,6 +31,7 @@ extern const char *const vt_conflict_names[VT_CONFLICT_COUNT];
 extern const char *const vt_inauth_names[VT_INAUTH_COUNT];
 extern const char *const vt_outauth_names[VT_OUTAUTH_COUNT];
 extern const char *const vt_feature_names[VT_FEATURE_COUNT];
+extern const char *const vt_session_names[VT_SESSION_COUNT];
 extern const char *const vt_workflow_names[VT_WF_COUNT];
 extern const char *const vt_step_result_names[VT_SR_COUNT];
 
@@ -86,6 +89,9 @@ struct vt_summary {
 	uint64_t composite_defined[VT_LOG2_BUCKETS];
 	uint64_t composite_unknown;
 	uint64_t features[VT_FEATURE_COUNT];
+	uint64_t instances_configured; /* described by a --vmcp-config */
+	uint64_t session_storage[VT_SESSION_COUNT];
+	uint64_t composite_steps_defined[VT_STEP_COUNT];
 	/* usage */
 	uint64_t tool_calls;
 	uint64_t tool_calls_by_outcome[VT_OUT_COUNT];
@@ -161,6 +167,38 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i,
 		      struct vt_summary *out);
 
 /*
+ * What one vMCP configuration file says about the server it configures
+ * (aggregator/config.c reads it). Only enums, counts and hashes: the
+ * configuration's names, URLs and secrets are never kept.
+ */
+struct vt_config_facts {
+	int conflict;       /* enum vt_conflict, -1 when not said */
+	int inauth;         /* enum vt_inauth, -1 when not said */
+	int64_t backends;   /* static backends, -1 when discovered */
+	int64_t composite;  /* composite tools defined */
+	uint32_t outauth;   /* bit per enum vt_outauth */
+	uint32_t features;  /* bit per enum vt_feature that is on */
+	int session;        /* enum vt_session */
+	uint32_t steps[VT_STEP_COUNT]; /* composite steps defined, by type */
+	uint64_t component; /* hash of the audit component, 0 when unknown */
+	uint64_t key;       /* the instance key when no log names it */
+	uint64_t fingerprint; /* of the configuration's values */
+};
+
+/*
+ * Attaches a configuration to the instances it describes: those whose
+ * audit events carry its component; failing that, when it is the only
+ * configuration given (only != 0), every instance; failing that, an
+ * instance of its own in the period holding now. Logged facts win; the
+ * configuration fills what the logs left unknown. A fingerprint that
+ * differs from the one last attached to the instance counts as a
+ * configuration change in the period holding now. Returns 1 when the
+ * aggregate changed.
+ */
+int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
+		      int only);
+
+/*
  * Adds everything src counted into dst (same configuration). Counters
  * add; facts and process boundaries must have been fed to one of them in
  * order (the caller keeps one stream's lines in one aggregate).
@@ -181,7 +219,7 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
  * or not an aggregate) or VT_ERR_VERSION (from a newer program) and
  * leaves *out untouched.
  */
-#define VT_AGG_FORMAT_VERSION 1
+#define VT_AGG_FORMAT_VERSION 2
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out);
 enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			  size_t n, struct vt_agg **out);

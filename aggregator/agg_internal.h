@@ -21,6 +21,12 @@ struct instance {
 	struct facts facts;
 	uint64_t last_fp;
 	int has_fp;
+	/* from a --vmcp-config (format version 2) */
+	uint64_t component; /* hash of the audit component last seen */
+	uint64_t cfg_fp;
+	int has_cfg;
+	int session;        /* enum vt_session */
+	uint32_t steps[VT_STEP_COUNT];
 };
 
 struct stream {
@@ -84,6 +90,8 @@ struct vt_agg {
 	struct vt_quality loose; /* quality before any period exists */
 	int64_t floor;
 	int has_floor;
+	uint64_t last_comp_inst, last_comp; /* note_component's cache */
+	int has_last_comp;
 };
 
 struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key);

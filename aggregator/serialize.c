@@ -153,6 +153,17 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 	}
 	put_array(out, (const uint64_t *)&a->loose,
 		  sizeof(a->loose) / sizeof(uint64_t));
+	/* Version 2: what configurations said, per instance, in order. */
+	for (size_t i = 0; i < a->ninst; i++) {
+		const struct instance *in = &a->inst[i];
+
+		put_u(out, in->component);
+		put_u(out, (uint64_t)in->has_cfg);
+		put_u(out, in->cfg_fp);
+		put_u(out, (uint64_t)in->session);
+		for (int k = 0; k < VT_STEP_COUNT; k++)
+			put_u(out, in->steps[k]);
+	}
 	uint32_t crc = vt_crc32(0, out->ptr + start, out->len - start);
 	unsigned char c[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
 			       (unsigned char)(crc >> 16),
@@ -301,9 +312,10 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			(uint32_t)u[n - 2] << 16 | (uint32_t)u[n - 1] << 24;
 	if (vt_crc32(0, p, n - 4) != want)
 		return VT_ERR_CORRUPT;
-	if (u[4] != VT_AGG_FORMAT_VERSION)
-		return u[4] > VT_AGG_FORMAT_VERSION ? VT_ERR_VERSION
-						    : VT_ERR_CORRUPT;
+	if (u[4] > VT_AGG_FORMAT_VERSION)
+		return VT_ERR_VERSION;
+	if (u[4] < 1)
+		return VT_ERR_CORRUPT;
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
@@ -341,6 +353,18 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	}
 	get_array(&r, (uint64_t *)&a->loose,
 		  sizeof(a->loose) / sizeof(uint64_t));
+	for (size_t i = 0; u[4] >= 2 && i < a->ninst && !r.bad; i++) {
+		struct instance *in = &a->inst[i];
+
+		in->component = get_u(&r);
+		in->has_cfg = get_u(&r) != 0;
+		in->cfg_fp = get_u(&r);
+		uint64_t session = get_u(&r);
+		in->session = session < VT_SESSION_COUNT ? (int)session
+							 : VT_SESSION_UNKNOWN;
+		for (int k = 0; k < VT_STEP_COUNT; k++)
+			in->steps[k] = (uint32_t)get_u(&r);
+	}
 	if (r.bad || r.p != r.end) {
 		vt_agg_free(a);
 		return VT_ERR_CORRUPT;

@@ -33,6 +33,14 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 	for (int i = 0; i < VT_OUTAUTH_UNKNOWN; i++)
 		if (f.outauth & (1u << i))
 			s->outgoing_auth[i]++;
+	if (in && in->has_cfg) {
+		s->instances_configured++;
+		s->session_storage[in->session]++;
+		for (int i = 0; i < VT_STEP_COUNT; i++)
+			s->composite_steps_defined[i] += in->steps[i];
+	} else {
+		s->session_storage[VT_SESSION_UNKNOWN]++;
+	}
 	features = f.features | st->seen;
 	for (int i = 0; i < VT_FEATURE_COUNT; i++)
 		if (features & (1u << i))
@@ -203,6 +211,14 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
 		if (x->has_fp) {
 			y->last_fp = x->last_fp;
 			y->has_fp = 1;
+		}
+		if (x->component)
+			y->component = x->component;
+		if (x->has_cfg) {
+			y->cfg_fp = x->cfg_fp;
+			y->has_cfg = 1;
+			y->session = x->session;
+			memcpy(y->steps, x->steps, sizeof(y->steps));
 		}
 	}
 }

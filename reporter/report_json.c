@@ -120,6 +120,11 @@ static void deployment(struct writer *w, const struct vt_summary *s)
 		 VT_LOG2_BUCKETS, vt_log2_label, s->composite_unknown);
 	enum_map(w, "features", vt_feature_names, s->features,
 		 VT_FEATURE_COUNT);
+	num(w, "instances_configured", s->instances_configured);
+	enum_map(w, "session_storage", vt_session_names, s->session_storage,
+		 VT_SESSION_COUNT);
+	enum_map(w, "composite_steps_defined", vt_step_type_names,
+		 s->composite_steps_defined, VT_STEP_COUNT);
 	close_map(w);
 }
 

@@ -26,6 +26,9 @@ static const char report_help[] =
 	"                         default standard output\n"
 	"  --threads N            worker threads (accepted; a result never\n"
 	"                         depends on it)\n"
+	"  --vmcp-config FILE     the YAML vMCP was started with (vmcp serve\n"
+	"                         --config file, its ConfigMap, or the\n"
+	"                         VirtualMCPServer); repeatable\n"
 	"  --max-line-bytes N     longest line kept (default 1048576); longer\n"
 	"                         lines are skipped and counted\n"
 	"  --instance-by source|component\n"
@@ -49,6 +52,8 @@ struct report_opts {
 	const char *servers;
 	const char *clients;
 	const char *now;
+	char **configs; /* --vmcp-config, in argv order */
+	size_t nconfigs;
 	size_t max_line;
 	enum vt_instance_by instance_by;
 	int strict;
@@ -70,7 +75,7 @@ static int parse_size(const char *s, size_t *out)
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
-	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT };
+	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -82,6 +87,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "clients", required_argument, NULL, O_CLIENTS },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "strict", no_argument, NULL, O_STRICT },
+		{ "vmcp-config", required_argument, NULL, O_VMCP_CONFIG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -142,6 +148,11 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case O_STRICT:
 			o->strict = 1;
 			break;
+		case O_VMCP_CONFIG:
+			o->configs = vt_xrealloc(o->configs, (o->nconfigs + 1) *
+							     sizeof(*o->configs));
+			o->configs[o->nconfigs++] = optarg;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -177,13 +188,18 @@ int vt_cmd_report(int argc, char **argv)
 	long long now;
 	int rc = parse_args(argc, argv, &o);
 
-	if (rc)
+	if (rc) {
+		free(o.configs);
 		return rc < 0 ? VT_EXIT_OK : rc;
-	if (vt_cli_clock(o.now, &now))
+	}
+	if (vt_cli_clock(o.now, &now)) {
+		free(o.configs);
 		return vt_cli_usage_error(
 			"report", "--now wants an RFC 3339 time (or SOURCE_DATE_EPOCH seconds)");
+	}
 	if (vt_tables_load(&t, o.rules, o.servers, o.clients)) {
 		vt_tables_free(&t);
+		free(o.configs);
 		return VT_EXIT_USAGE;
 	}
 	vt_inputs_init(&in);
@@ -215,6 +231,12 @@ int vt_cmd_report(int argc, char **argv)
 	if (ds.suppressed && !o.quiet)
 		vt_cli_error("%llu more problems not shown (counted in the report's quality section)",
 			     ds.suppressed);
+	/* After the logs: a configuration attaches to the instances they named. */
+	int changed;
+	if (!g.stop)
+		vt_agg_quality(agg)->files_failed +=
+			(uint64_t)vt_load_configs(agg, o.configs, o.nconfigs,
+						  o.quiet, &changed);
 
 	rc = VT_EXIT_OK;
 	if (g.stop) {
@@ -234,5 +256,6 @@ out:
 	vt_agg_free(agg);
 	vt_inputs_release(&in);
 	vt_tables_free(&t);
+	free(o.configs);
 	return rc;
 }

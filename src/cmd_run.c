@@ -58,6 +58,8 @@ static const char run_help[] =
 	"  --max-line-bytes N     longest line kept (default 1048576)\n"
 	"  --instance-by source|component\n"
 	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
+	"  --vmcp-config FILE     as for 'report'; a changed configuration\n"
+	"                         counts in operational.config_changes\n"
 	"\n"
 	"consent and upload (see docs/telemetry.md):\n"
 	"  --telemetry off|local|on   off: read and write nothing; local (the\n"
@@ -89,6 +91,8 @@ struct run_opts {
 	size_t max_line;
 	enum vt_instance_by instance_by;
 	const char *rules, *servers, *clients, *now;
+	char **configs; /* --vmcp-config, in argv order */
+	size_t nconfigs;
 	int quiet;
 	struct vt_telemetry_opts tel;
 };
@@ -128,7 +132,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	enum { O_STATE = 256, O_PERIOD, O_GRACE, O_FLUSH, O_MAXOPEN,
 	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW,
 	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
-	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT };
+	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_VMCP_CONFIG };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
@@ -150,6 +154,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "key", required_argument, NULL, O_KEY },
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "vmcp-config", required_argument, NULL, O_VMCP_CONFIG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -188,6 +193,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_FLUSH:
 			o->flush = 1;
+			break;
+		case O_VMCP_CONFIG:
+			o->configs = vt_xrealloc(o->configs, (o->nconfigs + 1) *
+							     sizeof(*o->configs));
+			o->configs[o->nconfigs++] = optarg;
 			break;
 		case O_MAXOPEN:
 		case O_MAXLINE:
@@ -821,6 +831,7 @@ static void release(struct run *r)
 	free(r->cp_seen);
 	free(r->dir);
 	free(r->reports);
+	free(r->o.configs);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 }
@@ -952,10 +963,14 @@ int vt_cmd_run(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.lock_fd = -1;
 	rc = parse_args(argc, argv, &r.o);
-	if (rc)
+	if (rc) {
+		free(r.o.configs);
 		return rc < 0 ? VT_EXIT_OK : rc;
-	if (vt_cli_clock(r.o.now, &now))
+	}
+	if (vt_cli_clock(r.o.now, &now)) {
+		free(r.o.configs);
 		return vt_cli_usage_error("run", "--now wants an RFC 3339 time");
+	}
 	r.now = now;
 	if (vt_tables_load(&r.t, r.o.rules, r.o.servers, r.o.clients)) {
 		release(&r);
@@ -1003,6 +1018,11 @@ int vt_cmd_run(int argc, char **argv)
 	match(&r);
 	if (ingest_all(&r))
 		goto out;
+	int config_changed;
+	r.input_problems += vt_load_configs(
+		r.st.agg, r.o.configs, r.o.nconfigs, r.o.quiet, &config_changed);
+	if (config_changed)
+		r.changed = 1;
 	forget_gone(&r);
 	if (close_periods(&r))
 		goto out;

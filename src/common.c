@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What the commands share: tables, diagnostics, writing a report. */
 #include "common.h"
+#include "../aggregator/config.h"
 #include "cli.h"
 #include "../reporter/report.h"
 #include "../util/buf.h"
@@ -35,9 +36,10 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
 }
 
-char *vt_read_file(const char *path, size_t max, size_t *len, int *missing)
+static char *read_all(const char *path, int flags, size_t max, size_t *len,
+		      int *missing)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	struct vt_buf b;
 	char chunk[65536];
 	ssize_t n;
@@ -64,6 +66,66 @@ char *vt_read_file(const char *path, size_t max, size_t *len, int *missing)
 	*len = b.len;
 	vt_buf_cstr(&b);
 	return b.ptr;
+}
+
+char *vt_read_file(const char *path, size_t max, size_t *len, int *missing)
+{
+	return read_all(path, O_NOFOLLOW, max, len, missing);
+}
+
+/*
+ * A mounted ConfigMap is a chain of symlinks (config.yaml -> ..data/...),
+ * so configurations are read through links; they are only read.
+ */
+int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
+		    int quiet, int *changed)
+{
+	struct vt_config_facts *cf = NULL;
+	size_t ncf = 0;
+	int failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len, line;
+		int missing;
+		const char *what;
+		struct vt_ydocs docs;
+		char *text = read_all(paths[i], 0, VT_MAX_CONFIG_BYTES, &len,
+				      &missing);
+
+		if (!text) {
+			if (!quiet)
+				vt_cli_error("cannot read vMCP configuration '%s': %s",
+					     paths[i],
+					     errno == EFBIG ? "larger than 8 MiB"
+							    : strerror(errno));
+			failed++;
+			continue;
+		}
+		enum vt_err e = vt_yaml_load(text, len, &docs, &line, &what);
+		free(text);
+		if (e != VT_OK) {
+			if (!quiet && e == VT_ERR_LIMIT)
+				vt_cli_error("vMCP configuration '%s': %s at line %zu; skipped",
+					     paths[i], what, line);
+			else if (!quiet)
+				vt_cli_error("vMCP configuration '%s': not valid YAML at line %zu (%s); skipped",
+					     paths[i], line, what);
+			failed++;
+			continue;
+		}
+		if (!vt_config_collect(&docs, &cf, &ncf)) {
+			if (!quiet)
+				vt_cli_error("'%s' holds no vMCP configuration (neither a vmcp serve --config file, nor a ConfigMap holding one, nor a VirtualMCPServer); skipped",
+					     paths[i]);
+			failed++;
+		}
+		vt_yaml_free(&docs);
+	}
+	*changed = 0;
+	for (size_t i = 0; i < ncf; i++)
+		*changed |= vt_agg_add_config(agg, &cf[i], ncf == 1);
+	free(cf);
+	return failed;
 }
 
 typedef enum vt_err (*loader_fn)(void *, const char *, size_t, const char *,

@@ -42,6 +42,16 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 char *vt_read_file(const char *path, size_t max, size_t *len, int *missing);
 
 /*
+ * Reads the vMCP configuration files (--vmcp-config) and attaches what
+ * they say to agg's instances (vt_agg_add_config); *changed tells whether
+ * agg changed. Prints a line naming each file that could not be read or
+ * holds no configuration, and returns their number; the others are used.
+ */
+#define VT_MAX_CONFIG_BYTES (8 * 1024 * 1024)
+int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
+		    int quiet, int *changed);
+
+/*
  * Writes the JSON report of s to output ("-" for stdout; gzip'd when the
  * name ends in .gz) atomically, with file mode mode. Prints the reason
  * and returns -1 on failure (quietly when stdout was closed).

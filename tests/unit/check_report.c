@@ -154,7 +154,8 @@ START_TEST(report_key_order)
 	static const char *const deployment[] = {
 		"instances", "processes", "backends_per_instance",
 		"conflict_resolution", "incoming_auth", "outgoing_auth",
-		"composite_tools_defined", "features",
+		"composite_tools_defined", "features", "instances_configured",
+		"session_storage", "composite_steps_defined",
 	};
 	static const char *const usage[] = {
 		"tool_calls", "tool_calls_per_instance", "tool_call_duration_ms",
