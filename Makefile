@@ -122,6 +122,7 @@ integration: all
 	bash tests/integration/rotation.sh $(BIN)
 	bash tests/integration/upload.sh $(BIN)
 	sh tests/integration/config.sh $(BIN)
+	sh tests/integration/threads.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all

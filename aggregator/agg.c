@@ -122,6 +122,11 @@ void vt_agg_set_now(struct vt_agg *a, int64_t now)
 	a->now = now;
 }
 
+int64_t vt_agg_now(const struct vt_agg *a)
+{
+	return a->now;
+}
+
 size_t vt_agg_period_count(const struct vt_agg *a)
 {
 	return a->nperiods;
@@ -231,6 +236,11 @@ struct instance *vt_agg_instance_get(struct vt_agg *a, uint64_t key)
 	vt_map_put(&a->inst_map, key, (uint32_t)a->ninst);
 	a->ninst++;
 	return in;
+}
+
+int vt_agg_stream_known(const struct vt_agg *a, uint64_t key)
+{
+	return vt_map_get(&a->stream_map, key) != VT_MAP_NONE;
 }
 
 struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key)
@@ -380,6 +390,9 @@ static void app_line(struct vt_agg *a, struct period *p,
 		     const struct vt_origin *o, struct inst_stats *st,
 		     const struct vt_fact *facts, size_t nfacts)
 {
+	for (size_t i = 0; i < nfacts; i++)
+		if (facts[i].kind != VT_FACT_TOOL_CALL)
+			a->saw_facts = 1;
 	struct stream *s = vt_agg_stream_get(a, o->stream);
 	struct instance *in = vt_agg_instance_get(a, o->instance);
 
@@ -559,8 +572,15 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 	}
 	if (st) {
 		struct stream *s = vt_agg_stream_get(a, o->stream);
-		uint64_t proc = vt_mix64(o->stream ^
-					 vt_mix64(s ? s->generation : 0));
+		/*
+		 * A continuation (a later chunk of a file read in parallel)
+		 * does not know the stream's generation yet: it keeps the
+		 * stream's key, and vt_agg_merge turns it into the process.
+		 */
+		uint64_t proc = a->continuation
+					? o->stream
+					: vt_agg_process_key(o->stream,
+							     s ? s->generation : 0);
 
 		if (s)
 			s->seen = 1;
@@ -576,6 +596,21 @@ struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key)
 	uint32_t i = vt_map_get(&a->inst_map, key);
 
 	return i == VT_MAP_NONE ? NULL : &a->inst[i];
+}
+
+uint64_t vt_agg_process_key(uint64_t stream, uint32_t generation)
+{
+	return vt_mix64(stream ^ vt_mix64(generation));
+}
+
+void vt_agg_set_continuation(struct vt_agg *a)
+{
+	a->continuation = 1;
+}
+
+int vt_agg_saw_facts(const struct vt_agg *a)
+{
+	return a->saw_facts;
 }
 
 /* The period holding the clock: where facts of no line's time go. */

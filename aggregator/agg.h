@@ -145,6 +145,7 @@ void vt_agg_too_long(struct vt_agg *a);
  * that holds now when no period is open yet.
  */
 void vt_agg_set_now(struct vt_agg *a, int64_t now);
+int64_t vt_agg_now(const struct vt_agg *a);
 
 /*
  * Periods that start before floor are closed (already reported): an event
@@ -197,6 +198,24 @@ struct vt_config_facts {
  */
 int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
 		      int only);
+
+/*
+ * For reading in parallel. A continuation aggregate counts lines that
+ * continue a stream another aggregate began (a later chunk of one file):
+ * it cannot know which process of the stream they belong to, so it keeps
+ * the stream, and vt_agg_merge places its lines in the process the
+ * stream is in at that point of dst. That is exact only for lines that
+ * carry no configuration fact (vt_agg_saw_facts() == 0): the caller reads
+ * a chunk with facts again, in order, into dst itself.
+ */
+void vt_agg_set_continuation(struct vt_agg *a);
+int vt_agg_saw_facts(const struct vt_agg *a);
+/*
+ * 1 when merging src into dst gives what reading src's lines in order
+ * after dst's would: src saw no configuration fact, or src is not a
+ * continuation and every instance it set facts for is new to dst.
+ */
+int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
 
 /*
  * Adds everything src counted into dst (same configuration). Counters

@@ -92,7 +92,11 @@ struct vt_agg {
 	int has_floor;
 	uint64_t last_comp_inst, last_comp; /* note_component's cache */
 	int has_last_comp;
+	int continuation; /* see vt_agg_set_continuation */
+	int saw_facts;    /* an application line gave a configuration fact */
 };
+
+uint64_t vt_agg_process_key(uint64_t stream, uint32_t generation);
 
 struct instance *vt_agg_instance(const struct vt_agg *a, uint64_t key);
 /* The records for key, created when missing; NULL past the caps. */
@@ -101,6 +105,7 @@ struct inst_stats *vt_agg_stats(struct vt_agg *a, struct period *p,
 				uint64_t key);
 struct period *vt_agg_period(struct vt_agg *a, int64_t start);
 struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key);
+int vt_agg_stream_known(const struct vt_agg *a, uint64_t key);
 /* Known fields of src replace those of dst. */
 void vt_facts_overlay(struct facts *dst, const struct facts *src);
 

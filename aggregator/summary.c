@@ -157,8 +157,8 @@ static void quality_add(struct vt_quality *d, const struct vt_quality *s)
 		sizeof(*d) / sizeof(uint64_t));
 }
 
-static void merge_period(struct vt_agg *dst, struct period *d,
-			 const struct period *s)
+static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
+			 struct period *d, const struct period *s)
 {
 	add_u64((uint64_t *)&d->c, (const uint64_t *)&s->c,
 		sizeof(d->c) / sizeof(uint64_t));
@@ -170,10 +170,20 @@ static void merge_period(struct vt_agg *dst, struct period *d,
 			d->max_ts = s->max_ts;
 		d->has_ts = 1;
 	}
-	for (size_t i = 0; i < s->procs.cap; i++)
-		if (s->procs.vals[i] != VT_MAP_NONE &&
-		    vt_map_get(&d->procs, s->procs.keys[i]) == VT_MAP_NONE)
-			vt_map_put(&d->procs, s->procs.keys[i], 0);
+	for (size_t i = 0; i < s->procs.cap; i++) {
+		if (s->procs.vals[i] == VT_MAP_NONE)
+			continue;
+		uint64_t key = s->procs.keys[i];
+		if (src->continuation) {
+			/* A stream's key: its process is dst's current one. */
+			const struct stream *st = vt_agg_stream_get(dst, key);
+
+			key = vt_agg_process_key(key, st ? st->generation : 0);
+		}
+		if (vt_map_get(&d->procs, key) == VT_MAP_NONE &&
+		    d->procs.count < dst->cfg.max_streams)
+			vt_map_put(&d->procs, key, 0);
+	}
 	for (size_t i = 0; i < s->ninst; i++) {
 		const struct inst_stats *x = &s->inst[i];
 		struct inst_stats *y = vt_agg_stats(dst, d, x->key);
@@ -198,7 +208,8 @@ static void merge_period(struct vt_agg *dst, struct period *d,
 void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
 {
 	for (size_t i = 0; i < src->nperiods; i++)
-		merge_period(dst, vt_agg_period(dst, src->periods[i]->start),
+		merge_period(dst, src,
+			     vt_agg_period(dst, src->periods[i]->start),
 			     src->periods[i]);
 	quality_add(vt_agg_quality(dst), &src->loose);
 	for (size_t i = 0; i < src->ninst; i++) {
@@ -221,4 +232,48 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
 			memcpy(y->steps, x->steps, sizeof(y->steps));
 		}
 	}
+	/*
+	 * Streams: one that src began is taken whole; one that src only
+	 * continued (no boundary in it) has now been seen.
+	 */
+	for (size_t i = 0; i < src->nstreams; i++) {
+		const struct stream *x = &src->streams[i];
+		int known = vt_agg_stream_known(dst, x->key);
+		struct stream *y = vt_agg_stream_get(dst, x->key);
+
+		if (!y)
+			continue;
+		if (!known && !src->continuation) {
+			*y = *x;
+		} else if (x->seen) {
+			y->seen = 1;
+		}
+	}
+	if (src->saw_facts)
+		dst->saw_facts = 1;
+}
+
+int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src)
+{
+	if (!src->saw_facts)
+		return 1;
+	if (src->continuation)
+		return 0;
+	for (size_t i = 0; i < src->ninst; i++) {
+		const struct instance *x = &src->inst[i];
+		const struct instance *y = vt_agg_instance(dst, x->key);
+
+		if (!y || (x->facts.conflict < 0 && x->facts.inauth < 0 &&
+			   x->facts.backends < 0 && x->facts.composite < 0 &&
+			   !x->facts.outauth && !x->facts.features && !x->has_fp))
+			continue;
+		if (y->has_fp || y->facts.conflict >= 0 || y->facts.inauth >= 0 ||
+		    y->facts.backends >= 0 || y->facts.composite >= 0 ||
+		    y->facts.outauth || y->facts.features)
+			return 0;
+	}
+	for (size_t i = 0; i < src->nstreams; i++)
+		if (vt_agg_stream_known(dst, src->streams[i].key))
+			return 0;
+	return 1;
 }

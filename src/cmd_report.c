@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "common.h"
 #include "ingest.h"
+#include "parallel.h"
 #include "../reporter/report.h"
 #include "../util/timeutil.h"
 
@@ -24,8 +25,8 @@ static const char report_help[] =
 	"  --format json          output format (json)\n"
 	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
 	"                         default standard output\n"
-	"  --threads N            worker threads (accepted; a result never\n"
-	"                         depends on it)\n"
+	"  --threads N            threads reading (default: one per processor);\n"
+	"                         the report never depends on it\n"
 	"  --vmcp-config FILE     the YAML vMCP was started with (vmcp serve\n"
 	"                         --config file, its ConfigMap, or the\n"
 	"                         VirtualMCPServer); repeatable\n"
@@ -54,6 +55,7 @@ struct report_opts {
 	const char *now;
 	char **configs; /* --vmcp-config, in argv order */
 	size_t nconfigs;
+	size_t threads; /* 0: one per processor */
 	size_t max_line;
 	enum vt_instance_by instance_by;
 	int strict;
@@ -109,13 +111,16 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'o':
 			o->output = optarg;
 			break;
-		case O_THREADS:
+		case O_THREADS: {
 			errno = 0;
-			if (strtol(optarg, &end, 10) < 1 || *end || errno)
+			long n = strtol(optarg, &end, 10);
+			if (n < 1 || n > 1024 || *end || errno)
 				return vt_cli_usage_error(
 					"report",
-					"--threads wants a positive number");
+					"--threads wants a number from 1 to 1024");
+			o->threads = (size_t)n;
 			break;
+		}
 		case O_MAXLINE:
 			if (parse_size(optarg, &o->max_line))
 				return vt_cli_usage_error(
@@ -226,8 +231,14 @@ int vt_cmd_report(int argc, char **argv)
 		if (o.strict)
 			g.stop = 1;
 	}
-	for (size_t i = 0; i < in.count && !g.stop; i++)
-		vt_ingest_file(&g, &in.files[i]);
+	size_t threads = o.threads ? o.threads : vt_cpu_count();
+	if (o.strict || threads < 2 || in.count == 0) {
+		for (size_t i = 0; i < in.count && !g.stop; i++)
+			vt_ingest_file(&g, &in.files[i]);
+	} else {
+		vt_ingest_parallel(&in, threads, &icfg, t.rules, agg, &acfg,
+				   &ds);
+	}
 	if (ds.suppressed && !o.quiet)
 		vt_cli_error("%llu more problems not shown (counted in the report's quality section)",
 			     ds.suppressed);

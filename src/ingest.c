@@ -96,7 +96,11 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 	g->replaying = l->end <= g->replay_until;
 	if (l->leading_nuls && !g->replaying)
 		vt_agg_quality(g->agg)->nul_bytes_skipped += l->leading_nuls;
-	switch (vt_unwrap_line(&g->unwrap, l->ptr, l->len, &inner, &kind)) {
+	enum vt_unwrap_result r =
+		vt_unwrap_line(&g->unwrap, l->ptr, l->len, &inner, &kind);
+	if (kind != VT_WRAP_NONE)
+		g->wrapped++;
+	switch (r) {
 	case VT_UNWRAP_LINE:
 		logical_line(g, in, l, inner, kind);
 		break;
@@ -158,6 +162,9 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	       fr != VT_FRAME_ERROR) {
 		int before = vt_unwrap_pending(&g->unwrap);
 
+		if (pos->limit && l.offset >= pos->limit)
+			break; /* the next chunk's first line */
+		pos->lines++;
 		if (fr == VT_FRAME_PARTIAL && !pos->count_partial)
 			break; /* a torn line: wait for its newline */
 		if (fr == VT_FRAME_TOO_LONG) {
@@ -181,7 +188,8 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	}
 	if (!g->stop && pos->count_partial) {
 		flush_pending(g, in);
-		done = f.offset;
+		if (!pos->limit)
+			done = f.offset;
 	} else if (vt_unwrap_pending(&g->unwrap)) {
 		done = pending_start; /* read the parts again next time */
 	}
@@ -191,8 +199,9 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 		pos->counted_until = done;
 	pos->size = f.offset;
 	q = vt_agg_quality(g->agg);
-	q->files++;
-	q->bytes_read += f.offset - pos->start;
+	if (!pos->continued)
+		q->files++;
+	q->bytes_read += (pos->limit ? done : f.offset) - pos->start;
 	if (f.err) {
 		const char *why = f.err == VT_ERR_FORMAT ? vt_source_error(src)
 							  : strerror(errno);

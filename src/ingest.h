@@ -36,6 +36,9 @@ struct vt_ingest_pos {
 	uint64_t start;
 	uint64_t replay_until;
 	int count_partial;
+	uint64_t limit;         /* when not 0: stop at the line starting here */
+	int continued;          /* a later chunk: the file is counted once */
+	uint64_t lines;         /* out: physical lines read */
 	uint64_t end;           /* out: resume here next time */
 	uint64_t counted_until; /* out: lines up to here are counted */
 	uint64_t size;          /* out: decompressed bytes the source had */
@@ -50,6 +53,7 @@ struct vt_ingest {
 	struct vt_diag_sink diag;
 	int stop;                    /* strict mode saw a bad line */
 	int replaying;               /* the current line was counted before */
+	uint64_t wrapped;            /* physical CRI or docker lines seen */
 	uint64_t replay_until;
 };
 

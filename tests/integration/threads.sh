@@ -1,0 +1,92 @@
+#!/bin/sh
+# --threads: the report and the diagnostics must not depend on it. Large
+# files are split in chunks read in parallel; these inputs put process
+# restarts, configuration facts, wrapped lines and bad lines on both sides
+# of the chunk edges, and compare every byte of stdout and stderr with
+# the one-thread run.
+#   sh tests/integration/threads.sh BIN
+set -u
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+NOW=2026-11-25T00:00:00Z
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+WRAP=${VT_WRAPPER:-}
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# same NAME ARGS...: threads 2, 3 and 4 give what one thread gives.
+same() {
+	name=$1
+	shift
+	$WRAP "$BIN" report --threads 1 --now "$NOW" "$@" >"$TMP/$name.1.out" 2>"$TMP/$name.1.err"
+	rc1=$?
+	for t in 2 3 4; do
+		$WRAP "$BIN" report --threads $t --now "$NOW" "$@" >"$TMP/$name.$t.out" 2>"$TMP/$name.$t.err"
+		rc=$?
+		[ "$rc" = "$rc1" ] && ok || bad "$name: exit $rc with $t threads, $rc1 with one"
+		cmp -s "$TMP/$name.1.out" "$TMP/$name.$t.out" && ok ||
+			{ bad "$name: report differs with $t threads"; diff "$TMP/$name.1.out" "$TMP/$name.$t.out" | head -20; }
+		cmp -s "$TMP/$name.1.err" "$TMP/$name.$t.err" && ok ||
+			{ bad "$name: stderr differs with $t threads"; diff "$TMP/$name.1.err" "$TMP/$name.$t.err" | head -10; }
+	done
+}
+
+# 34 MiB of audit lines: four chunks of at least 8 MiB.
+python3 tools/bench/gen.py 34 "$TMP/big.log" || exit 1
+lines=$(wc -l <"$TMP/big.log")
+same plain "$TMP/big.log"
+
+# a restart (with configuration facts) and bad lines near every quarter
+python3 - "$TMP/big.log" "$TMP/mixed.log" "$lines" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+marks = {n // 4 - 1, n // 2, n // 2 + 1, 3 * n // 4 + 2}
+start = ['{"time":"2026-11-02T10:00:00Z","level":"INFO","msg":"Loading configuration from: /etc/vmcp-config/config.yaml"}',
+         '{"time":"2026-11-02T10:00:00Z","level":"INFO","msg":"Discovered 4 backends"}',
+         '{"time":"2026-11-02T10:00:01Z","level":"INFO","msg":"  Conflict Resolution: priority"}',
+         '{"time":"2026-11-02T10:00:01Z","level":"INFO","msg":"starting Virtual MCP Server","address":"0.0.0.0:4483"}']
+with open(src) as f, open(dst, "w") as out:
+    for i, line in enumerate(f):
+        if i in marks:
+            out.write("\n".join(start) + "\n")
+            out.write('{"time":"2026-11-02T10:00:02Z","level":"AUDIT",\n')
+            out.write("not json at all\n")
+        out.write(line)
+PY
+same restarts "$TMP/mixed.log"
+
+# a CRI partial line before the middle edge, its final part after it
+python3 - "$TMP/big.log" "$TMP/cri.log" "$lines" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(src) as f, open(dst, "w") as out:
+    for i, line in enumerate(f):
+        if i == n // 2 - 500:
+            out.write('2026-11-02T10:00:00.1Z stdout P {"time":"2026-11-02T10:00:00Z","level":"INFO",\n')
+        if i == n // 2 + 500:
+            out.write('2026-11-02T10:00:00.1Z stdout F "msg":"Discovered 2 backends"}\n')
+        out.write(line)
+PY
+same cri "$TMP/cri.log"
+
+# a torn last line, and no newline at the end
+head -c 20000000 "$TMP/big.log" >"$TMP/torn.log"
+same torn "$TMP/torn.log"
+
+# many files: rotation groups, pods, gzip, plus the big one
+same samples fixtures/samples/ "$TMP/mixed.log" fixtures/input/rotated.log fixtures/input/rotated.log.1 fixtures/input/rotated.log.2.gz
+same bad fixtures/input/malformed.jsonl fixtures/input/truncated.log.gz fixtures/input/garbage.bin
+
+# the chunks of a file count it once, and every byte
+python3 - "$TMP/plain.1.out" "$TMP/big.log" <<'PY' && ok || bad "plain: files or bytes_read wrong"
+import json, os, sys
+q = json.load(open(sys.argv[1]))["quality"]
+sys.exit(0 if q["files"] == 1 and q["bytes_read"] == os.path.getsize(sys.argv[2]) else 1)
+PY
+
+echo "threads.sh: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
