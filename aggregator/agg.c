@@ -447,11 +447,11 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 		c->backends[b < 0 ? BACKEND_OTHER : b]++;
 		if (st) {
 			st->audit_calls++;
-			if (vt_sv_eq(ev->target_name, "find_tool") ||
-			    vt_sv_eq(ev->target_name, "call_tool"))
+			if (VT_SV_EQ_LIT(ev->target_name, "find_tool") ||
+			    VT_SV_EQ_LIT(ev->target_name, "call_tool"))
 				st->seen |= 1u << VT_FEATURE_OPTIMIZER;
-			else if (vt_sv_eq(ev->target_name,
-					  "execute_tool_script"))
+			else if (VT_SV_EQ_LIT(ev->target_name,
+					      "execute_tool_script"))
 				st->seen |= 1u << VT_FEATURE_CODE_MODE;
 		}
 		break;

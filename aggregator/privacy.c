@@ -14,10 +14,48 @@
 #include <string.h>
 #include <strings.h>
 
+/*
+ * Names in load order, and an open-addressing index over their
+ * lowercased bytes: a lookup is one hash and usually one comparison,
+ * whatever the length of the list (it runs for every tool call).
+ */
 struct vt_allowlist {
 	char **names;
+	size_t *lens;
 	size_t count;
+	uint32_t *slots; /* index + 1; 0 is empty */
+	size_t nslots;   /* a power of two, at least twice count */
 };
+
+static uint64_t fold_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)tolower((unsigned char)p[i]);
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void index_add(struct vt_allowlist *a, size_t i)
+{
+	if (2 * (a->count + 1) > a->nslots) {
+		size_t n = a->nslots ? a->nslots * 2 : 64;
+
+		free(a->slots);
+		a->slots = vt_xcalloc(n, sizeof(*a->slots));
+		a->nslots = n;
+		for (size_t k = 0; k < i; k++)
+			index_add(a, k);
+	}
+	size_t m = a->nslots - 1;
+	size_t at = (size_t)fold_hash(a->names[i], a->lens[i]) & m;
+
+	while (a->slots[at])
+		at = (at + 1) & m;
+	a->slots[at] = (uint32_t)i + 1;
+}
 
 struct vt_allowlist *vt_allowlist_new(void)
 {
@@ -31,17 +69,24 @@ void vt_allowlist_free(struct vt_allowlist *a)
 	for (size_t i = 0; i < a->count; i++)
 		free(a->names[i]);
 	free(a->names);
+	free(a->lens);
+	free(a->slots);
 	free(a);
 }
 
 int vt_allowlist_find(const struct vt_allowlist *a, const char *p, size_t n)
 {
-	if (!p || n == 0 || n > VT_MAX_NAME_LEN)
+	if (!p || n == 0 || n > VT_MAX_NAME_LEN || !a->nslots)
 		return -1;
-	for (size_t i = 0; i < a->count; i++)
-		if (strlen(a->names[i]) == n &&
-		    strncasecmp(a->names[i], p, n) == 0)
+	size_t m = a->nslots - 1;
+
+	for (size_t at = (size_t)fold_hash(p, n) & m; a->slots[at];
+	     at = (at + 1) & m) {
+		size_t i = a->slots[at] - 1;
+
+		if (a->lens[i] == n && strncasecmp(a->names[i], p, n) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -112,11 +157,22 @@ enum vt_err vt_allowlist_load(struct vt_allowlist *a, const char *text,
 			continue;
 		a->names = vt_xrealloc(a->names,
 				       (a->count + 1) * sizeof(*a->names));
-		a->names[a->count++] = vt_xstrndup(s, n);
+		a->lens = vt_xrealloc(a->lens, (a->count + 1) * sizeof(*a->lens));
+		a->names[a->count] = vt_xstrndup(s, n);
+		a->lens[a->count] = n;
+		index_add(a, a->count);
+		a->count++;
 	}
-	if (rc)
+	if (rc) {
 		while (a->count > first)
 			free(a->names[--a->count]);
+		/* rebuild the index over the names that stay */
+		free(a->slots);
+		a->slots = NULL;
+		a->nslots = 0;
+		for (size_t i = 0; i < a->count; i++)
+			index_add(a, i);
+	}
 	vt_scrubber_free(scrub);
 	return rc;
 }

@@ -65,7 +65,8 @@ static int lookup(const char *const *names, int count, const char *p,
 		  size_t n)
 {
 	for (int i = 0; i < count; i++)
-		if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+		if (n && names[i][0] == p[0] && strlen(names[i]) == n &&
+		    memcmp(names[i], p, n) == 0)
 			return i;
 	return -1;
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +18,28 @@
 
 #define RAW_CAP (128 * 1024)
 
+/*
+ * Read-ahead: a thread that inflates into a ring of buffers while the
+ * caller parses, so a .gz costs about what its decompression alone does.
+ */
+#define PF_BUFS 4
+#define PF_CAP (256 * 1024)
+
+struct prefetch {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *buf[PF_BUFS];
+	size_t len[PF_BUFS];
+	enum vt_err err[PF_BUFS]; /* of the read that filled the slot */
+	int err_no[PF_BUFS];
+	size_t head, count, pos;  /* ring: next slot, filled slots, used */
+	int stop;
+	int ended;                /* the consumer has seen the end */
+};
+
 struct vt_source {
+	struct prefetch *pf;
 	int fd;
 	int gzip;
 	int eof;          /* no more raw bytes */
@@ -282,10 +304,111 @@ static enum vt_err read_any(struct vt_source *s, char *buf, size_t cap,
 	return read_gzip(s, buf, cap, got);
 }
 
+static void *prefetcher(void *arg)
+{
+	struct vt_source *s = arg;
+	struct prefetch *pf = s->pf;
+
+	for (;;) {
+		pthread_mutex_lock(&pf->mu);
+		while (pf->count == PF_BUFS && !pf->stop)
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		if (pf->stop) {
+			pthread_mutex_unlock(&pf->mu);
+			break;
+		}
+		size_t slot = (pf->head + pf->count) % PF_BUFS;
+		pthread_mutex_unlock(&pf->mu);
+		/* The slot is the producer's until it is counted. */
+		size_t got = 0;
+		enum vt_err err = read_any(s, pf->buf[slot], PF_CAP, &got);
+		int e = errno;
+
+		pthread_mutex_lock(&pf->mu);
+		pf->len[slot] = got;
+		pf->err[slot] = err;
+		pf->err_no[slot] = e;
+		pf->count++;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+		if (err != VT_OK || got == 0)
+			break;
+	}
+	return NULL;
+}
+
+int vt_source_prefetch(struct vt_source *s)
+{
+	struct prefetch *pf;
+
+	if (s->pf || !s->gzip || s->delivered)
+		return s->pf != NULL;
+	pf = vt_xcalloc(1, sizeof(*pf));
+	for (int i = 0; i < PF_BUFS; i++)
+		pf->buf[i] = vt_xmalloc(PF_CAP);
+	pthread_mutex_init(&pf->mu, NULL);
+	pthread_cond_init(&pf->cv, NULL);
+	s->pf = pf;
+	if (pthread_create(&pf->tid, NULL, prefetcher, s) != 0) {
+		s->pf = NULL; /* read in this thread, as without read-ahead */
+		for (int i = 0; i < PF_BUFS; i++)
+			free(pf->buf[i]);
+		pthread_mutex_destroy(&pf->mu);
+		pthread_cond_destroy(&pf->cv);
+		free(pf);
+		return 0;
+	}
+	return 1;
+}
+
+static enum vt_err read_ahead(struct prefetch *pf, char *buf, size_t cap,
+			      size_t *got)
+{
+	enum vt_err err = VT_OK;
+
+	*got = 0;
+	if (pf->ended)
+		return VT_OK;
+	pthread_mutex_lock(&pf->mu);
+	while (pf->count == 0)
+		pthread_cond_wait(&pf->cv, &pf->mu);
+	size_t slot = pf->head;
+	pthread_mutex_unlock(&pf->mu);
+	if (pf->len[slot] == 0) {
+		/* the end, or an error: the last slot the producer fills */
+		pf->ended = 1;
+		errno = pf->err_no[slot];
+		return pf->err[slot];
+	}
+	size_t take = pf->len[slot] - pf->pos;
+
+	if (take > cap)
+		take = cap;
+	memcpy(buf, pf->buf[slot] + pf->pos, take);
+	pf->pos += take;
+	*got = take;
+	if (pf->pos == pf->len[slot]) {
+		if (pf->err[slot] != VT_OK) {
+			/* bytes, then an error in the same read: report it next */
+			pf->len[slot] = 0;
+			pf->pos = 0;
+			return VT_OK;
+		}
+		pthread_mutex_lock(&pf->mu);
+		pf->head = (pf->head + 1) % PF_BUFS;
+		pf->count--;
+		pf->pos = 0;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+	}
+	return err;
+}
+
 enum vt_err vt_source_read(struct vt_source *s, char *buf, size_t cap,
 			   size_t *got)
 {
-	enum vt_err err = read_any(s, buf, cap, got);
+	enum vt_err err = s->pf ? read_ahead(s->pf, buf, cap, got)
+				: read_any(s, buf, cap, got);
 
 	if (*got) {
 		keep_tail(s, buf, *got);
@@ -382,6 +505,20 @@ void vt_source_free(struct vt_source *s)
 {
 	if (!s)
 		return;
+	if (s->pf) {
+		struct prefetch *pf = s->pf;
+
+		pthread_mutex_lock(&pf->mu);
+		pf->stop = 1;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+		pthread_join(pf->tid, NULL);
+		for (int i = 0; i < PF_BUFS; i++)
+			free(pf->buf[i]);
+		pthread_mutex_destroy(&pf->mu);
+		pthread_cond_destroy(&pf->cv);
+		free(pf);
+	}
 	if (s->gzip)
 		inflateEnd(&s->z);
 	if (s->fd >= 0)

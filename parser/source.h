@@ -54,6 +54,13 @@ size_t vt_source_tail(const struct vt_source *s, unsigned char *out,
 enum vt_err vt_source_skip(struct vt_source *s, uint64_t n,
 			   unsigned char *tail, size_t tail_len);
 int vt_source_is_gzip(const struct vt_source *s);
+/*
+ * Starts a thread that decompresses ahead of the reader (gzip sources
+ * that have delivered nothing yet; others keep reading in the caller's
+ * thread). Returns 1 when started. After it, vt_source_skip and
+ * vt_source_raw_bytes must not be used.
+ */
+int vt_source_prefetch(struct vt_source *s);
 /* Compressed bytes consumed from the file so far. */
 uint64_t vt_source_raw_bytes(const struct vt_source *s);
 /* The descriptor (for fstat); owned by the source. */

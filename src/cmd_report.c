@@ -219,7 +219,7 @@ int vt_cmd_report(int argc, char **argv)
 	vt_agg_set_now(agg, now);
 	ds.quiet = o.quiet;
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
-	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict };
+	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict, 0 };
 	vt_ingest_init(&g, &icfg, t.rules, agg, &diag);
 	for (size_t i = 0; i < in.nproblems; i++) {
 		const struct vt_input_problem *p = &in.problems[i];
@@ -232,6 +232,8 @@ int vt_cmd_report(int argc, char **argv)
 			g.stop = 1;
 	}
 	size_t threads = o.threads ? o.threads : vt_cpu_count();
+	icfg.prefetch = threads > 1;
+	g.cfg.prefetch = icfg.prefetch;
 	if (o.strict || threads < 2 || in.count == 0) {
 		for (size_t i = 0; i < in.count && !g.stop; i++)
 			vt_ingest_file(&g, &in.files[i]);

@@ -840,7 +840,7 @@ static int ingest_all(struct run *r)
 {
 	struct vt_diag_state ds = { r->o.quiet, NULL, 0, 0 };
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
-	struct vt_ingest_config icfg = { r->o.max_line, r->o.instance_by, 0 };
+	struct vt_ingest_config icfg = { r->o.max_line, r->o.instance_by, 0, 0 };
 	struct vt_ingest g;
 	int rc = 0;
 

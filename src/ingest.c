@@ -232,6 +232,8 @@ enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
 		errno = e;
 		return err;
 	}
+	if (g->cfg.prefetch)
+		vt_source_prefetch(src);
 	memset(&pos, 0, sizeof(pos));
 	pos.count_partial = 1;
 	err = vt_ingest_source(g, in, src, &pos);

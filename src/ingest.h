@@ -22,6 +22,7 @@ struct vt_ingest_config {
 	size_t max_line;              /* longest line kept, in bytes */
 	enum vt_instance_by instance_by;
 	int strict;                   /* stop at the first bad line */
+	int prefetch;                 /* decompress .gz on a second thread */
 };
 
 /*

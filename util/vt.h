@@ -38,6 +38,10 @@ struct vt_sv {
 #define VT_SV_LIT(s) ((struct vt_sv){ (s), sizeof(s) - 1 })
 
 int vt_sv_eq(struct vt_sv a, const char *lit);
+/* The same for a string literal, without measuring it at run time. */
+#define VT_SV_EQ_LIT(sv, lit)                                                  \
+	((sv).len == sizeof(lit) - 1 &&                                        \
+	 memcmp((sv).ptr, (lit), sizeof(lit) - 1) == 0)
 
 /*
  * Checked allocation. These abort the program when memory is exhausted:

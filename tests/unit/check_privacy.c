@@ -168,6 +168,24 @@ START_TEST(allowlist_count_limit)
 	ck_assert_str_eq(err, "one-more:2: too many names");
 	ck_assert_uint_eq(vt_allowlist_count(a), VT_MAX_NAMES);
 	ck_assert_int_eq(find(a, "extra"), -1);
+	/* the index still finds every name, in any case, after growing */
+	for (unsigned i = 0; i < VT_MAX_NAMES; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "N%u", i);
+		ck_assert_int_eq(find(a, name), (int)i);
+	}
+	vt_allowlist_free(a);
+	/* a file rejected half-way leaves the earlier names findable */
+	a = vt_allowlist_new();
+	ck_assert_int_eq(vt_allowlist_load(a, "alpha\nbeta\n", 11, "ok", err,
+					   sizeof(err)),
+			 VT_OK);
+	ck_assert_int_eq(vt_allowlist_load(a, "gamma\nuser@example.com\n", 23,
+					   "bad", err, sizeof(err)),
+			 VT_ERR_FORMAT);
+	ck_assert_int_eq(find(a, "beta"), 1);
+	ck_assert_int_eq(find(a, "gamma"), -1);
 	vt_allowlist_free(a);
 	free(text);
 }

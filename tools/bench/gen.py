@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-# Writes SIZE_MB of realistic vMCP audit log to OUT, deterministically
-# (seed 20261125): the shapes of docs/inputs.md and ToolHive's audit
-# events, about 600 bytes a line, mostly tools/call with the odd
-# initialize, list, workflow event and application line.
+# Writes SIZE_MB of realistic vMCP log to OUT, deterministically (seed
+# 20261125): a server's start-up lines, then audit events of the shapes in
+# docs/inputs.md and ToolHive's audit code, about 700 bytes a line, mostly
+# tools/call with the odd initialize and tools/list: what a pod's log holds
+# (stderr start-up, stdout audit) or, without the first lines, the audit
+# logFile.
 #   python3 tools/bench/gen.py SIZE_MB OUT
 import json, random, sys, uuid
 
@@ -23,12 +25,16 @@ def ts(t):
 
 t = 0.0
 written = 0
+for msg in ["Loading configuration from: /etc/vmcp-config/config.yaml", "Discovered 4 backends",
+            "  Conflict Resolution: prefix", "starting Virtual MCP Server"]:
+    line = json.dumps({"time": ts(t), "level": "INFO", "msg": msg}, separators=(",", ":"))
+    out.write(line + "\n")
+    written += len(line) + 1
 while written < size:
     t += R.random() * 0.05
     r = R.random()
-    if r < 0.01:
-        line = json.dumps({"time": ts(t), "level": "INFO", "msg": "Discovered %d backends" % R.randint(1, 9),
-                           "count": 3}, separators=(",", ":"))
+    if False:
+        pass
     else:
         typ, target, extra = "mcp_tool_call", None, None
         b = R.choice(backends)
