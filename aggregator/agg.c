@@ -100,6 +100,9 @@ static void period_free(struct period *p)
 	free(p->inst);
 	vt_map_release(&p->inst_map);
 	vt_map_release(&p->procs);
+	vt_map_release(&p->hour_map);
+	free(p->hours);
+	free(p->hour_calls);
 	free(p);
 }
 
@@ -160,6 +163,7 @@ struct period *vt_agg_period(struct vt_agg *a, int64_t start)
 	p->start = start;
 	vt_map_init(&p->inst_map);
 	vt_map_init(&p->procs);
+	vt_map_init(&p->hour_map);
 	a->periods = vt_xrealloc(a->periods,
 				 (a->nperiods + 1) * sizeof(*a->periods));
 	memmove(a->periods + i + 1, a->periods + i,
@@ -281,6 +285,24 @@ struct inst_stats *vt_agg_stats(struct vt_agg *a, struct period *p,
 	vt_map_put(&p->inst_map, key, (uint32_t)p->ninst);
 	p->ninst++;
 	return s;
+}
+
+void vt_period_add_calls(struct period *p, int64_t hour, uint64_t n)
+{
+	uint32_t i = vt_map_get(&p->hour_map, (uint64_t)hour);
+
+	if (i == VT_MAP_NONE) {
+		if (p->nhours >= VT_MAX_HOURS)
+			return;
+		i = (uint32_t)p->nhours++;
+		p->hours = vt_xrealloc(p->hours, p->nhours * sizeof(*p->hours));
+		p->hour_calls = vt_xrealloc(p->hour_calls,
+					    p->nhours * sizeof(*p->hour_calls));
+		p->hours[i] = hour;
+		p->hour_calls[i] = 0;
+		vt_map_put(&p->hour_map, (uint64_t)hour, i);
+	}
+	p->hour_calls[i] += n;
 }
 
 static void note_time(struct period *p, struct inst_stats *s, int has_time,
@@ -566,6 +588,9 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		q->events++;
 		note_component(a, o->instance, rec->audit.component);
 		audit_event(a, p, st, &rec->audit);
+		if (rec->audit.type == VT_EV_MCP_TOOL_CALL && rec->has_time)
+			vt_period_add_calls(p, period_floor(rec->time, 3600) / 3600,
+					    1);
 	} else {
 		q->app_lines++;
 		app_line(a, p, o, st, facts, nfacts);

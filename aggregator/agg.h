@@ -69,6 +69,14 @@ struct vt_quality {
 	uint64_t files_reset; /* files whose checkpoint no longer fit them */
 };
 
+/* Hours a period's timeline holds (400 days); later hours are not drawn. */
+#define VT_MAX_HOURS (24 * 400)
+
+struct vt_hour_count {
+	int64_t start; /* Unix seconds, a whole UTC hour */
+	uint64_t count;
+};
+
 /* The report's numbers for one period: what the reporter prints. */
 struct vt_named_count {
 	char name[VT_MAX_NAME_LEN + 1];
@@ -106,6 +114,8 @@ struct vt_summary {
 	size_t nclients;  /* sorted by name, "other" last */
 	struct vt_named_count clients[VT_MAX_NAMES + 1];
 	uint64_t requests_by_type[VT_EV_COUNT];
+	size_t nhours;    /* tool calls by UTC hour, oldest first, non-zero */
+	struct vt_hour_count hours[VT_MAX_HOURS];
 	/* operational */
 	uint64_t uptime_seconds[VT_125_BUCKETS];
 	uint64_t restarts;
@@ -238,7 +248,7 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
  * or not an aggregate) or VT_ERR_VERSION (from a newer program) and
  * leaves *out untouched.
  */
-#define VT_AGG_FORMAT_VERSION 2
+#define VT_AGG_FORMAT_VERSION 3
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out);
 enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			  size_t n, struct vt_agg **out);

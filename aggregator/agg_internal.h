@@ -74,7 +74,15 @@ struct period {
 	struct vt_map inst_map;
 	struct vt_map procs;
 	struct vt_quality q;
+	/* tool calls by UTC hour: hour index (time / 3600) -> count */
+	int64_t *hours;
+	uint64_t *hour_calls;
+	size_t nhours;
+	struct vt_map hour_map;
 };
+
+/* Counts n tool calls in the hour holding t (up to VT_MAX_HOURS hours). */
+void vt_period_add_calls(struct period *p, int64_t hour, uint64_t n);
 
 struct vt_agg {
 	struct vt_agg_config cfg;

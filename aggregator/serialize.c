@@ -164,6 +164,16 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 		for (int k = 0; k < VT_STEP_COUNT; k++)
 			put_u(out, in->steps[k]);
 	}
+	/* Version 3: each period's tool calls by hour. */
+	for (size_t i = 0; i < a->nperiods; i++) {
+		const struct period *p = a->periods[i];
+
+		put_u(out, p->nhours);
+		for (size_t k = 0; k < p->nhours; k++) {
+			put_s(out, p->hours[k]);
+			put_u(out, p->hour_calls[k]);
+		}
+	}
 	uint32_t crc = vt_crc32(0, out->ptr + start, out->len - start);
 	unsigned char c[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
 			       (unsigned char)(crc >> 16),
@@ -364,6 +374,20 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 							 : VT_SESSION_UNKNOWN;
 		for (int k = 0; k < VT_STEP_COUNT; k++)
 			in->steps[k] = (uint32_t)get_u(&r);
+	}
+	for (size_t i = 0; u[4] >= 3 && i < a->nperiods && !r.bad; i++) {
+		size_t nh = get_count(&r, VT_MAX_HOURS);
+
+		for (size_t k = 0; k < nh && !r.bad; k++) {
+			int64_t hour = get_s(&r);
+			uint64_t calls = get_u(&r);
+
+			if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
+			    VT_MAP_NONE)
+				r.bad = 1; /* each hour once */
+			else
+				vt_period_add_calls(a->periods[i], hour, calls);
+		}
 	}
 	if (r.bad || r.p != r.end) {
 		vt_agg_free(a);

@@ -61,6 +61,13 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 			(uint64_t)(st->last - st->first))]++;
 }
 
+static int by_hour(const void *x, const void *y)
+{
+	const struct vt_hour_count *a = x, *b = y;
+
+	return (a->start > b->start) - (a->start < b->start);
+}
+
 static int by_name(const void *x, const void *y)
 {
 	const struct vt_named_count *a = x, *b = y;
@@ -133,6 +140,12 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 	       sizeof(c->step_results));
 	memcpy(s->requests_by_type, c->requests, sizeof(c->requests));
 	s->sessions = c->sessions;
+	for (size_t k = 0; k < p->nhours; k++)
+		if (p->hour_calls[k]) {
+			s->hours[s->nhours].start = p->hours[k] * 3600;
+			s->hours[s->nhours++].count = p->hour_calls[k];
+		}
+	qsort(s->hours, s->nhours, sizeof(*s->hours), by_hour);
 	s->restarts = c->restarts;
 	s->config_changes = c->config_changes;
 	s->nbackends = named(a->cfg.servers, c->backends, VT_MAX_NAMES,
@@ -184,6 +197,8 @@ static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
 		    d->procs.count < dst->cfg.max_streams)
 			vt_map_put(&d->procs, key, 0);
 	}
+	for (size_t i = 0; i < s->nhours; i++)
+		vt_period_add_calls(d, s->hours[i], s->hour_calls[i]);
 	for (size_t i = 0; i < s->ninst; i++) {
 		const struct inst_stats *x = &s->inst[i];
 		struct inst_stats *y = vt_agg_stats(dst, d, x->key);

@@ -156,6 +156,15 @@ static void usage(struct writer *w, const struct vt_summary *s)
 	num(w, vt_event_type_names[VT_EV_OTHER],
 	    s->requests_by_type[VT_EV_OTHER]);
 	close_map(w);
+	/* When the tool calls happened, by UTC hour (hours with calls). */
+	open_map(w, "tool_calls_by_hour");
+	for (size_t i = 0; i < s->nhours; i++) {
+		char buf[32];
+
+		vt_time_format(s->hours[i].start, buf);
+		num(w, buf, s->hours[i].count);
+	}
+	close_map(w);
 	close_map(w);
 }
 

@@ -153,9 +153,11 @@ static size_t plan_chunks(const char *path, size_t want, uint64_t *cuts)
 	size_t n = 1;
 	int fd;
 
-	if (want < 2 || strcmp(path, "-") == 0)
+	/* Look before opening: opening a FIFO would take its writer's data. */
+	if (want < 2 || strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
 		return 1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||

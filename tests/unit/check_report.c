@@ -161,7 +161,7 @@ START_TEST(report_key_order)
 		"tool_calls", "tool_calls_per_instance", "tool_call_duration_ms",
 		"composite_tool_executions", "workflow_steps",
 		"workflow_step_results", "backend_distribution", "sessions",
-		"clients", "requests_by_type",
+		"clients", "requests_by_type", "tool_calls_by_hour",
 	};
 	static const char *const operational[] = {
 		"uptime_seconds_per_instance", "restarts", "config_changes",
