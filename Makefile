@@ -41,7 +41,7 @@ FINAL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DVT_VERSION='"$(VERSION)"' $(WARN) $(OPT) $(SAN) \
 	$(call dep_cflags,$(DEPS)) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 FINAL_LDFLAGS := $(SAN) $(LDFLAGS)
-LIBS := $(call dep_libs,$(DEPS)) -lpthread
+LIBS := $(call dep_libs,$(DEPS)) -lpthread -lm
 TEST_LIBS := $(call dep_libs,$(TEST_DEPS))
 
 LIB_SRC := $(wildcard util/*.c parser/*.c aggregator/*.c reporter/*.c state/*.c) \
@@ -123,6 +123,7 @@ integration: all
 	bash tests/integration/upload.sh $(BIN)
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
+	sh tests/integration/merge.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all

@@ -125,6 +125,14 @@ void vt_agg_set_now(struct vt_agg *a, int64_t now)
 	a->now = now;
 }
 
+void vt_agg_set_sketch_key(struct vt_agg *a, const void *key, size_t len)
+{
+	if (len > sizeof(a->sketch_key))
+		len = sizeof(a->sketch_key);
+	memcpy(a->sketch_key, key, len);
+	a->sketch_key_len = len;
+}
+
 int64_t vt_agg_now(const struct vt_agg *a)
 {
 	return a->now;
@@ -676,8 +684,9 @@ static int attach_config(struct vt_agg *a, struct instance *in,
 }
 
 int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
-		      int only)
+		      unsigned flags)
 {
+	int only = (flags & VT_CONFIG_ONLY) != 0;
 	size_t matched = 0;
 	int changed = 0;
 	uint64_t comp = cf->component ? cf->component | 1 : 0;
@@ -689,7 +698,7 @@ int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
 		}
 	for (size_t i = 0; !matched && only && i < a->ninst; i++)
 		changed |= attach_config(a, &a->inst[i], cf);
-	if (matched || (only && a->ninst))
+	if (matched || (only && a->ninst) || (flags & VT_CONFIG_NO_OWN))
 		return changed;
 	struct instance *in = vt_agg_instance_get(a, cf->key);
 

@@ -69,6 +69,29 @@ struct vt_quality {
 	uint64_t files_reset; /* files whose checkpoint no longer fit them */
 };
 
+/*
+ * Distinct instances, mergeable across reports. Up to VT_SKETCH_EXACT
+ * instances it is the exact set of their 32-bit keyed hashes; beyond, a
+ * HyperLogLog of 2^VT_HLL_P registers (standard error 1.04/sqrt(4096),
+ * about 1.6%). The hashes are keyed (vt_agg_set_sketch_key), so a report
+ * holds no instance key and cannot confirm a guessed name without the key.
+ */
+#define VT_SKETCH_EXACT 1024
+#define VT_HLL_P 12
+#define VT_HLL_M (1u << VT_HLL_P)
+
+struct vt_sketch {
+	uint32_t n;       /* exact hashes held, sorted ascending */
+	int approximate;  /* the registers are in use instead */
+	uint32_t hashes[VT_SKETCH_EXACT];
+	uint8_t reg[VT_HLL_M];
+};
+
+void vt_sketch_add(struct vt_sketch *k, uint32_t h);
+void vt_sketch_merge(struct vt_sketch *dst, const struct vt_sketch *src);
+/* The number of distinct instances (exact, or the HLL estimate). */
+uint64_t vt_sketch_count(const struct vt_sketch *k);
+
 /* Hours a period's timeline holds (400 days); later hours are not drawn. */
 #define VT_MAX_HOURS (24 * 400)
 
@@ -88,6 +111,7 @@ struct vt_summary {
 	const char *granularity; /* "hour", "day", "week" or "all" */
 	/* deployment */
 	uint64_t instances;
+	struct vt_sketch instances_sketch;
 	uint64_t processes;
 	uint64_t backends_per_instance[VT_LOG2_BUCKETS];
 	uint64_t backends_unknown;
@@ -155,6 +179,12 @@ void vt_agg_too_long(struct vt_agg *a);
  * that holds now when no period is open yet.
  */
 void vt_agg_set_now(struct vt_agg *a, int64_t now);
+/*
+ * The key of the instances sketch (copied; at most 64 bytes). Reports
+ * made with the same key merge their instances; with different keys an
+ * instance seen by both counts twice. Default: no key (empty).
+ */
+void vt_agg_set_sketch_key(struct vt_agg *a, const void *key, size_t len);
 int64_t vt_agg_now(const struct vt_agg *a);
 
 /*
@@ -199,15 +229,18 @@ struct vt_config_facts {
 /*
  * Attaches a configuration to the instances it describes: those whose
  * audit events carry its component; failing that, when it is the only
- * configuration given (only != 0), every instance; failing that, an
- * instance of its own in the period holding now. Logged facts win; the
+ * configuration given (VT_CONFIG_ONLY), every instance; failing that,
+ * unless VT_CONFIG_NO_OWN, an instance of its own in the period holding
+ * now. Logged facts win; the
  * configuration fills what the logs left unknown. A fingerprint that
  * differs from the one last attached to the instance counts as a
  * configuration change in the period holding now. Returns 1 when the
  * aggregate changed.
  */
+#define VT_CONFIG_ONLY 1   /* the only configuration given */
+#define VT_CONFIG_NO_OWN 2 /* never an instance of its own (a shard) */
 int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
-		      int only);
+		      unsigned flags);
 
 /*
  * For reading in parallel. A continuation aggregate counts lines that
@@ -226,6 +259,14 @@ int vt_agg_saw_facts(const struct vt_agg *a);
  * continuation and every instance it set facts for is new to dst.
  */
 int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
+
+/*
+ * Adds report s into d (which starts zeroed): counts and histograms add,
+ * names add by name, the period spans both (granularity "all" unless
+ * both have the same one and length), and instances come from the union
+ * of the two sketches.
+ */
+void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s);
 
 /*
  * Adds everything src counted into dst (same configuration). Counters

@@ -100,6 +100,8 @@ struct vt_agg {
 	int has_floor;
 	uint64_t last_comp_inst, last_comp; /* note_component's cache */
 	int has_last_comp;
+	unsigned char sketch_key[64];
+	size_t sketch_key_len;
 	int continuation; /* see vt_agg_set_continuation */
 	int saw_facts;    /* an application line gave a configuration fact */
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* From the aggregate to the report's numbers, and merging aggregates. */
 #include "agg_internal.h"
+#include "../util/hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,21 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 	else
 		memset(&f, 0xff, sizeof(f)), f.outauth = 0, f.features = 0;
 	s->instances++;
+	/*
+	 * The sketch hashes the instance with the key and the period's
+	 * start (none for a report of everything, so shards of one
+	 * backfill, whose spans differ, still merge).
+	 */
+	unsigned char msg[16], mac[VT_SHA256_LEN];
+	int64_t salt = a->cfg.period_seconds > 0 ? s->start : 0;
+	for (int i = 0; i < 8; i++) {
+		msg[i] = (unsigned char)(st->key >> (8 * i));
+		msg[8 + i] = (unsigned char)((uint64_t)salt >> (8 * i));
+	}
+	vt_hmac_sha256(a->sketch_key, a->sketch_key_len, msg, sizeof(msg), mac);
+	vt_sketch_add(&s->instances_sketch,
+		      (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 |
+			      (uint32_t)mac[2] << 8 | mac[3]);
 	if (f.backends >= 0)
 		s->backends_per_instance[vt_log2_bucket((uint64_t)f.backends)]++;
 	else
@@ -291,4 +307,126 @@ int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src)
 		if (vt_agg_stream_known(dst, src->streams[i].key))
 			return 0;
 	return 1;
+}
+
+/* "other" and "composite" sort after every name, in that order. */
+static int tail_rank(const char *name)
+{
+	return strcmp(name, "other") == 0	? 1
+	       : strcmp(name, "composite") == 0 ? 2
+						: 0;
+}
+
+static int by_name_tail_last(const void *x, const void *y)
+{
+	const struct vt_named_count *a = x, *b = y;
+	int ra = tail_rank(a->name), rb = tail_rank(b->name);
+
+	return ra != rb ? ra - rb : strcmp(a->name, b->name);
+}
+
+static size_t merge_named(struct vt_named_count *dst, size_t n, size_t cap,
+			  const struct vt_named_count *src, size_t m)
+{
+	for (size_t i = 0; i < m; i++) {
+		size_t k = 0;
+
+		while (k < n && strcmp(dst[k].name, src[i].name) != 0)
+			k++;
+		if (k == n && n == cap) {
+			/* no room: the count stays, as "other" */
+			while (k > 0 && strcmp(dst[k - 1].name, "other") != 0)
+				k--;
+			if (k == 0)
+				continue;
+			k--;
+		} else if (k == n) {
+			dst[n++] = src[i];
+			continue;
+		}
+		dst[k].count += src[i].count;
+	}
+	qsort(dst, n, sizeof(*dst), by_name_tail_last);
+	return n;
+}
+
+static void merge_hours(struct vt_summary *d, const struct vt_summary *s)
+{
+	for (size_t i = 0; i < s->nhours; i++) {
+		size_t k = 0;
+
+		while (k < d->nhours && d->hours[k].start < s->hours[i].start)
+			k++;
+		if (k < d->nhours && d->hours[k].start == s->hours[i].start) {
+			d->hours[k].count += s->hours[i].count;
+		} else if (d->nhours < VT_MAX_HOURS) {
+			memmove(d->hours + k + 1, d->hours + k,
+				(d->nhours - k) * sizeof(*d->hours));
+			d->hours[k] = s->hours[i];
+			d->nhours++;
+		}
+	}
+}
+
+/*
+ * A report of no timed line spans [now, now]: it says nothing about
+ * when, so it widens no other report's period.
+ */
+static int timeless(const struct vt_summary *s)
+{
+	return strcmp(s->granularity, "all") == 0 && s->start == s->end;
+}
+
+void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
+{
+	if (!d->granularity || (timeless(d) && !timeless(s))) {
+		d->start = s->start;
+		d->end = s->end;
+		d->granularity = s->granularity;
+	} else if (!timeless(s)) {
+		if (s->start < d->start)
+			d->start = s->start;
+		if (s->end > d->end)
+			d->end = s->end;
+		if (strcmp(d->granularity, s->granularity) != 0 ||
+		    (strcmp(d->granularity, "all") != 0 &&
+		     d->end - d->start != s->end - s->start))
+			d->granularity = "all";
+	}
+	vt_sketch_merge(&d->instances_sketch, &s->instances_sketch);
+	d->instances = vt_sketch_count(&d->instances_sketch);
+	d->processes += s->processes;
+#define ADD(f) ADD_ARRAY(d->f, s->f)
+	ADD(backends_per_instance);
+	ADD(conflict);
+	ADD(incoming_auth);
+	ADD(outgoing_auth);
+	ADD(composite_defined);
+	ADD(features);
+	ADD(session_storage);
+	ADD(composite_steps_defined);
+	ADD(tool_calls_by_outcome);
+	ADD(tool_calls_per_instance);
+	ADD(tool_call_duration_ms);
+	ADD(workflows);
+	ADD(workflow_steps);
+	ADD(workflow_step_results);
+	ADD(requests_by_type);
+	ADD(uptime_seconds);
+#undef ADD
+	d->backends_unknown += s->backends_unknown;
+	d->composite_unknown += s->composite_unknown;
+	d->instances_configured += s->instances_configured;
+	d->tool_calls += s->tool_calls;
+	d->sessions += s->sessions;
+	d->restarts += s->restarts;
+	d->config_changes += s->config_changes;
+	d->nbackends = merge_named(d->backends, d->nbackends,
+				   VT_ARRAY_LEN(d->backends), s->backends,
+				   s->nbackends);
+	d->nclients = merge_named(d->clients, d->nclients,
+				  VT_ARRAY_LEN(d->clients), s->clients,
+				  s->nclients);
+	merge_hours(d, s);
+	quality_add(&d->quality, &s->quality);
 }

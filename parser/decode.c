@@ -495,6 +495,16 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
 	st = yajl_parse(d->h, (const unsigned char *)line, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(d->h);
+	/*
+	 * After a whole value, yajl_allow_multiple_values lets
+	 * yajl_complete_parse succeed while the lexer still holds a string
+	 * the line cut off ('{...} "ab'): kept, it would swallow the start
+	 * of the next line. A newline cannot be inside a JSON string, so
+	 * feeding one turns that leftover into an error (and is whitespace
+	 * otherwise).
+	 */
+	if (st == yajl_status_ok)
+		st = yajl_parse(d->h, (const unsigned char *)"\n", 1);
 	if (st != yajl_status_ok) {
 		d->rec->reason = (int)error_reason(d, line, len);
 		yajl_free(d->h);

@@ -39,6 +39,29 @@ void vt_inputs_release(struct vt_inputs *in)
 	memset(in, 0, sizeof(*in));
 }
 
+void vt_inputs_shard(struct vt_inputs *in, unsigned shard, unsigned nshards)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < in->count; i++) {
+		struct vt_input *f = &in->files[i];
+
+		if (vt_mix64(f->instance) % nshards == shard) {
+			in->files[kept++] = *f;
+		} else {
+			free(f->path);
+			free(f->order);
+		}
+	}
+	in->count = kept;
+	if (shard != 0) {
+		/* paths that could not be read are reported by shard 0 */
+		for (size_t i = 0; i < in->nproblems; i++)
+			free(in->problems[i].path);
+		in->nproblems = 0;
+	}
+}
+
 static void problem(struct vt_inputs *in, const char *path, int err,
 		    const char *what)
 {

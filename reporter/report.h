@@ -36,6 +36,14 @@ void vt_report_id(const struct vt_summary *s, struct vt_scrubber *scrub,
 
 
 /*
+ * Reads a report's JSON (as vt_report_write_json writes it) back into
+ * *s. On error returns VT_ERR_FORMAT with the first problem, naming the
+ * field, in err (never the document's content).
+ */
+enum vt_err vt_report_parse(const char *text, size_t len,
+			    struct vt_summary *s, char *err, size_t errlen);
+
+/*
  * A plain JSON writer over a sink, for other documents than the report
  * (status --json). Pretty-printed. vt_json_finish closes the sink (or
  * aborts it on error) and frees the writer.

@@ -103,6 +103,36 @@ static void time_str(struct writer *w, const char *key, int64_t t)
 	str(w, buf);
 }
 
+/* The instances sketch: its hashes, or its registers, as hex. */
+static void sketch(struct writer *w, const struct vt_sketch *k)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = k->approximate ? 2 * VT_HLL_M : 8 * (size_t)k->n;
+	char *buf = vt_xmalloc(n + 1);
+
+	if (k->approximate) {
+		for (size_t i = 0; i < VT_HLL_M; i++) {
+			buf[2 * i] = hex[k->reg[i] >> 4];
+			buf[2 * i + 1] = hex[k->reg[i] & 15];
+		}
+	} else {
+		for (size_t i = 0; i < k->n; i++)
+			for (int d = 0; d < 8; d++)
+				buf[8 * i + (size_t)d] =
+					hex[(k->hashes[i] >> (28 - 4 * d)) & 15];
+	}
+	buf[n] = '\0';
+	open_map(w, "instances_sketch");
+	str(w, "type");
+	str(w, k->approximate ? "hll" : "exact");
+	if (k->approximate)
+		num(w, "precision", VT_HLL_P);
+	str(w, k->approximate ? "registers" : "hashes");
+	yajl_gen_string(w->g, (const unsigned char *)buf, n);
+	close_map(w);
+	free(buf);
+}
+
 static void deployment(struct writer *w, const struct vt_summary *s)
 {
 	open_map(w, "deployment");
@@ -125,6 +155,7 @@ static void deployment(struct writer *w, const struct vt_summary *s)
 		 VT_SESSION_COUNT);
 	enum_map(w, "composite_steps_defined", vt_step_type_names,
 		 s->composite_steps_defined, VT_STEP_COUNT);
+	sketch(w, &s->instances_sketch);
 	close_map(w);
 }
 

@@ -16,6 +16,7 @@ int vt_cmd_report(int argc, char **argv);
 int vt_cmd_run(int argc, char **argv);
 int vt_cmd_status(int argc, char **argv);
 int vt_cmd_preview(int argc, char **argv);
+int vt_cmd_merge(int argc, char **argv);
 
 /* Shared helpers for commands. */
 void vt_cli_error(const char *fmt, ...)

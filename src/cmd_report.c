@@ -27,6 +27,10 @@ static const char report_help[] =
 	"                         default standard output\n"
 	"  --threads N            threads reading (default: one per processor);\n"
 	"                         the report never depends on it\n"
+	"  --shard I/N            read only the instances of shard I (0..N-1)\n"
+	"                         of N, for a backfill split over N jobs\n"
+	"  --fleet-key-file FILE  key of the instances sketch, shared by the\n"
+	"                         jobs whose reports 'merge' should join\n"
 	"  --vmcp-config FILE     the YAML vMCP was started with (vmcp serve\n"
 	"                         --config file, its ConfigMap, or the\n"
 	"                         VirtualMCPServer); repeatable\n"
@@ -56,6 +60,8 @@ struct report_opts {
 	char **configs; /* --vmcp-config, in argv order */
 	size_t nconfigs;
 	size_t threads; /* 0: one per processor */
+	const char *fleet_key;
+	unsigned shard, nshards; /* nshards 0: all */
 	size_t max_line;
 	enum vt_instance_by instance_by;
 	int strict;
@@ -77,7 +83,8 @@ static int parse_size(const char *s, size_t *out)
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
-	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG };
+	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG,
+	       O_FLEET_KEY, O_SHARD };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -90,6 +97,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "now", required_argument, NULL, O_NOW },
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "vmcp-config", required_argument, NULL, O_VMCP_CONFIG },
+		{ "fleet-key-file", required_argument, NULL, O_FLEET_KEY },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +162,21 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case O_STRICT:
 			o->strict = 1;
 			break;
+		case O_FLEET_KEY:
+			o->fleet_key = optarg;
+			break;
+		case O_SHARD: {
+			unsigned i, n;
+			char extra;
+			if (sscanf(optarg, "%u/%u%c", &i, &n, &extra) != 2 ||
+			    n < 1 || n > 100000 || i >= n)
+				return vt_cli_usage_error(
+					"report",
+					"--shard wants I/N with 0 <= I < N (an Indexed Job's JOB_COMPLETION_INDEX/completions)");
+			o->shard = i;
+			o->nshards = n;
+			break;
+		}
 		case O_VMCP_CONFIG:
 			o->configs = vt_xrealloc(o->configs, (o->nconfigs + 1) *
 							     sizeof(*o->configs));
@@ -212,11 +236,29 @@ int vt_cmd_report(int argc, char **argv)
 		vt_inputs_add(&in, "-");
 	for (int i = optind; i < argc; i++)
 		vt_inputs_add(&in, argv[i]);
+	/*
+	 * A shard cannot know whether another shard holds the logs a
+	 * configuration describes: only shard 0, and only when no log was
+	 * given at all, counts a configuration as an instance of its own.
+	 */
+	int config_no_own = o.nshards && (o.shard != 0 || in.count > 0);
+	if (o.nshards)
+		vt_inputs_shard(&in, o.shard, o.nshards);
 	vt_inputs_sort(&in);
 
 	struct vt_agg_config acfg = { 0, 0, 0, t.servers, t.clients };
+	unsigned char skey[32];
+	int keyed = vt_sketch_key(o.fleet_key, NULL, 0, skey);
+	if (keyed < 0) {
+		vt_inputs_release(&in);
+		vt_tables_free(&t);
+		free(o.configs);
+		return VT_EXIT_USAGE;
+	}
 	agg = vt_agg_new(&acfg);
 	vt_agg_set_now(agg, now);
+	if (keyed)
+		vt_agg_set_sketch_key(agg, skey, sizeof(skey));
 	ds.quiet = o.quiet;
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
 	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict, 0 };
@@ -249,7 +291,8 @@ int vt_cmd_report(int argc, char **argv)
 	if (!g.stop)
 		vt_agg_quality(agg)->files_failed +=
 			(uint64_t)vt_load_configs(agg, o.configs, o.nconfigs,
-						  o.quiet, &changed);
+						  o.quiet, config_no_own,
+						  &changed);
 
 	rc = VT_EXIT_OK;
 	if (g.stop) {

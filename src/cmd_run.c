@@ -58,6 +58,8 @@ static const char run_help[] =
 	"  --max-line-bytes N     longest line kept (default 1048576)\n"
 	"  --instance-by source|component\n"
 	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
+	"  --fleet-key-file FILE  key shared by the jobs whose reports should\n"
+	"                         merge their instances (default: this state's)\n"
 	"  --vmcp-config FILE     as for 'report'; a changed configuration\n"
 	"                         counts in operational.config_changes\n"
 	"\n"
@@ -93,6 +95,7 @@ struct run_opts {
 	const char *rules, *servers, *clients, *now;
 	char **configs; /* --vmcp-config, in argv order */
 	size_t nconfigs;
+	const char *fleet_key;
 	int quiet;
 	struct vt_telemetry_opts tel;
 };
@@ -132,7 +135,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	enum { O_STATE = 256, O_PERIOD, O_GRACE, O_FLUSH, O_MAXOPEN,
 	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW,
 	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
-	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_VMCP_CONFIG };
+	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_VMCP_CONFIG,
+	       O_FLEET_KEY };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
@@ -155,6 +159,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "vmcp-config", required_argument, NULL, O_VMCP_CONFIG },
+		{ "fleet-key-file", required_argument, NULL, O_FLEET_KEY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -198,6 +203,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->configs = vt_xrealloc(o->configs, (o->nconfigs + 1) *
 							     sizeof(*o->configs));
 			o->configs[o->nconfigs++] = optarg;
+			break;
+		case O_FLEET_KEY:
+			o->fleet_key = optarg;
 			break;
 		case O_MAXOPEN:
 		case O_MAXLINE:
@@ -1011,6 +1019,13 @@ int vt_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	record_consent(&r, had_secret);
+	unsigned char skey[32];
+	if (vt_sketch_key(r.o.fleet_key, r.secret, sizeof(r.secret), skey) < 0) {
+		rc = VT_EXIT_USAGE;
+		goto out;
+	}
+	vt_agg_set_sketch_key(r.st.agg, skey, sizeof(skey));
+	memset(skey, 0, sizeof(skey));
 	vt_agg_set_now(r.st.agg, r.now);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
@@ -1020,7 +1035,7 @@ int vt_cmd_run(int argc, char **argv)
 		goto out;
 	int config_changed;
 	r.input_problems += vt_load_configs(
-		r.st.agg, r.o.configs, r.o.nconfigs, r.o.quiet, &config_changed);
+		r.st.agg, r.o.configs, r.o.nconfigs, r.o.quiet, 0, &config_changed);
 	if (config_changed)
 		r.changed = 1;
 	forget_gone(&r);

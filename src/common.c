@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "../reporter/report.h"
 #include "../util/buf.h"
+#include "../util/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +79,7 @@ char *vt_read_file(const char *path, size_t max, size_t *len, int *missing)
  * so configurations are read through links; they are only read.
  */
 int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
-		    int quiet, int *changed)
+		    int quiet, int no_own, int *changed)
 {
 	struct vt_config_facts *cf = NULL;
 	size_t ncf = 0;
@@ -123,7 +124,10 @@ int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
 	}
 	*changed = 0;
 	for (size_t i = 0; i < ncf; i++)
-		*changed |= vt_agg_add_config(agg, &cf[i], ncf == 1);
+		*changed |= vt_agg_add_config(
+			agg, &cf[i],
+			(ncf == 1 ? VT_CONFIG_ONLY : 0u) |
+				(no_own ? VT_CONFIG_NO_OWN : 0u));
 	free(cf);
 	return failed;
 }
@@ -234,3 +238,37 @@ int vt_write_report(const struct vt_summary *s, const char *output,
 	return 0;
 }
 
+
+int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
+		  size_t secret_len, unsigned char key[VT_SHA256_LEN])
+{
+	static const char domain[] = "vmcp-telemetry instances sketch";
+
+	if (fleet_key_file) {
+		size_t len;
+		int missing;
+		char *text = read_all(fleet_key_file, 0, 4096, &len, &missing);
+
+		if (!text) {
+			vt_cli_error("cannot read fleet key '%s': %s",
+				     fleet_key_file, strerror(errno));
+			return -1;
+		}
+		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			len--;
+		if (len < 16) {
+			vt_cli_error("fleet key '%s': at least 16 bytes wanted",
+				     fleet_key_file);
+			free(text);
+			return -1;
+		}
+		vt_hmac_sha256(text, len, domain, sizeof(domain) - 1, key);
+		memset(text, 0, len);
+		free(text);
+		return 1;
+	}
+	if (!secret)
+		return 0;
+	vt_hmac_sha256(secret, secret_len, domain, sizeof(domain) - 1, key);
+	return 1;
+}

@@ -44,12 +44,24 @@ char *vt_read_file(const char *path, size_t max, size_t *len, int *missing);
 /*
  * Reads the vMCP configuration files (--vmcp-config) and attaches what
  * they say to agg's instances (vt_agg_add_config); *changed tells whether
- * agg changed. Prints a line naming each file that could not be read or
- * holds no configuration, and returns their number; the others are used.
+ * agg changed. no_own: a configuration that describes none of agg's
+ * instances adds no instance of its own (VT_CONFIG_NO_OWN). Prints a line
+ * naming each file that could not be read or holds no configuration, and
+ * returns their number; the others are used.
  */
 #define VT_MAX_CONFIG_BYTES (8 * 1024 * 1024)
 int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
-		    int quiet, int *changed);
+		    int quiet, int no_own, int *changed);
+
+/*
+ * The key of the instances sketch (see vt_agg_set_sketch_key): from the
+ * fleet key file when one is given (shared by every job whose reports
+ * should merge their instances), else from secret (this installation's),
+ * else none. Returns 1 with key set, 0 for no key, -1 after printing why
+ * the file could not be used.
+ */
+int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
+		  size_t secret_len, unsigned char key[32]);
 
 /*
  * Writes the JSON report of s to output ("-" for stdout; gzip'd when the

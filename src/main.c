@@ -19,6 +19,7 @@ static const char usage_text[] =
 	"           (and send them, only where telemetry is on)\n"
 	"  status   what run would do with a state directory, and why\n"
 	"  preview  the exact requests the next upload would send, sending nothing\n"
+	"  merge    merge reports (of many hosts, shards or periods) into one\n"
 	"\n"
 	"Run '" VT_NAME " <command> --help' for a command's options.\n"
 	"Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input skipped.\n";
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		return vt_cmd_status(argc - 1, argv + 1);
 	if (strcmp(cmd, "preview") == 0)
 		return vt_cmd_preview(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0)
+		return vt_cmd_merge(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0) {
 		int rc;
 

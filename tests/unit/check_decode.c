@@ -774,6 +774,43 @@ START_TEST(reuse_after_errors)
 }
 END_TEST
 
+/*
+ * Found by fuzz_decode (tests/fuzz/regressions/fuzz_decode/): a whole
+ * value followed by a string the line cuts off was taken as valid, and
+ * the string, left in yajl's lexer, swallowed the start of the next line.
+ */
+START_TEST(cut_off_string_after_value)
+{
+	static const char *const bad[] = {
+		"{\"time\":\"2026-08-21T10:00:00Z\",\"level\":\"INFO\","
+		"\"msg\":\"hi\"} \"x",
+		"{\"level\":\"INFO\",\"msg\":\"a\"}12\"}}}",
+		"1 \"\\u00",
+		"{} \"\\",
+	};
+	const char *good = "{\"time\":\"2026-08-21T10:16:52Z\",\"level\":"
+			   "\"AUDIT\",\"msg\":\"audit_event\",\"type\":"
+			   "\"mcp_tool_call\",\"outcome\":\"success\"}";
+	struct vt_record r;
+
+	for (size_t i = 0; i < VT_ARRAY_LEN(bad); i++) {
+		decode_str(bad[i], &r);
+		ck_assert_msg(r.cls == VT_LINE_MALFORMED && !r.json_valid,
+			      "line %zu: class %d", i, (int)r.cls);
+		ck_assert_int_eq(r.reason, VT_BAD_INVALID_JSON);
+		decode_str(good, &r);
+		ck_assert_msg(r.cls == VT_LINE_AUDIT,
+			      "the line after %zu: class %d", i, (int)r.cls);
+		ck_assert_int_eq(r.audit.type, VT_EV_MCP_TOOL_CALL);
+	}
+	/* a string cut off on its own is still a truncated line */
+	decode_str("{\"msg\":\"x\"} {\"msg\":\"y", &r);
+	ck_assert_int_eq(r.reason, VT_BAD_TRUNCATED);
+	decode_str("\"abc", &r);
+	ck_assert_int_eq(r.reason, VT_BAD_TRUNCATED);
+}
+END_TEST
+
 START_TEST(docker_wrapper)
 {
 	const char *line =
@@ -879,6 +916,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tc, nul_bytes);
 	tcase_add_test(tc, invalid_utf8);
 	tcase_add_test(tc, reuse_after_errors);
+	tcase_add_test(tc, cut_off_string_after_value);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("corpus");

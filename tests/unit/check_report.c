@@ -156,6 +156,7 @@ START_TEST(report_key_order)
 		"conflict_resolution", "incoming_auth", "outgoing_auth",
 		"composite_tools_defined", "features", "instances_configured",
 		"session_storage", "composite_steps_defined",
+		"instances_sketch",
 	};
 	static const char *const usage[] = {
 		"tool_calls", "tool_calls_per_instance", "tool_call_duration_ms",

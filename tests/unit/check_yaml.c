@@ -194,8 +194,8 @@ START_TEST(test_config_applied)
 	cf.key = 42;
 	cf.fingerprint = 7;
 	vt_agg_set_now(a, 1000);
-	ck_assert_int_eq(vt_agg_add_config(a, &cf, 1), 1);
-	ck_assert_int_eq(vt_agg_add_config(a, &cf, 1), 0); /* no change */
+	ck_assert_int_eq(vt_agg_add_config(a, &cf, VT_CONFIG_ONLY), 1);
+	ck_assert_int_eq(vt_agg_add_config(a, &cf, VT_CONFIG_ONLY), 0); /* no change */
 	vt_agg_summarize(a, 0, &s);
 	ck_assert_uint_eq(s.instances, 1);
 	ck_assert_uint_eq(s.instances_configured, 1);
@@ -205,7 +205,7 @@ START_TEST(test_config_applied)
 	ck_assert_uint_eq(s.composite_steps_defined[VT_STEP_FOREACH], 3);
 	ck_assert_uint_eq(s.config_changes, 0);
 	cf.fingerprint = 8;
-	ck_assert_int_eq(vt_agg_add_config(a, &cf, 1), 1);
+	ck_assert_int_eq(vt_agg_add_config(a, &cf, VT_CONFIG_ONLY), 1);
 	vt_agg_summarize(a, 0, &s);
 	ck_assert_uint_eq(s.config_changes, 1);
 	/* the facts survive serialization (format version 2) */
@@ -214,7 +214,7 @@ START_TEST(test_config_applied)
 	vt_buf_init(&b, 1 << 20);
 	ck_assert_int_eq(vt_agg_encode(a, &b), VT_OK);
 	ck_assert_int_eq(vt_agg_decode(&acfg, b.ptr, b.len, &back), VT_OK);
-	ck_assert_int_eq(vt_agg_add_config(back, &cf, 1), 0);
+	ck_assert_int_eq(vt_agg_add_config(back, &cf, VT_CONFIG_ONLY), 0);
 	vt_agg_summarize(back, 0, &s);
 	ck_assert_uint_eq(s.session_storage[VT_SESSION_REDIS], 1);
 	ck_assert_uint_eq(s.composite_steps_defined[VT_STEP_FOREACH], 3);

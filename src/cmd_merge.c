@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The merge command: many reports in, the report of them all out. */
+#include "cli.h"
+#include "common.h"
+#include "../parser/source.h"
+#include "../reporter/report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A report is a few kilobytes; this bounds a hostile one. */
+#define MAX_REPORT_BYTES (64u << 20)
+
+static const char merge_help[] =
+	"usage: " VT_NAME " merge [options] REPORT...\n"
+	"\n"
+	"Merges reports (JSON or .json.gz, as report or run wrote them) into the\n"
+	"report of all their data: counts, histograms and names add, the period\n"
+	"spans them all, and distinct instances come from the union of the\n"
+	"reports' instance sketches (instances seen by several reports count\n"
+	"once when the reports were made with the same sketch key). Offline.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
+	"                         default standard output\n"
+	"  -q, --quiet            do not describe unreadable reports on stderr\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit codes: 0 every report merged; 1 failure (no report written);\n"
+	"2 usage error; 3 merged, but some reports could not be read (named on\n"
+	"stderr, left out).\n";
+
+/* Reads a whole report file, decompressing a .gz by its content. */
+static char *slurp(const char *path, size_t *len, const char **why)
+{
+	struct vt_source *src = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	enum vt_err err = vt_source_open(path, &src);
+
+	*why = NULL;
+	while (err == VT_OK) {
+		size_t got;
+
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 1 << 16;
+			if (cap > MAX_REPORT_BYTES + 65536) {
+				*why = "larger than 64 MiB";
+				break;
+			}
+			buf = vt_xrealloc(buf, cap + 1);
+		}
+		err = vt_source_read(src, buf + n, cap - n, &got);
+		if (err == VT_OK && got == 0)
+			break;
+		n += got;
+	}
+	if (err != VT_OK && !*why)
+		*why = err == VT_ERR_FORMAT ? vt_source_error(src)
+					    : strerror(errno);
+	vt_source_free(src);
+	if (*why) {
+		free(buf);
+		return NULL;
+	}
+	if (!buf)
+		buf = vt_xmalloc(1);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int vt_cmd_merge(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = NULL;
+	int quiet = 0, c, failed = 0, merged = 0, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(merge_help, stdout);
+			return VT_EXIT_OK;
+		case ':':
+			return vt_cli_usage_error("merge", "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return vt_cli_usage_error("merge", "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return vt_cli_usage_error("merge", "no report given");
+
+	struct vt_summary *all = vt_xcalloc(1, sizeof(*all));
+	struct vt_summary *one = vt_xcalloc(1, sizeof(*one));
+
+	for (int i = optind; i < argc; i++) {
+		size_t len;
+		const char *why;
+		char err[160];
+		char *text = slurp(argv[i], &len, &why);
+
+		if (!text) {
+			if (!quiet)
+				vt_cli_error("cannot read report '%s': %s", argv[i],
+					     why);
+			failed++;
+			continue;
+		}
+		if (vt_report_parse(text, len, one, err, sizeof(err)) != VT_OK) {
+			if (!quiet)
+				vt_cli_error("'%s' is not a report this version reads: %s; left out",
+					     argv[i], err);
+			failed++;
+		} else {
+			vt_summary_merge(all, one);
+			merged++;
+		}
+		free(text);
+	}
+	if (!merged) {
+		vt_cli_error("no report could be read; nothing written");
+		rc = VT_EXIT_FAILURE;
+	} else if (vt_write_report(all, output, NULL, 0644)) {
+		rc = VT_EXIT_FAILURE;
+	} else {
+		rc = failed ? VT_EXIT_SKIPPED : VT_EXIT_OK;
+	}
+	free(one);
+	free(all);
+	return rc;
+}
