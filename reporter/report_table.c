@@ -141,12 +141,18 @@ static void title(struct table *tb, const char *name)
 	vt_text_puts(&tb->t, "count  share\n");
 }
 
+/* Shares are of totals that a merged report may push past 2^64. */
+static uint64_t add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static uint64_t sum(const uint64_t *v, size_t n)
 {
 	uint64_t t = 0;
 
 	for (size_t i = 0; i < n; i++)
-		t += v[i];
+		t = add(t, v[i]);
 	return t;
 }
 
@@ -175,7 +181,7 @@ static void hist_group(struct table *tb, const char *label,
 		       const uint64_t *v, size_t n,
 		       void (*name)(unsigned, char *, size_t), uint64_t unknown)
 {
-	uint64_t den = sum(v, n) + unknown;
+	uint64_t den = add(sum(v, n), unknown);
 	char buf[48];
 
 	tb->label = label;
@@ -212,9 +218,9 @@ static void top_group(struct table *tb, const char *label,
 	uint64_t other = 0, den = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		den += v[i].count;
+		den = add(den, v[i].count);
 		if (strcmp(v[i].name, "other") == 0)
-			other += v[i].count;
+			other = add(other, v[i].count);
 		else if (v[i].count)
 			sorted[m++] = v[i];
 	}
@@ -222,7 +228,7 @@ static void top_group(struct table *tb, const char *label,
 	tb->label = label;
 	for (size_t i = 0; i < m; i++) {
 		if (i >= tb->style->top) {
-			other += sorted[i].count;
+			other = add(other, sorted[i].count);
 			continue;
 		}
 		const char *name = sorted[i].name;
@@ -341,7 +347,7 @@ static void busiest_hour(struct table *tb, const struct vt_summary *s)
 	if (!s->nhours)
 		return;
 	for (size_t i = 0; i < s->nhours; i++) {
-		audited += s->hours[i].count;
+		audited = add(audited, s->hours[i].count);
 		if (s->hours[i].count > s->hours[top].count)
 			top = i;
 	}
