@@ -222,10 +222,12 @@ uint64_t vt_progress_input_bytes(const struct vt_inputs *in)
 	uint64_t total = 0;
 	struct stat st;
 
-	for (size_t i = 0; i < in->count; i++)
-		if (strcmp(in->files[i].path, "-") != 0 &&
-		    stat(in->files[i].path, &st) == 0 && S_ISREG(st.st_mode))
-			total += (uint64_t)st.st_size;
+	for (size_t i = 0; i < in->count; i++) {
+		if (strcmp(in->files[i].path, "-") == 0 ||
+		    stat(in->files[i].path, &st) != 0 || !S_ISREG(st.st_mode))
+			return 0; /* a pipe: how much is left cannot be known */
+		total += (uint64_t)st.st_size;
+	}
 	return total;
 }
 

@@ -27,7 +27,7 @@ struct vt_progress;
 struct vt_progress *vt_progress_start(uint64_t total_bytes, size_t files,
 				      int quiet);
 
-/* The bytes on disk of the regular files of in (others count nothing). */
+/* The bytes on disk of the files of in; 0 when one is no regular file. */
 uint64_t vt_progress_input_bytes(const struct vt_inputs *in);
 
 void vt_progress_add(struct vt_progress *p, uint64_t bytes);

@@ -154,7 +154,7 @@ width "$TMP/o.table" && ok || bad "-o FILE table too wide"
 # -o FILE.prom is replaced atomically (node_exporter reads *.prom only,
 # and never sees a half-written file) with mode 0644
 mkdir "$TMP/textfile"
-vt report -q --now "$NOW" --format prom -o "$TMP/textfile/vmcp.prom" fixtures/samples/
+(umask 022 && vt report -q --now "$NOW" --format prom -o "$TMP/textfile/vmcp.prom" fixtures/samples/)
 [ "$(ls "$TMP/textfile")" = vmcp.prom ] && cmp -s "$TMP/textfile/vmcp.prom" "$TMP/samples.prom" && ok ||
 	bad "-o FILE.prom left other files or other bytes"
 [ "$(stat -c %a "$TMP/textfile/vmcp.prom")" = 644 ] && ok || bad "-o FILE.prom is not mode 0644"
