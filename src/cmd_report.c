@@ -287,8 +287,7 @@ int vt_cmd_report(int argc, char **argv)
 	size_t threads = o.threads ? o.threads : vt_cpu_count();
 	icfg.prefetch = threads > 1;
 	g.cfg.prefetch = icfg.prefetch;
-	ds.progress = vt_progress_start(vt_progress_input_bytes(&in), in.count,
-					o.quiet);
+	ds.progress = vt_progress_start(&in, in.count, o.quiet);
 	g.progress = ds.progress;
 	if (o.strict || threads < 2 || in.count == 0) {
 		for (size_t i = 0; i < in.count && !g.stop; i++)

@@ -857,7 +857,7 @@ static int ingest_all(struct run *r)
 
 	vt_ingest_init(&g, &icfg, r->t.rules, r->st.agg, &diag);
 	/* What is new is not known before reading: no total, no ETA. */
-	ds.progress = vt_progress_start(0, r->ncands, r->o.quiet);
+	ds.progress = vt_progress_start(NULL, r->ncands, r->o.quiet);
 	g.progress = ds.progress;
 	for (size_t i = 0; i < r->ncands && rc == 0; i++) {
 		if (read_file_new(r, &g, i))

@@ -112,8 +112,10 @@ static void show(struct vt_progress *p, const char *line)
 	p->shown = n;
 }
 
+#define LINE_MAX_LEN 256
+
 /* The line for the counters now, at most width - 1 columns. */
-static void format(struct vt_progress *p, char *out, size_t width)
+static void format(struct vt_progress *p, char out[LINE_MAX_LEN], size_t width)
 {
 	uint64_t done = atomic_load(&p->bytes);
 	uint64_t files = atomic_load(&p->files_done);
@@ -132,13 +134,15 @@ static void format(struct vt_progress *p, char *out, size_t width)
 				sizeof(eta));
 		else
 			snprintf(eta, sizeof(eta), "--:--");
-		n = snprintf(out, 256, VT_NAME ": %3d%% %s of %s, %s/s, %llu/%zu files, ETA %s",
+		n = snprintf(out, LINE_MAX_LEN, VT_NAME ": %3d%% %s of %s, %s/s, %llu/%zu files, ETA %s",
 			     (int)(100.0 * (double)done / (double)p->total), a,
 			     b, r, (unsigned long long)files, p->files, eta);
 	} else {
-		n = snprintf(out, 256, VT_NAME ": %s, %s/s, %llu/%zu files", a,
+		n = snprintf(out, LINE_MAX_LEN, VT_NAME ": %s, %s/s, %llu/%zu files", a,
 			     r, (unsigned long long)files, p->files);
 	}
+	if (width > LINE_MAX_LEN)
+		width = LINE_MAX_LEN;
 	if (n > 0 && (size_t)n >= width)
 		out[width - 1] = '\0';
 }
@@ -147,7 +151,7 @@ static void *drawer(void *arg)
 {
 	struct vt_progress *p = arg;
 	struct timespec next;
-	char line[256];
+	char line[LINE_MAX_LEN];
 
 	pthread_mutex_lock(&p->mu);
 	clock_gettime(CLOCK_MONOTONIC, &next);
@@ -180,8 +184,10 @@ static double delay_from_env(void)
 	return *end || d < 0 || d != d ? DEFAULT_DELAY : d;
 }
 
-struct vt_progress *vt_progress_start(uint64_t total_bytes, size_t files,
-				      int quiet)
+static uint64_t input_bytes(const struct vt_inputs *in);
+
+struct vt_progress *vt_progress_start(const struct vt_inputs *in,
+				      size_t files, int quiet)
 {
 	struct vt_progress *p;
 	pthread_condattr_t ca;
@@ -191,7 +197,7 @@ struct vt_progress *vt_progress_start(uint64_t total_bytes, size_t files,
 	p = vt_xcalloc(1, sizeof(*p));
 	atomic_init(&p->bytes, 0);
 	atomic_init(&p->files_done, 0);
-	p->total = total_bytes;
+	p->total = in ? input_bytes(in) : 0;
 	p->files = files;
 	p->delay = delay_from_env();
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
@@ -202,7 +208,7 @@ struct vt_progress *vt_progress_start(uint64_t total_bytes, size_t files,
 	pthread_condattr_destroy(&ca);
 	if (p->delay == 0) {
 		/* Drawn before anything is read: a test can rely on it. */
-		char line[256];
+		char line[LINE_MAX_LEN];
 
 		format(p, line, columns());
 		show(p, line);
@@ -217,7 +223,8 @@ struct vt_progress *vt_progress_start(uint64_t total_bytes, size_t files,
 	return p;
 }
 
-uint64_t vt_progress_input_bytes(const struct vt_inputs *in)
+/* The bytes on disk of the files of in; 0 when one is no regular file. */
+static uint64_t input_bytes(const struct vt_inputs *in)
 {
 	uint64_t total = 0;
 	struct stat st;

@@ -20,15 +20,13 @@
 struct vt_progress;
 
 /*
- * Starts showing progress of reading files of total_bytes bytes (0:
- * unknown) when stderr is a terminal and quiet is 0; otherwise returns
- * NULL, which every function below accepts.
+ * Starts showing progress of reading files (the bytes on disk of the
+ * files of in are the total; in NULL, or a file that is no regular file:
+ * no total, so no share and no ETA) when stderr is a terminal and quiet
+ * is 0; otherwise returns NULL, which every function below accepts.
  */
-struct vt_progress *vt_progress_start(uint64_t total_bytes, size_t files,
-				      int quiet);
-
-/* The bytes on disk of the files of in; 0 when one is no regular file. */
-uint64_t vt_progress_input_bytes(const struct vt_inputs *in);
+struct vt_progress *vt_progress_start(const struct vt_inputs *in,
+				      size_t files, int quiet);
 
 void vt_progress_add(struct vt_progress *p, uint64_t bytes);
 void vt_progress_file_done(struct vt_progress *p);
