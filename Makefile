@@ -7,6 +7,7 @@
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 PKG_CONFIG ?= pkg-config
 CC       ?= cc
@@ -55,7 +56,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden
+	clean format install uninstall golden install-systemd deploy-check
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -111,7 +112,7 @@ run: deps
 
 # The whole suite, then the whole suite again under ASan and UBSan.
 test: deps
-	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory unit integration deploy-check
 	@$(MAKE) --no-print-directory asan
 
 unit: all $(UNIT_BIN)
@@ -126,6 +127,13 @@ integration: all
 	sh tests/integration/merge.sh $(BIN)
 	sh tests/integration/formats.sh $(BIN)
 	sh tests/integration/progress.sh $(BIN)
+
+# The deployment files: the Dockerfile's runtime assumptions, every
+# kustomize overlay rendered (kubectl v5 and Debian 12's 1.20) and validated
+# against the Kubernetes schemas, the systemd units verified and their
+# system call filter checked, and every command line run with the binary.
+deploy-check: all
+	bash tests/integration/deploy.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all
@@ -150,9 +158,19 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry
 	install -m 0644 man/vmcp-telemetry.1 $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1
 
+# The systemd service and timer, with ExecStart pointing at $(BINDIR).
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/local/bin/vmcp-telemetry|$(BINDIR)/vmcp-telemetry|' \
+	  deploy/systemd/vmcp-telemetry.service >$(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service
+	install -m 0644 deploy/systemd/vmcp-telemetry.timer $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmcp-telemetry \
-	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1
+	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
 
 format:
 	clang-format -i $(LIB_SRC) src/main.c $(wildcard */*.h) $(UNIT_SRC)

@@ -144,6 +144,20 @@ vt report -q --now "$NOW" "$TMP/huge.log" >"$TMP/huge.json"
 # command line
 vt report --help | grep -q "usage: vmcp-telemetry report" && ok || bad "report --help"
 vt --version | grep -q "^vmcp-telemetry " && ok || bad "--version"
+# every command has --help (exit 0, on stdout, nothing on stderr), and the
+# man page names every command and every long option the helps list
+cmds=$(vt --help | sed -n '/^commands:/,/^$/p' | awk '$1 ~ /^[a-z]+$/ {print $1}')
+[ "$(echo "$cmds" | wc -w)" -ge 5 ] && ok || bad "top-level --help lists too few commands: $cmds"
+man_text=$(sed 's/\\-/-/g' man/vmcp-telemetry.1)
+for c in $cmds; do
+	vt "$c" --help >"$TMP/help.$c" 2>"$TMP/help.$c.err"
+	[ $? = 0 ] && grep -q "^usage: vmcp-telemetry $c" "$TMP/help.$c" && [ ! -s "$TMP/help.$c.err" ] && ok ||
+		bad "$c --help"
+	echo "$man_text" | grep -q "^\.B $c\$" && ok || bad "the man page does not describe '$c'"
+	for o in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help.$c" | sort -u); do
+		echo "$man_text" | grep -q -- "$o" && ok || bad "the man page lacks $c $o"
+	done
+done
 vt report --bogus >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "unknown option is not exit 2"
 vt frobnicate >/dev/null 2>&1

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# The deployment files, checked the ways that work without a container
+# engine, a cluster or a booted systemd:
+#   - Dockerfile: the runtime stage's packages cover every shared library the
+#     binary loads, a numeric non-root USER, ENTRYPOINT where make install puts
+#     the binary (tests/deploy/check_image.py);
+#   - Kubernetes: every kustomization under deploy/kubernetes renders with the
+#     kubectl on PATH and with Debian 12's kubectl 1.20 (kustomize v2), to the
+#     same objects; every object validates against Kubernetes' OpenAPI schemas
+#     with unknown fields rejected, and broken copies of the CronJob are
+#     rejected; the security properties hold; the layouts agree with
+#     themselves; every workload's command line runs with the real binary
+#     (tests/deploy/k8s-check.js, dryrun.js);
+#   - systemd: the units installed under a scratch PREFIX pass
+#     systemd-analyze verify with no diagnostic at all (and a broken copy does
+#     not), their exposure is "OK", the binary's system calls and socket
+#     families fit the unit's filters, and ExecStart runs;
+#   - cron: the example line runs.
+#
+#   bash tests/integration/deploy.sh build/vmcp-telemetry
+#   VT_KEEP=1 bash ...                      keep the scratch directory
+set -u
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+BUILD=$(dirname "$BIN")
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vt-deploy.XXXXXX") || exit 1
+cleanup() {
+	if [ -n "${VT_KEEP:-}" ]; then echo "deploy.sh: kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+}
+section() { echo "== $1"; }
+# run_counted MESSAGE COMMAND...: one pass or one failure for the command.
+run_counted() {
+	local msg=$1
+	shift
+	if "$@"; then ok; else bad "$msg"; fi
+}
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	bad "$1 not found; 'make deps' installs it"
+	return 1
+}
+
+# ---------------------------------------------------------------- image
+section "Dockerfile"
+if need python3 && need readelf && need dpkg; then
+	run_counted "the Dockerfile's runtime assumptions" \
+		python3 tests/deploy/check_image.py Dockerfile "$BIN" "$TMP/image"
+fi
+
+# ---------------------------------------------------------------- kubernetes
+section "Kubernetes manifests"
+NPM_DIR=$BUILD/deploy-npm
+KUBECTL_120=$BUILD/deploy-tools/kubectl-1.20/usr/bin/kubectl
+export NODE_PATH=$NPM_DIR/node_modules
+check() { node tests/deploy/k8s-check.js "$@"; }
+
+# render KUBECTL DIR OUT: the kustomization in DIR, to OUT.
+render() {
+	if "$1" kustomize "$2" >"$3" 2>"$3.err"; then
+		ok
+	else
+		bad "$1 kustomize $2: $(head -3 "$3.err")"
+	fi
+}
+
+k8s() {
+	need kubectl && need node && need npm || return
+	sh tools/install-deps.sh npm "$NPM_DIR" || {
+		bad "the npm modules of the schema check could not be installed"
+		return
+	}
+	local kubectls=(kubectl) dirs d name k out
+	if ! kubectl version --client 2>/dev/null | grep -q 'v1\.20\.'; then
+		if sh tools/install-deps.sh kubectl-1.20 "$BUILD/deploy-tools/kubectl-1.20"; then
+			kubectls+=("$KUBECTL_120")
+		else
+			bad "Debian 12's kubectl 1.20 could not be fetched"
+		fi
+	fi
+	echo "kubectl: $(for k in "${kubectls[@]}"; do "$k" version --client 2>/dev/null | grep -o 'v1\.[0-9]*\.[0-9]*' | head -1; done | tr '\n' ' ')"
+	mapfile -t dirs < <(find deploy/kubernetes -name kustomization.yaml -printf '%h\n' | sort)
+	[ "${#dirs[@]}" -ge 5 ] && ok || bad "only ${#dirs[@]} kustomizations under deploy/kubernetes"
+	mkdir -p "$TMP/render"
+	for d in "${dirs[@]}"; do
+		name=$(echo "${d#deploy/kubernetes/}" | tr / _)
+		for k in "${!kubectls[@]}"; do
+			render "${kubectls[$k]}" "$d" "$TMP/render.$k.$name.yaml"
+		done
+		cp "$TMP/render.0.$name.yaml" "$TMP/render/$name.yaml"
+		if [ "${#kubectls[@]}" -gt 1 ]; then
+			run_counted "$d renders differently with kubectl 1.20" \
+				check same "$TMP/render.0.$name.yaml" "$TMP/render.1.$name.yaml"
+		fi
+	done
+	out=$TMP/render
+	run_counted "schema validation" check validate "$out"/*.yaml
+	run_counted "broken CronJobs were accepted" check mutants "$out/base.yaml"
+	run_counted "security properties" check policy "$out"/*.yaml
+	run_counted "the shared-volume layout and its VirtualMCPServer disagree" \
+		check vmcp deploy/kubernetes/overlays/shared-volume/vmcp/virtualmcpserver.yaml \
+		"$out/overlays_shared-volume.yaml"
+	run_counted "the backfill Job and its merge disagree" \
+		check backfill "$out/overlays_backfill.yaml" "$out/overlays_backfill_merge.yaml"
+	run_counted "a workload's command line failed with the real binary" \
+		node tests/deploy/dryrun.js "$BIN" "$out" "$TMP/dryrun"
+	# The image tag in the manifests is the version being built.
+	local version tags
+	version=$("$BIN" --version | cut -d' ' -f2)
+	tags=$(grep -ho 'image: vmcp-telemetry:[^ ]*' "$out"/*.yaml | sort -u)
+	[ "$tags" = "image: vmcp-telemetry:$version" ] && ok ||
+		bad "manifest images ($tags) are not vmcp-telemetry:$version"
+}
+k8s
+
+# ---------------------------------------------------------------- systemd
+section "systemd units"
+# verify_quiet UNIT...: systemd-analyze verify must exit 0 and say nothing
+# (it reports unknown keys and bad values as warnings and still exits 0).
+verify_quiet() {
+	MANPATH=$PREFIX/share/man systemd-analyze verify "$@" >"$TMP/verify.out" 2>&1 &&
+		[ ! -s "$TMP/verify.out" ]
+}
+
+systemd_units() {
+	need systemd-analyze && need strace || return
+	PREFIX=$TMP/prefix
+	make -s --no-print-directory install install-systemd PREFIX="$PREFIX" >/dev/null ||
+		{ bad "make install install-systemd PREFIX=$PREFIX"; return; }
+	local units=$PREFIX/lib/systemd/system svc tim
+	svc=$units/vmcp-telemetry.service
+	tim=$units/vmcp-telemetry.timer
+	grep -q "^ExecStart=$PREFIX/bin/vmcp-telemetry run " "$svc" && ok ||
+		bad "the installed unit's ExecStart is not $PREFIX/bin/vmcp-telemetry"
+	if verify_quiet "$svc" "$tim"; then ok; else
+		bad "systemd-analyze verify: $(cat "$TMP/verify.out")"
+	fi
+	# broken copies must not pass
+	mkdir -p "$TMP/broken"
+	sed 's/^ProtectSystem=strict/ProtectSistem=strict/' "$svc" >"$TMP/broken/typo.service"
+	verify_quiet "$TMP/broken/typo.service" && bad "a misspelt directive passed verify" || ok
+	sed "s|^ExecStart=$PREFIX/bin/|ExecStart=$PREFIX/nowhere/|" "$svc" >"$TMP/broken/nobin.service"
+	verify_quiet "$TMP/broken/nobin.service" && bad "a missing ExecStart binary passed verify" || ok
+	sed 's/^OnCalendar=.*/OnCalendar=every half hour/' "$tim" >"$TMP/broken/vmcp-telemetry.timer"
+	cp "$svc" "$TMP/broken/vmcp-telemetry.service"
+	verify_quiet "$TMP/broken/vmcp-telemetry.timer" && bad "a bad OnCalendar passed verify" || ok
+	# the settings the unit promises
+	local want
+	for want in 'Type=oneshot' 'DynamicUser=yes' 'StateDirectory=vmcp-telemetry' \
+		'ProtectSystem=strict' 'ProtectHome=yes' 'NoNewPrivileges=yes' 'PrivateTmp=yes' \
+		'PrivateDevices=yes' 'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' \
+		'ProtectKernelLogs=yes' 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
+		'SystemCallFilter=@system-service' 'ReadOnlyPaths=' 'EnvironmentFile=' \
+		'LoadCredential=token:'; do
+		grep -q "^$want" "$svc" && ok || bad "the service lacks $want"
+	done
+	for want in 'OnCalendar=' 'Persistent=true' 'RandomizedDelaySec='; do
+		grep -q "^$want" "$tim" && ok || bad "the timer lacks $want"
+	done
+	# --threshold counts in tenths: 20 is an exposure of 2.0 ("OK" ends at 3.9)
+	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$svc" >"$TMP/security.out" 2>&1; then
+		ok
+	else
+		bad "systemd-analyze security: $(tail -1 "$TMP/security.out")"
+	fi
+	echo "$(tail -1 "$TMP/security.out")"
+	run_counted "the unit's system call filter" \
+		python3 tests/deploy/check_syscalls.py "$BIN" "$svc" "$(mkdir -p "$TMP/sys" && echo "$TMP/sys")"
+	exec_start "$svc"
+}
+
+# exec_start UNIT: ExecStart as systemd would run it with the shipped
+# settings file, the paths moved into the scratch directory: once in local
+# mode (a report), once with VMCP_TELEMETRY=off (nothing written).
+exec_start() {
+	local d=$TMP/exec line
+	mkdir -p "$d/log" "$d/creds" "$d/off"
+	for f in vmcp.log vmcp.log.1 vmcp.log.2.gz; do cp fixtures/samples/cli-host/$f "$d/log/${f/vmcp/audit}"; done
+	cp fixtures/samples/cli-host/vmcp.log "$d/log/vmcp.log"
+	line=$(sed -n 's/^ExecStart=//p' "$1")
+	(
+		set -f # systemd does not expand globs; the program does
+		# KEY=VALUE lines, values unquoted, as systemd's EnvironmentFile= reads them
+		while IFS='=' read -r key value; do
+			declare "$key=${value//\/var\/log\/vmcp/$d/log}"
+		done < <(grep -E '^[A-Z_]+=' deploy/systemd/vmcp-telemetry.env)
+		for mode in local off; do
+			state=$d/state.$mode
+			cmd=${line//'${STATE_DIRECTORY}'/$state}
+			cmd=${cmd//'${VMCP_TELEMETRY_PERIOD}'/$VMCP_TELEMETRY_PERIOD}
+			cmd=${cmd//'%d'/$d/creds}
+			cmd=${cmd//'$VMCP_TELEMETRY_LOGS'/$VMCP_TELEMETRY_LOGS}
+			mkdir -p "$state"
+			# shellcheck disable=SC2086 # split like systemd splits $VAR
+			env -i PATH="$PATH" VMCP_TELEMETRY=$mode $cmd 2>"$d/err.$mode" || exit 1
+		done
+		set +f
+		ls "$d"/state.local/reports/*.json.gz >/dev/null 2>&1 || exit 2
+		[ -z "$(ls -A "$d/state.off")" ] || exit 3
+	)
+	case $? in
+	0) ok ;;
+	1) bad "ExecStart failed: $(cat "$d"/err.*)" ;;
+	2) bad "ExecStart wrote no report in local mode" ;;
+	*) bad "ExecStart with VMCP_TELEMETRY=off wrote to its state" ;;
+	esac
+}
+systemd_units
+
+# ---------------------------------------------------------------- cron
+section "cron example"
+cron_line() {
+	local f=deploy/cron/vmcp-telemetry d=$TMP/cron line user cmd
+	mkdir -p "$d/log" "$d/state"
+	cp fixtures/samples/cli-host/vmcp.log* "$d/log/"
+	line=$(grep -E '^[*0-9]' "$f")
+	[ "$(echo "$line" | wc -l)" = 1 ] && ok || bad "$f: want one job line"
+	read -r _ _ _ _ _ user cmd <<<"$line"
+	[ "$user" != root ] && ok || bad "$f: the job runs as root"
+	cmd=${cmd//\/var\/log\/vmcp/$d/log}
+	cmd=${cmd//\/var\/lib\/vmcp-telemetry/$d/state}
+	cmd=${cmd//\/etc\/vmcp-telemetry\/token/$d/token}
+	if env -i PATH="$(dirname "$BIN"):$PATH" $(grep -E '^VMCP_[A-Z_]+=' "$f") \
+		sh -c "$cmd" 2>"$d/err" && ls "$d"/state/reports/*.json.gz >/dev/null 2>&1; then
+		ok
+	else
+		bad "the cron job's command failed: $(cat "$d/err")"
+	fi
+}
+cron_line
+
+echo "deploy: $pass passed, $fail failed"
+[ "$fail" = 0 ]
