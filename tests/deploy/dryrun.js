@@ -53,8 +53,8 @@ function podEnv(render, c, overrides) {
   const env = {};
   for (const ef of c.envFrom || []) {
     const cm = render.find((o) => o.kind === "ConfigMap" && o.metadata.name === ef.configMapRef.name);
-    if (!cm) bad(`ConfigMap ${ef.configMapRef.name} is not in the render`);
-    else Object.assign(env, cm.data);
+    if (cm) Object.assign(env, cm.data);
+    else if (!ef.configMapRef.optional) bad(`ConfigMap ${ef.configMapRef.name} is not in the render`);
   }
   for (const e of c.env || []) if ("value" in e) env[e.name] = expand(e.value, env);
   return Object.assign(env, overrides);
@@ -192,6 +192,41 @@ function backfill() {
   console.log(`backfill: ${n} shards merged equal the whole report; a missing part is refused`);
 }
 
+// The first-report Pod prints a report of the log volume on stdout.
+function firstReport() {
+  const render = objects("examples_first-report.yaml");
+  const pod = render.find((o) => o.kind === "Pod");
+  const c = pod.spec.containers[0];
+  const dirs = mkdirs(path.join(TMP, "first"), ["vmcp-logs"]);
+  for (const [f, to] of [["vmcp.log", "audit.log"], ["vmcp.log.1", "audit.log.1"], ["vmcp.log.2.gz", "audit.log.2.gz"]])
+    copy(`fixtures/samples/cli-host/${f}`, path.join(dirs["vmcp-logs"], to));
+  const r = runContainer(render, c, dirs, {});
+  let report = null;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch (e) {
+    report = null;
+  }
+  if (r.status === 0 && report && report.quality.files === 3) ok();
+  else bad(`first-report: exit ${r.status}, ${report ? report.quality.files + " files" : "no JSON"}: ${r.stderr}`);
+  console.log(`first-report: ${report ? report.usage.tool_calls.total : "?"} tool calls in ${report ? report.quality.files : "?"} files`);
+}
+
+// The read-state Pod prints status and every report of a state the base
+// CronJob's dry run made.
+function readState() {
+  const render = objects("examples_read-state.yaml");
+  const c = render.find((o) => o.kind === "Pod").spec.containers[0];
+  const state = path.join(TMP, "base.yaml", "a", "state");
+  const r = runContainer(render, c, { state }, {});
+  const reports = reportsIn(state);
+  const shown = (r.stdout.match(/^== reports\/.*\.json\.gz$/gm) || []).length;
+  const parsed = r.stdout.split(/^== .*$/m).slice(1).filter((t) => JSON.parse(t).schema_version === 1).length;
+  if (r.status === 0 && /^telemetry: local/m.test(r.stdout) && shown === reports.length && parsed === shown && shown > 0) ok();
+  else bad(`read-state: exit ${r.status}, ${shown} of ${reports.length} reports shown: ${r.stderr}`);
+  console.log(`read-state: status and ${shown} reports printed`);
+}
+
 fs.mkdirSync(TMP, { recursive: true });
 cronJob("base.yaml", (d) => {
   for (const f of ["vmcp.log", "vmcp.log.1", "vmcp.log.2.gz"])
@@ -204,5 +239,7 @@ cronJob("overlays_shared-volume.yaml", (d) => {
 });
 daemonSet();
 backfill();
+firstReport();
+readState();
 console.log(`dry run: ${pass} passed, ${failures} failed`);
 process.exit(failures ? 1 : 0);

@@ -188,10 +188,11 @@ exec_start() {
 	line=$(sed -n 's/^ExecStart=//p' "$1")
 	(
 		set -f # systemd does not expand globs; the program does
-		# KEY=VALUE lines, values unquoted, as systemd's EnvironmentFile= reads them
-		while IFS='=' read -r key value; do
-			declare "$key=${value//\/var\/log\/vmcp/$d/log}"
-		done < <(grep -E '^[A-Z_]+=' deploy/systemd/vmcp-telemetry.env)
+		# the settings file is also valid shell (its values quoted as systemd
+		# and sh both read them)
+		# shellcheck disable=SC1091
+		. deploy/systemd/vmcp-telemetry.env
+		VMCP_TELEMETRY_LOGS=${VMCP_TELEMETRY_LOGS//\/var\/log\/vmcp/$d/log}
 		for mode in local off; do
 			state=$d/state.$mode
 			cmd=${line//'${STATE_DIRECTORY}'/$state}
@@ -236,6 +237,30 @@ cron_line() {
 	fi
 }
 cron_line
+
+# ---------------------------------------------------------------- docs
+section "deployment docs"
+# Every option the deployment docs give vmcp-telemetry exists, every path
+# under deploy/ they name exists, and the README links them.
+docs_true() {
+	local doc opts o p helps
+	helps=$(for c in report run status preview merge; do "$BIN" "$c" --help; done)
+	for doc in docs/kubernetes.md docs/cli-hosts.md; do
+		[ -f "$doc" ] || { bad "$doc is missing"; continue; }
+		grep -q "($doc)" README.md && ok || bad "README.md does not link $doc"
+		# the options after "vmcp-telemetry COMMAND" on a line
+		opts=$(grep -oE '(^|[ ;|(`])vmcp-telemetry (report|run|status|preview|merge)( [^|;`]*)?' "$doc" |
+			grep -o -- ' --[a-z][a-z-]*' | sort -u)
+		for o in $opts; do
+			case $o in --version | --help) continue ;; esac
+			echo "$helps" | grep -q -- "$o" && ok || bad "$doc: vmcp-telemetry has no option $o"
+		done
+		for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$doc" | sed 's|^[^d]*||' | sort -u); do
+			[ -e "$p" ] && ok || bad "$doc names $p, which does not exist"
+		done
+	done
+}
+docs_true
 
 echo "deploy: $pass passed, $fail failed"
 [ "$fail" = 0 ]
