@@ -42,10 +42,9 @@ function idOf(o) {
 // The kubernetes-models class for an apiVersion and kind, or null.
 function modelFor(apiVersion, kind) {
   if (typeof apiVersion !== "string" || typeof kind !== "string") return null;
-  const gv = apiVersion.includes("/") ? apiVersion : `${apiVersion}`;
-  const mod = `kubernetes-models/${gv}/${kind}`;
+  // "v1" -> kubernetes-models/v1/Pod, "batch/v1" -> kubernetes-models/batch/v1/Job
   try {
-    const m = require(mod);
+    const m = require(`kubernetes-models/${apiVersion}/${kind}`);
     return m[kind] || null;
   } catch (e) {
     return null;

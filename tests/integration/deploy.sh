@@ -229,6 +229,7 @@ cron_line() {
 	cmd=${cmd//\/var\/log\/vmcp/$d/log}
 	cmd=${cmd//\/var\/lib\/vmcp-telemetry/$d/state}
 	cmd=${cmd//\/etc\/vmcp-telemetry\/token/$d/token}
+	# shellcheck disable=SC2046 # the cron file's VAR=value lines, one word each
 	if env -i PATH="$(dirname "$BIN"):$PATH" $(grep -E '^VMCP_[A-Z_]+=' "$f") \
 		sh -c "$cmd" 2>"$d/err" && ls "$d"/state/reports/*.json.gz >/dev/null 2>&1; then
 		ok
