@@ -22,7 +22,8 @@ static const char report_help[] =
 	"it opens no socket. With no path, reads standard input.\n"
 	"\n"
 	"options:\n"
-	"  --format json          output format (json)\n"
+	"  --format json|html     output format: the JSON report (default), or\n"
+	"                         one self-contained HTML page with charts\n"
 	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
 	"                         default standard output\n"
 	"  --threads N            threads reading (default: one per processor);\n"
@@ -66,6 +67,7 @@ struct report_opts {
 	enum vt_instance_by instance_by;
 	int strict;
 	int quiet;
+	enum vt_format format;
 };
 
 static int parse_size(const char *s, size_t *out)
@@ -113,7 +115,11 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_FORMAT:
-			if (strcmp(optarg, "json") != 0)
+			if (strcmp(optarg, "json") == 0)
+				o->format = VT_FORMAT_JSON;
+			else if (strcmp(optarg, "html") == 0)
+				o->format = VT_FORMAT_HTML;
+			else
 				return vt_cli_usage_error(
 					"report", "unknown format '%s'", optarg);
 			break;
@@ -302,7 +308,8 @@ int vt_cmd_report(int argc, char **argv)
 	}
 	s = vt_xcalloc(1, sizeof(*s));
 	vt_agg_summarize(agg, 0, s);
-	if (vt_write_report(s, o.output ? o.output : "-", NULL, 0644))
+	if (vt_write_report_as(s, o.output ? o.output : "-", NULL, 0644,
+			       o.format))
 		rc = VT_EXIT_FAILURE;
 	else if (skipped(&s->quality))
 		rc = VT_EXIT_SKIPPED;

@@ -211,6 +211,14 @@ static int ends_with(const char *s, const char *suffix)
 int vt_write_report(const struct vt_summary *s, const char *output,
 		    const char *installation_id, unsigned mode)
 {
+	return vt_write_report_as(s, output, installation_id, mode,
+				  VT_FORMAT_JSON);
+}
+
+int vt_write_report_as(const struct vt_summary *s, const char *output,
+		       const char *installation_id, unsigned mode,
+		       enum vt_format format)
+{
 	struct vt_sink file, gz, *sink = &file;
 	struct vt_scrubber *scrub = vt_scrubber_new();
 	struct vt_report_meta meta = { installation_id };
@@ -224,7 +232,9 @@ int vt_write_report(const struct vt_summary *s, const char *output,
 			file.abort(file.ctx);
 		sink = &gz;
 	}
-	if (!err)
+	if (!err && format == VT_FORMAT_HTML)
+		err = vt_report_write_html(s, scrub, sink);
+	else if (!err)
 		err = vt_report_write_json(s, &meta, scrub, sink, NULL);
 	vt_scrubber_free(scrub);
 	if (err && err == VT_ERR_IO && errno == EPIPE)

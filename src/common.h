@@ -71,4 +71,10 @@ int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 int vt_write_report(const struct vt_summary *s, const char *output,
 		    const char *installation_id, unsigned mode);
 
+/* The same in another format (HTML has no installation_id). */
+enum vt_format { VT_FORMAT_JSON, VT_FORMAT_HTML };
+int vt_write_report_as(const struct vt_summary *s, const char *output,
+		       const char *installation_id, unsigned mode,
+		       enum vt_format format);
+
 #endif

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Markup for the HTML report: the page writer (buffering, escaping,
+ * scrubbing) and the two kinds of chart, drawn as inline SVG with no
+ * script, font or anything fetched.
+ *
+ * Geometry is plain arithmetic on the values printed with a fixed
+ * number of decimals, so the same report gives the same bytes.
+ */
+#include "svg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_CHUNK 65536
+#define FMT_MAX 1024
+
+void vt_page_init(struct vt_page *p, struct vt_sink *sink,
+		  struct vt_scrubber *scrub)
+{
+	p->sink = sink;
+	p->scrub = scrub;
+	p->buf = vt_xmalloc(PAGE_CHUNK);
+	p->len = 0;
+	p->err = VT_OK;
+}
+
+static void flush(struct vt_page *p)
+{
+	if (!p->err && p->len)
+		p->err = vt_sink_write(p->sink, p->buf, p->len);
+	p->len = 0;
+}
+
+static void put(struct vt_page *p, const char *s, size_t n)
+{
+	while (n && !p->err) {
+		size_t room = PAGE_CHUNK - p->len;
+
+		if (!room) {
+			flush(p);
+			continue;
+		}
+		size_t k = n < room ? n : room;
+		memcpy(p->buf + p->len, s, k);
+		p->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+enum vt_err vt_page_finish(struct vt_page *p)
+{
+	enum vt_err err;
+
+	flush(p);
+	free(p->buf);
+	p->buf = NULL;
+	err = p->err;
+	if (err) {
+		p->sink->abort(p->sink->ctx);
+		return err;
+	}
+	return p->sink->close(p->sink->ctx);
+}
+
+void vt_page_raw(struct vt_page *p, const char *markup)
+{
+	put(p, markup, strlen(markup));
+}
+
+void vt_page_fmt(struct vt_page *p, const char *fmt, ...)
+{
+	char buf[FMT_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		if (!p->err)
+			p->err = VT_ERR_LIMIT;
+		return;
+	}
+	put(p, buf, (size_t)n);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates), or 0. C1 controls and the noncharacters
+ * U+FFFE/U+FFFF count as invalid: HTML calls them parse errors and XML
+ * does not allow the latter.
+ */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xc2)
+		lo = 0xa0; /* U+0080..U+009F: C1 controls */
+	else if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	if (len == 3 && c == 0xef && s[1] == 0xbf && s[2] >= 0xbe)
+		return 0;
+	return len;
+}
+
+static const char *entity(unsigned char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return c < 0x20 || c == 0x7f ? "\xef\xbf\xbd" : NULL;
+	}
+}
+
+/* Writes s[0..n) escaped; plain runs are copied in one piece. */
+static void escape(struct vt_page *p, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	while (i < n) {
+		const char *rep = entity(u[i]);
+		size_t adv = 1;
+
+		if (!rep && u[i] >= 0x80) {
+			adv = utf8_len(u + i, n - i);
+			if (!adv) {
+				rep = "\xef\xbf\xbd";
+				adv = 1;
+			}
+		}
+		if (rep) {
+			put(p, s + run, i - run);
+			put(p, rep, strlen(rep));
+			run = i + adv;
+		}
+		i += adv;
+	}
+	put(p, s + run, n - run);
+}
+
+/* What the scrubber lets out of s: s itself, or "redacted". */
+static const char *scrubbed(struct vt_page *p, const char *s)
+{
+	return vt_scrubber_hit(p->scrub, s, strlen(s)) ? "redacted" : s;
+}
+
+void vt_page_text(struct vt_page *p, const char *text)
+{
+	text = scrubbed(p, text);
+	escape(p, text, strlen(text));
+}
+
+void vt_format_count(uint64_t v, char *out, size_t n)
+{
+	char digits[24];
+	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	size_t o = 0;
+
+	for (int i = 0; i < nd && o + 2 < n; i++) {
+		if (i && (nd - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	if (n)
+		out[o < n ? o : n - 1] = '\0';
+}
+
+void vt_page_count(struct vt_page *p, uint64_t v)
+{
+	char buf[32];
+
+	vt_format_count(v, buf, sizeof(buf));
+	vt_page_raw(p, buf);
+}
+
+void vt_format_share(uint64_t v, uint64_t total, char *out, size_t n)
+{
+	uint64_t permille = 0;
+
+	/* Scale both down until v * 1000 cannot overflow. */
+	while (v > UINT64_MAX / 1000) {
+		v >>= 10;
+		total >>= 10;
+	}
+	if (total)
+		permille = (v * 1000 + total / 2) / total;
+	snprintf(out, n, "%llu.%llu%%", (unsigned long long)(permille / 10),
+		 (unsigned long long)(permille % 10));
+}
+
+/*
+ * Horizontal bars: a 420-unit wide viewBox, one 24-unit row per bar.
+ * The label column is as wide as the longest label needs (at most
+ * HB_LABEL_CHARS characters; longer labels are shortened), at an
+ * estimated HB_CHAR_W units a character of the 13-unit font; the value
+ * column as wide as the largest value.
+ */
+#define HB_WIDTH 420
+#define HB_ROW 24
+#define HB_BAR_H 16
+#define HB_PAD 4
+#define HB_LABEL_CHARS 28
+#define HB_CHAR_W 7.6
+
+/* Writes at most max code points of the label, then an ellipsis. */
+static void short_label(struct vt_page *p, const char *label, size_t max)
+{
+	size_t i = 0, cps = 0, len = strlen(label);
+
+	for (; i < len; i++)
+		if (((unsigned char)label[i] & 0xc0) != 0x80 && cps++ == max)
+			break;
+	if (i == len) {
+		escape(p, label, len);
+		return;
+	}
+	/* Cut one code point earlier to make room for the ellipsis. */
+	do
+		i--;
+	while (i && ((unsigned char)label[i] & 0xc0) == 0x80);
+	escape(p, label, i);
+	vt_page_raw(p, "\xe2\x80\xa6");
+}
+
+static void hbar_desc(struct vt_page *p, const struct vt_bar *bars, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		vt_page_raw(p, i ? "; " : "");
+		vt_page_text(p, bars[i].label);
+		vt_page_raw(p, ": ");
+		vt_page_count(p, bars[i].value);
+	}
+	vt_page_raw(p, n ? "." : "no data.");
+}
+
+/* Where the labels end and the bars begin, and the longest bar. */
+struct hbar_frame {
+	double label_end, bar_x, span;
+};
+
+static size_t code_points(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void hbar_frame(struct vt_page *p, const struct vt_bar *bars,
+		       size_t n, uint64_t max, struct hbar_frame *f)
+{
+	size_t chars = 4;
+	char buf[32];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t c = code_points(scrubbed(p, bars[i].label));
+
+		chars = c > chars ? c : chars;
+	}
+	if (chars > HB_LABEL_CHARS)
+		chars = HB_LABEL_CHARS;
+	vt_format_count(max, buf, sizeof(buf));
+	f->label_end = 4 + HB_CHAR_W * (double)chars;
+	f->bar_x = f->label_end + 6;
+	f->span = HB_WIDTH - f->bar_x - 8 - HB_CHAR_W * (double)strlen(buf);
+}
+
+static void hbar_row(struct vt_page *p, const struct vt_bar *b, size_t i,
+		     uint64_t max, const struct hbar_frame *f)
+{
+	double y = HB_PAD + (double)i * HB_ROW;
+	double w = 0;
+	const char *label = scrubbed(p, b->label);
+
+	if (b->value && max)
+		w = (double)b->value / (double)max * f->span;
+	if (b->value && w < 1)
+		w = 1;
+	vt_page_raw(p, "<g><title>");
+	escape(p, label, strlen(label));
+	vt_page_raw(p, ": ");
+	vt_page_count(p, b->value);
+	vt_page_fmt(p, "</title><text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">",
+		    f->label_end, y + HB_BAR_H - 3.2);
+	short_label(p, label, HB_LABEL_CHARS);
+	vt_page_raw(p, "</text>");
+	if (w > 0)
+		vt_page_fmt(p, "<rect class=\"bar%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"/>",
+			    b->tone ? " " : "", b->tone ? b->tone : "",
+			    f->bar_x, y, w, HB_BAR_H);
+	vt_page_fmt(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\">",
+		    f->bar_x + w + 4, y + HB_BAR_H - 3.2);
+	vt_page_count(p, b->value);
+	vt_page_raw(p, "</text></g>\n");
+}
+
+void vt_svg_hbars(struct vt_page *p, const char *id, const char *title,
+		  const struct vt_bar *bars, size_t n)
+{
+	struct hbar_frame f;
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (bars[i].value > max)
+			max = bars[i].value;
+	hbar_frame(p, bars, n, max, &f);
+	vt_page_fmt(p, "<svg class=\"chart hbars\" viewBox=\"0 0 %d %zu\" role=\"img\" aria-labelledby=\"%s-t %s-d\">\n",
+		    HB_WIDTH, 2 * HB_PAD + n * HB_ROW, id, id);
+	vt_page_fmt(p, "<title id=\"%s-t\">", id);
+	vt_page_text(p, title);
+	vt_page_fmt(p, "</title>\n<desc id=\"%s-d\">", id);
+	hbar_desc(p, bars, n);
+	vt_page_raw(p, "</desc>\n");
+	for (size_t i = 0; i < n; i++)
+		hbar_row(p, &bars[i], i, max, &f);
+	vt_page_raw(p, "</svg>\n");
+}
+
+/*
+ * The smallest of 2, 4, 10, 20, 40, 100, ... that is at least v, so
+ * that half of it, the middle tick, is a whole number too.
+ */
+static uint64_t round_max(uint64_t v)
+{
+	static const uint64_t steps[] = { 2, 4, 10 };
+
+	for (uint64_t scale = 1;; scale *= 10) {
+		for (size_t i = 0; i < VT_ARRAY_LEN(steps); i++)
+			if (steps[i] * scale >= v)
+				return steps[i] * scale;
+		if (scale > UINT64_MAX / 100)
+			return v; /* no round number above v fits */
+	}
+}
+
+static void column_axes(struct vt_page *p, uint64_t top)
+{
+	vt_page_raw(p, "<div class=\"yaxis\" aria-hidden=\"true\"><span>");
+	vt_page_count(p, top);
+	vt_page_raw(p, "</span><span>");
+	vt_page_count(p, top / 2);
+	vt_page_raw(p, "</span><span>0</span></div>\n");
+}
+
+static void column_bars(struct vt_page *p, const struct vt_columns *c,
+			uint64_t top)
+{
+	char tip[256];
+
+	for (size_t i = 0; i < c->n; i++) {
+		uint64_t v = c->values[i];
+		double h = top ? (double)v / (double)top * 100 : 0;
+
+		if (!v)
+			continue;
+		if (h < 1)
+			h = 1;
+		vt_page_fmt(p, "<rect class=\"bar\" x=\"%zu\" y=\"%.2f\" width=\"8\" height=\"%.2f\"><title>",
+			    i * 10 + 1, 100 - h, h);
+		c->tip(c->ctx, i, tip, sizeof(tip));
+		vt_page_text(p, tip);
+		vt_page_raw(p, ": ");
+		vt_page_count(p, v);
+		vt_page_raw(p, "</title></rect>\n");
+	}
+}
+
+void vt_svg_columns(struct vt_page *p, const struct vt_columns *c)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->values[i] > max)
+			max = c->values[i];
+	uint64_t top = round_max(max);
+
+	vt_page_raw(p, "<div class=\"columns\">\n<div class=\"plot\">\n");
+	column_axes(p, top);
+	vt_page_fmt(p, "<svg class=\"chart cols\" viewBox=\"0 0 %zu 100\" preserveAspectRatio=\"none\" role=\"img\" aria-labelledby=\"%s-t %s-d\">\n",
+		    c->n * 10, c->id, c->id);
+	vt_page_fmt(p, "<title id=\"%s-t\">", c->id);
+	vt_page_text(p, c->title);
+	vt_page_fmt(p, "</title>\n<desc id=\"%s-d\">", c->id);
+	vt_page_text(p, c->desc);
+	vt_page_raw(p, "</desc>\n");
+	for (int i = 0; i <= 2; i++)
+		vt_page_fmt(p, "<line class=\"grid\" x1=\"0\" y1=\"%d\" x2=\"%zu\" y2=\"%d\" vector-effect=\"non-scaling-stroke\"/>\n",
+			    i * 50, c->n * 10, i * 50);
+	column_bars(p, c, top);
+	vt_page_raw(p, "</svg>\n</div>\n<div class=\"xaxis\" aria-hidden=\"true\">");
+	for (int i = 0; i < 3; i++) {
+		vt_page_raw(p, "<span>");
+		vt_page_text(p, c->axis[i] ? c->axis[i] : "");
+		vt_page_raw(p, "</span>");
+	}
+	vt_page_raw(p, "</div>\n</div>\n");
+}
