@@ -55,7 +55,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden
+	clean format install uninstall golden screenshot
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -124,10 +124,16 @@ integration: all
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
 	sh tests/integration/merge.sh $(BIN)
+	sh tests/integration/html.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all
 	VT_GOLDEN_UPDATE=1 sh tests/integration/run.sh $(BIN)
+	VT_GOLDEN_UPDATE=1 sh tests/integration/html.sh $(BIN)
+
+# Rewrites docs/report-html.png, the README's picture of the HTML report.
+screenshot: all
+	sh tools/screenshot.sh $(BIN) docs/report-html.png
 
 check: test
 

@@ -6,17 +6,19 @@ Drives Chromium over the DevTools protocol on --remote-debugging-pipe
 (fd 3 in, fd 4 out, NUL-terminated JSON messages): no npm module, no
 port. For each window size it loads the page, records every network
 request the page made (Network.requestWillBeSent, which also fires for
-requests that are then blocked), measures the document's width against
-the window's, and takes a PNG screenshot; optionally prints the page to
-PDF.
+requests that are then blocked, and which were blocked, with why),
+measures the document's width against the window's, and takes a PNG
+screenshot; optionally prints the page to PDF.
 
     browser.py PAGE --size 1280x900 --size 375x812 --out DIR [--pdf]
-               [--chromium PATH]
+               [--full] [--chromium PATH]
 
-Writes DIR/WxH.png (and DIR/page.pdf), and prints one JSON object:
-{"requests": [url, ...], "sizes": {"WxH": {"scroll_width": N,
-"client_width": N, "png": path}}, "pdf": path}. Exit status 0 when the
-browser ran, 1 when it did not (start-up failure, timeout).
+Writes DIR/PAGE-WxH.png (and DIR/PAGE.pdf), and prints one JSON object:
+{"requests": [url, ...], "blocked": [{"url": u, "reason": r}, ...],
+ "sizes": {"WxH": {"scroll_width": N, "client_width": N, "png": path}},
+ "pdf": path}.
+Exit status 0 when the browser ran, 1 when it did not (start-up failure,
+timeout).
 """
 import argparse
 import base64
@@ -39,6 +41,11 @@ FLAGS = [
     "--disable-sync", "--disable-extensions", "--disable-default-apps",
     "--mute-audio", "--hide-scrollbars", "--remote-debugging-pipe",
 ]
+
+
+def chromium_path():
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or \
+        shutil.which("chromium-browser") or "/usr/bin/chromium"
 
 
 class Browser:
@@ -64,6 +71,7 @@ class Browser:
         self.next_id = 0
         self.pending = b""
         self.events = []
+        self.targets = []
 
     def close(self):
         try:
@@ -119,6 +127,7 @@ class Browser:
 def open_page(b, url, width, height):
     """Loads url in a new tab of the given size; returns its session."""
     target = b.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    b.targets.append(target)
     s = b.send("Target.attachToTarget",
                {"targetId": target, "flatten": True})["sessionId"]
     b.send("Network.enable", session=s)
@@ -132,9 +141,19 @@ def open_page(b, url, width, height):
 
 
 def requests_of(b, session):
-    return [ev["params"]["request"]["url"] for ev in b.events
-            if ev.get("method") == "Network.requestWillBeSent"
-            and ev.get("sessionId") == session]
+    """The URLs the page asked for, and those the browser then blocked."""
+    asked, urls, blocked = [], {}, []
+    for ev in b.events:
+        if ev.get("sessionId") != session:
+            continue
+        p = ev.get("params", {})
+        if ev.get("method") == "Network.requestWillBeSent":
+            asked.append(p["request"]["url"])
+            urls[p["requestId"]] = p["request"]["url"]
+        elif ev.get("method") == "Network.loadingFailed" and p.get("blockedReason"):
+            blocked.append({"url": urls.get(p["requestId"]),
+                            "reason": p["blockedReason"]})
+    return asked, blocked
 
 
 def measure(b, s):
@@ -145,6 +164,35 @@ def measure(b, s):
     return json.loads(r["result"]["value"])
 
 
+def visit(b, page, sizes, out, pdf=False, full=False):
+    """Loads page once per size in browser b; returns the result object."""
+    url = "file://" + os.path.abspath(page)
+    base = os.path.splitext(os.path.basename(page))[0]
+    result = {"url": url, "requests": [], "blocked": [], "sizes": {}}
+    for size in sizes:
+        w, h = (int(x) for x in size.split("x"))
+        s = open_page(b, url, w, h)
+        scroll, client = measure(b, s)
+        shot = b.send("Page.captureScreenshot",
+                      {"format": "png", "captureBeyondViewport": full},
+                      session=s)
+        png = os.path.join(out, f"{base}-{size}.png")
+        with open(png, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        if pdf and "pdf" not in result:
+            doc = b.send("Page.printToPDF", {}, session=s)
+            result["pdf"] = os.path.join(out, f"{base}.pdf")
+            with open(result["pdf"], "wb") as f:
+                f.write(base64.b64decode(doc["data"]))
+        asked, blocked = requests_of(b, s)
+        result["requests"] += asked
+        result["blocked"] += blocked
+        result["sizes"][size] = {"scroll_width": scroll,
+                                 "client_width": client, "png": png}
+        b.send("Target.closeTarget", {"targetId": b.targets.pop()})
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("page")
@@ -153,31 +201,12 @@ def main():
     ap.add_argument("--pdf", action="store_true")
     ap.add_argument("--full", action="store_true",
                     help="screenshot the whole page, not the window")
-    ap.add_argument("--chromium", default=os.environ.get(
-        "CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium"))
+    ap.add_argument("--chromium", default=chromium_path())
     a = ap.parse_args()
-    url = "file://" + os.path.abspath(a.page)
-    result = {"requests": [], "sizes": {}}
     b = Browser(a.chromium)
     try:
-        for size in a.size or ["1280x900"]:
-            w, h = (int(x) for x in size.split("x"))
-            s = open_page(b, url, w, h)
-            scroll, client = measure(b, s)
-            shot = b.send("Page.captureScreenshot",
-                          {"format": "png",
-                           "captureBeyondViewport": a.full}, session=s)
-            png = os.path.join(a.out, f"{size}.png")
-            with open(png, "wb") as f:
-                f.write(base64.b64decode(shot["data"]))
-            if a.pdf and "pdf" not in result:
-                pdf = b.send("Page.printToPDF", {}, session=s)
-                result["pdf"] = os.path.join(a.out, "page.pdf")
-                with open(result["pdf"], "wb") as f:
-                    f.write(base64.b64decode(pdf["data"]))
-            result["requests"] += requests_of(b, s)
-            result["sizes"][size] = {"scroll_width": scroll,
-                                     "client_width": client, "png": png}
+        result = visit(b, a.page, a.size or ["1280x900"], a.out, a.pdf,
+                       a.full)
     except (TimeoutError, EOFError, RuntimeError, OSError) as e:
         print(f"browser.py: {e}", file=sys.stderr)
         return 1
