@@ -2,8 +2,10 @@
 # Installs the Debian packages the build and the tests need, if missing.
 # Used by 'make deps' (and so by 'make run' and 'make test').
 set -eu
+# chromium: the tests open the HTML report in it (headless).
 pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
-libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate"
+libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate \
+chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
