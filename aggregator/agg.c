@@ -133,6 +133,11 @@ void vt_agg_set_sketch_key(struct vt_agg *a, const void *key, size_t len)
 	a->sketch_key_len = len;
 }
 
+void vt_agg_set_sketch_scope(struct vt_agg *a, uint64_t scope)
+{
+	a->sketch_scope = scope;
+}
+
 int64_t vt_agg_now(const struct vt_agg *a)
 {
 	return a->now;

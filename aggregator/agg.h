@@ -185,6 +185,11 @@ void vt_agg_set_now(struct vt_agg *a, int64_t now);
  * instance seen by both counts twice. Default: no key (empty).
  */
 void vt_agg_set_sketch_key(struct vt_agg *a, const void *key, size_t len);
+/*
+ * The host's scope, mixed into the sketch hash of every instance whose
+ * key is unique on its host only (see VT_INSTANCE_SHARED). Default 0.
+ */
+void vt_agg_set_sketch_scope(struct vt_agg *a, uint64_t scope);
 int64_t vt_agg_now(const struct vt_agg *a);
 
 /*

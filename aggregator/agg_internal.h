@@ -102,6 +102,7 @@ struct vt_agg {
 	int has_last_comp;
 	unsigned char sketch_key[64];
 	size_t sketch_key_len;
+	uint64_t sketch_scope; /* see vt_agg_set_sketch_scope */
 	int continuation; /* see vt_agg_set_continuation */
 	int saw_facts;    /* an application line gave a configuration fact */
 };

@@ -190,10 +190,10 @@ static uint64_t own_key(const char *ns, const char *name, uint64_t fp)
 	uint64_t h = vt_hash64("vmcp-config", 11);
 
 	if (!name)
-		return vt_mix64(h ^ fp);
+		return VT_INSTANCE_KEY(vt_mix64(h ^ fp), 0);
 	h = vt_hash64_more(h, ns ? ns : "", ns ? strlen(ns) : 0);
 	h = vt_hash64_more(h, "/", 1);
-	return vt_hash64_more(h, name, strlen(name));
+	return VT_INSTANCE_KEY(vt_hash64_more(h, name, strlen(name)), ns != NULL);
 }
 
 /* {type: externalAuthConfigRef, externalAuthConfigRef: {name}} */

@@ -20,15 +20,19 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 		memset(&f, 0xff, sizeof(f)), f.outauth = 0, f.features = 0;
 	s->instances++;
 	/*
-	 * The sketch hashes the instance with the key and the period's
-	 * start (none for a report of everything, so shards of one
-	 * backfill, whose spans differ, still merge).
+	 * The sketch hashes the instance with the key, the period's start
+	 * (none for a report of everything, so shards of one backfill,
+	 * whose spans differ, still merge) and, for a key unique on its
+	 * host only, the host's scope: /var/log/vmcp/audit.log on two
+	 * hosts is two instances.
 	 */
-	unsigned char msg[16], mac[VT_SHA256_LEN];
+	unsigned char msg[24], mac[VT_SHA256_LEN];
 	int64_t salt = a->cfg.period_seconds > 0 ? s->start : 0;
+	uint64_t scope = st->key & VT_INSTANCE_SHARED ? 0 : a->sketch_scope;
 	for (int i = 0; i < 8; i++) {
 		msg[i] = (unsigned char)(st->key >> (8 * i));
 		msg[8 + i] = (unsigned char)((uint64_t)salt >> (8 * i));
+		msg[16 + i] = (unsigned char)(scope >> (8 * i));
 	}
 	vt_hmac_sha256(a->sketch_key, a->sketch_key_len, msg, sizeof(msg), mac);
 	vt_sketch_add(&s->instances_sketch,

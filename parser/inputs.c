@@ -244,7 +244,7 @@ static int classify_k8s(struct vt_input *f, const char *path)
 	f->k8s = 1;
 	f->rotated = rotated;
 	f->restart = (int)strtol(base, NULL, 10);
-	f->instance = key_hash("k8s", ns, workload, "");
+	f->instance = VT_INSTANCE_KEY(key_hash("k8s", ns, workload, ""), 1);
 	f->stream = key_hash("k8s-stream", ns, pod, container);
 	size_t n = strlen(ns) + strlen(pod) + strlen(container) +
 		   strlen(age) + 16;
@@ -262,7 +262,8 @@ void vt_input_classify(struct vt_input *f)
 	free(f->order);
 	f->order = NULL;
 	if (strcmp(f->path, "-") == 0) {
-		f->instance = f->stream = key_hash("stdin", "", "", "");
+		f->instance = f->stream =
+			VT_INSTANCE_KEY(key_hash("stdin", "", "", ""), 0);
 		f->order = vt_xstrdup("~stdin");
 		return;
 	}
@@ -284,7 +285,8 @@ void vt_input_classify(struct vt_input *f)
 	vt_rotation_base(full, base, sizeof(base), &rotated, age,
 			 sizeof(age));
 	f->rotated = rotated;
-	f->instance = f->stream = key_hash("file", base, "", "");
+	f->instance = f->stream =
+		VT_INSTANCE_KEY(key_hash("file", base, "", ""), 0);
 	size_t n = strlen(base) + strlen(age) + 2;
 	f->order = vt_xmalloc(n);
 	snprintf(f->order, n, "%s%c%s", base, 1, age);

@@ -265,6 +265,7 @@ int vt_cmd_report(int argc, char **argv)
 	vt_agg_set_now(agg, now);
 	if (keyed)
 		vt_agg_set_sketch_key(agg, skey, sizeof(skey));
+	vt_agg_set_sketch_scope(agg, vt_sketch_scope(NULL, 0));
 	ds.quiet = o.quiet;
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
 	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict, 0 };

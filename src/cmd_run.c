@@ -1025,6 +1025,8 @@ int vt_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	vt_agg_set_sketch_key(r.st.agg, skey, sizeof(skey));
+	vt_agg_set_sketch_scope(r.st.agg,
+				vt_sketch_scope(r.secret, sizeof(r.secret)));
 	memset(skey, 0, sizeof(skey));
 	vt_agg_set_now(r.st.agg, r.now);
 	if (r.st.finalized_until)

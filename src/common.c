@@ -282,3 +282,40 @@ int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 	vt_hmac_sha256(secret, secret_len, domain, sizeof(domain) - 1, key);
 	return 1;
 }
+
+/* The first 64 bits of a keyed hash of what names this host. */
+static uint64_t scope_of(const void *id, size_t len)
+{
+	static const char domain[] = "vmcp-telemetry host scope";
+	unsigned char mac[VT_SHA256_LEN];
+	uint64_t scope = 0;
+
+	vt_hmac_sha256(id, len, domain, sizeof(domain) - 1, mac);
+	for (int i = 0; i < 8; i++)
+		scope = scope << 8 | mac[i];
+	return scope;
+}
+
+uint64_t vt_sketch_scope(const unsigned char *secret, size_t secret_len)
+{
+	static const char *const ids[] = { "/etc/machine-id",
+					   "/var/lib/dbus/machine-id" };
+	char host[256];
+
+	if (secret)
+		return scope_of(secret, secret_len);
+	for (size_t i = 0; i < VT_ARRAY_LEN(ids); i++) {
+		size_t len;
+		int missing;
+		char *text = read_all(ids[i], 0, 4096, &len, &missing);
+		uint64_t scope = text && len >= 16 ? scope_of(text, len) : 0;
+
+		free(text);
+		if (scope)
+			return scope;
+	}
+	if (gethostname(host, sizeof(host)) != 0)
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	return scope_of(host, strlen(host));
+}

@@ -64,6 +64,15 @@ int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		  size_t secret_len, unsigned char key[32]);
 
 /*
+ * The host's scope for the instances sketch (vt_agg_set_sketch_scope):
+ * from secret (this installation's, so every run of one state directory
+ * agrees, whatever pod it runs in) when given, else from the machine id
+ * (/etc/machine-id), else from the host name. Never printed: only a keyed
+ * hash of it reaches the report.
+ */
+uint64_t vt_sketch_scope(const unsigned char *secret, size_t secret_len);
+
+/*
  * Writes the JSON report of s to output ("-" for stdout; gzip'd when the
  * name ends in .gz) atomically, with file mode mode. Prints the reason
  * and returns -1 on failure (quietly when stdout was closed).

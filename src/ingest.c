@@ -72,8 +72,10 @@ static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 	if (rec.cls == VT_LINE_AUDIT &&
 	    g->cfg.instance_by == VT_INSTANCE_BY_COMPONENT &&
 	    rec.audit.component.ptr)
-		o.instance = vt_hash64(rec.audit.component.ptr,
-				       rec.audit.component.len);
+		o.instance = VT_INSTANCE_KEY(
+			vt_hash64(rec.audit.component.ptr,
+				  rec.audit.component.len),
+			0);
 	vt_agg_line(g->agg, &o, &rec, facts, nfacts, wrapper);
 	if (rec.cls == VT_LINE_MALFORMED) {
 		snprintf(what, sizeof(what), "malformed line (%s), skipped",

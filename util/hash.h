@@ -33,6 +33,16 @@ void vt_hmac_sha256(const void *key, size_t key_len, const void *msg,
 /* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void vt_hex(const unsigned char *p, size_t n, char *out);
 
+/*
+ * Instance keys (64-bit hashes) carry their scope in bit 63: set, the key
+ * names the same vMCP wherever it is seen (a Kubernetes namespace and
+ * workload); clear, it is unique on its host only (a file's path, stdin,
+ * an audit component name), so two hosts' equal keys are two instances.
+ */
+#define VT_INSTANCE_SHARED (UINT64_C(1) << 63)
+#define VT_INSTANCE_KEY(h, shared) \
+	((shared) ? (h) | VT_INSTANCE_SHARED : (h) & ~VT_INSTANCE_SHARED)
+
 /* CRC-32 (IEEE, as used by gzip) for state checksums. */
 uint32_t vt_crc32(uint32_t crc, const void *p, size_t n);
 

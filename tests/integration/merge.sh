@@ -70,6 +70,26 @@ vt merge "$TMP/a.json" "$TMP/c.json" >"$TMP/ac.json"
 [ "$(field "$TMP/ab.json" 'd["deployment"]["instances"]')" = 6 ] && ok || bad "different keys: want 6 instances"
 [ "$(field "$TMP/ac.json" 'd["deployment"]["instances"]')" = 3 ] && ok || bad "same key: want 3 instances"
 cmp -s "$TMP/a.json" "$TMP/b.json" && bad "the key does not change the sketch" || ok
+# two hosts (another machine id, in a mount namespace) with the same log
+# path and one fleet key: two instances; the replicas of one Kubernetes
+# workload seen from two nodes: one instance
+printf '0123456789abcdef0123456789abcdef\n' >"$TMP/machine-id"
+if unshare -m true 2>/dev/null; then
+	for layout in file k8s; do
+		case $layout in
+		file) in=fixtures/samples/cli-host/ want=2 ;;
+		k8s) in=fixtures/samples/kubernetes/ want=1 ;;
+		esac
+		vt report -q --now "$NOW" --fleet-key-file "$TMP/k1" -o "$TMP/h1.json" $in
+		unshare -m sh -c 'mount --bind "$1" /etc/machine-id && shift && exec "$@"' sh "$TMP/machine-id" \
+			$WRAP "$BIN" report -q --now "$NOW" --fleet-key-file "$TMP/k1" -o "$TMP/h2.json" $in
+		vt merge "$TMP/h1.json" "$TMP/h2.json" >"$TMP/h12.json"
+		[ "$(field "$TMP/h12.json" 'd["deployment"]["instances"]')" = $want ] && ok ||
+			bad "$layout: two hosts merge to $(field "$TMP/h12.json" 'd["deployment"]["instances"]') instances, want $want"
+	done
+else
+	echo "merge.sh: no mount namespace here (unshare -m); the two-host case is not run"
+fi
 printf 'short\n' >"$TMP/k3"
 vt report -q --fleet-key-file "$TMP/k3" fixtures/samples/ >/dev/null 2>"$TMP/k3.err"
 [ $? = 2 ] && grep -q "k3" "$TMP/k3.err" && ok || bad "a short fleet key is not a usage error"
