@@ -236,24 +236,46 @@ void vt_format_share(uint64_t v, uint64_t total, char *out, size_t n)
 #define HB_LABEL_CHARS 28
 #define HB_CHAR_W 7.6
 
-/* Writes at most max code points of the label, then an ellipsis. */
+static size_t code_points(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Byte offset of code point k of s (len bytes), or len. */
+static size_t offset_of(const char *s, size_t len, size_t k)
+{
+	size_t cps = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && cps++ == k)
+			return i;
+	return len;
+}
+
+/*
+ * Writes the label, or, when it has more than max code points, its
+ * first two thirds and its end around an ellipsis: names that share a
+ * long prefix usually differ at the end ("...-prod-01", "...-prod-02").
+ */
 static void short_label(struct vt_page *p, const char *label, size_t max)
 {
-	size_t i = 0, cps = 0, len = strlen(label);
+	size_t len = strlen(label), cps = code_points(label);
 
-	for (; i < len; i++)
-		if (((unsigned char)label[i] & 0xc0) != 0x80 && cps++ == max)
-			break;
-	if (i == len) {
+	if (cps <= max) {
 		escape(p, label, len);
 		return;
 	}
-	/* Cut one code point earlier to make room for the ellipsis. */
-	do
-		i--;
-	while (i && ((unsigned char)label[i] & 0xc0) == 0x80);
-	escape(p, label, i);
+	size_t head = (max - 1) * 2 / 3, tail = max - 1 - head;
+	size_t cut = offset_of(label, len, head);
+	size_t resume = offset_of(label, len, cps - tail);
+
+	escape(p, label, cut);
 	vt_page_raw(p, "\xe2\x80\xa6");
+	escape(p, label + resume, len - resume);
 }
 
 static void hbar_desc(struct vt_page *p, const struct vt_bar *bars, size_t n)
@@ -271,15 +293,6 @@ static void hbar_desc(struct vt_page *p, const struct vt_bar *bars, size_t n)
 struct hbar_frame {
 	double label_end, bar_x, span;
 };
-
-static size_t code_points(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
 
 static void hbar_frame(struct vt_page *p, const struct vt_bar *bars,
 		       size_t n, uint64_t max, struct hbar_frame *f)

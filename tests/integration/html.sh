@@ -120,11 +120,27 @@ mutant "a chart without a description" '<desc id="outcomes-c-d">[^<]*</desc>' ''
 mutant "a duplicate id" 'id="backends"' 'id="outcomes"' "id 'outcomes' used 2 times"
 mutant "a raw ampersand" '<h1>vMCP usage report</h1>' '<h1>vMCP & co</h1>' "not well-formed"
 
+# The longest names an allowlist takes (64 characters, no space), 14 of
+# them: the chart shortens them and groups the rest, the table must wrap
+# them, even on a phone.
+long=abcdefghijklmnopqrstuvwxyz0123456789-abcdefghijklmnopqrstuvwxy
+: >"$TMP/long-servers.txt"
+: >"$TMP/long.log"
+for i in 10 11 12 13 14 15 16 17 18 19 20 21 22 23; do
+	printf '%s%s\n' "$long" "$i" >>"$TMP/long-servers.txt"
+	printf '{"time":"2026-11-24T10:%s:00Z","level":"AUDIT","msg":"audit_event","type":"mcp_tool_call","outcome":"success","metadata":{"extra":{"backend_name":"%s%s","duration_ms":%s}}}\n' \
+		"$i" "$long" "$i" "$i" >>"$TMP/long.log"
+done
+vt report -q --now "$NOW" --format html --servers "$TMP/long-servers.txt" "$TMP/long.log" >"$TMP/long.html"
+grep -q ">3 more names<" "$TMP/long.html" && grep -q "<th scope=\"row\">${long}23</th>" "$TMP/long.html" &&
+	$CHECK page "$TMP/long.html" && ok || bad "a page of long names"
+
 # A real browser: no request, no horizontal scroll, not blank, prints.
 if command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM:-}" ]; then
 	mkdir -p "$TMP/browser"
 	if python3 tests/integration/html_browser.py "$TMP/browser" \
-		"$TMP/samples.html" "$TMP/empty.html" "$TMP/malformed.html"; then ok; else
+		"$TMP/samples.html" "$TMP/empty.html" "$TMP/malformed.html" \
+		"$TMP/long.html"; then ok; else
 		bad "the page does not pass in headless Chromium"
 	fi
 else
