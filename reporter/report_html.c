@@ -55,7 +55,7 @@ static const char css[] =
 	"figcaption{font-weight:600;margin-bottom:.3rem}\n"
 	".note{display:block;font-weight:400;font-size:.85rem}\n"
 	"svg.hbars{display:block;width:100%;max-width:32rem;height:auto}\n"
-	".chart text{font-size:13px;fill:var(--fg)}\n"
+	".chart text{fill:var(--fg)}\n"
 	".chart .lbl{text-anchor:end}\n"
 	".bar{fill:var(--bar)}.tone-good{fill:var(--good)}.tone-bad{fill:var(--bad)}"
 	".tone-err{fill:var(--err)}.tone-deny{fill:var(--deny)}"
@@ -146,12 +146,18 @@ static void table_tail(struct vt_page *p)
 	vt_page_raw(p, "</tbody>\n</table>\n</details>\n");
 }
 
+/* Counts add up to at most UINT64_MAX, never around. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 static uint64_t sum(const struct vt_bar *bars, size_t n)
 {
 	uint64_t t = 0;
 
 	for (size_t i = 0; i < n; i++)
-		t = bars[i].value > UINT64_MAX - t ? UINT64_MAX : t + bars[i].value;
+		t = add_sat(t, bars[i].value);
 	return t;
 }
 
@@ -182,7 +188,8 @@ static size_t chart_rows(const struct vt_bar *bars, size_t n,
 	snprintf(rest, restlen, "%zu more names", n - (MAX_ROWS - 1));
 	out[MAX_ROWS - 1] = (struct vt_bar){ rest, 0, "tone-unk" };
 	for (size_t i = MAX_ROWS - 1; i < n; i++)
-		out[MAX_ROWS - 1].value += bars[order[i]].value;
+		out[MAX_ROWS - 1].value =
+			add_sat(out[MAX_ROWS - 1].value, bars[order[i]].value);
 	free(order);
 	return MAX_ROWS;
 }
@@ -290,11 +297,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 	int64_t q = a / b;
 
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
 }
 
 /*

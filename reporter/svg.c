@@ -223,18 +223,52 @@ void vt_format_share(uint64_t v, uint64_t total, char *out, size_t n)
 }
 
 /*
- * Horizontal bars: a 420-unit wide viewBox, one 24-unit row per bar.
- * The label column is as wide as the longest label needs (at most
- * HB_LABEL_CHARS characters; longer labels are shortened), at an
- * estimated HB_CHAR_W units a character of the 13-unit font; the value
- * column as wide as the largest value.
+ * Horizontal bars: a 420-unit wide viewBox, one 24-unit row per bar, text
+ * at HB_FONT units. The label column is as wide as the widest label (at
+ * most HB_LABEL_CHARS characters: longer labels are shortened), the value
+ * column as wide as the largest value, by the estimate of text_width.
  */
 #define HB_WIDTH 420
 #define HB_ROW 24
 #define HB_BAR_H 16
 #define HB_PAD 4
+#define HB_FONT 13
 #define HB_LABEL_CHARS 28
-#define HB_CHAR_W 7.6
+/* A shortened label: HB_LABEL_CHARS code points of up to 4 bytes. */
+#define HB_LABEL_MAX (4 * HB_LABEL_CHARS + 1)
+
+/*
+ * Advance width of a character in thousandths of an em, rounded up from
+ * DejaVu Sans (Debian's default sans-serif and wider than most), so that
+ * a label measured with it fits in the other common fonts too. Anything
+ * beyond ASCII counts as a full em.
+ */
+static unsigned glyph_width(unsigned char c)
+{
+	if (c >= 0x80)
+		return (c & 0xc0) == 0x80 ? 0 : 1000;
+	if (c == 'm' || c == 'M' || c == 'W' || c == '%')
+		return 1000;
+	if (c == 'w')
+		return 830;
+	if (c >= 'A' && c <= 'Z')
+		return c == 'I' || c == 'J' ? 320 : 800;
+	if (strchr("ijl.,:;'|!", c))
+		return 320;
+	if (strchr(" frt-()[]/", c))
+		return 430;
+	return 650; /* other lower-case letters, digits, '_', ... */
+}
+
+/* Estimated width of s[0..n) in the chart's units. */
+static double text_width(const char *s, size_t n)
+{
+	unsigned em = 0;
+
+	for (size_t i = 0; i < n; i++)
+		em += glyph_width((unsigned char)s[i]);
+	return (double)em * HB_FONT / 1000;
+}
 
 static size_t code_points(const char *s)
 {
@@ -257,25 +291,26 @@ static size_t offset_of(const char *s, size_t len, size_t k)
 }
 
 /*
- * Writes the label, or, when it has more than max code points, its
- * first two thirds and its end around an ellipsis: names that share a
- * long prefix usually differ at the end ("...-prod-01", "...-prod-02").
+ * The label as the chart shows it, into out (HB_LABEL_MAX bytes): whole,
+ * or, past HB_LABEL_CHARS code points, its first two thirds and its end
+ * around an ellipsis: names that share a long prefix usually differ at
+ * the end ("...-prod-01", "...-prod-02"). Not yet escaped.
  */
-static void short_label(struct vt_page *p, const char *label, size_t max)
+static void short_label(const char *label, char *out)
 {
 	size_t len = strlen(label), cps = code_points(label);
+	size_t head = (HB_LABEL_CHARS - 1) * 2 / 3;
+	size_t tail = HB_LABEL_CHARS - 1 - head;
 
-	if (cps <= max) {
-		escape(p, label, len);
+	if (cps <= HB_LABEL_CHARS) {
+		snprintf(out, HB_LABEL_MAX, "%s", label);
 		return;
 	}
-	size_t head = (max - 1) * 2 / 3, tail = max - 1 - head;
 	size_t cut = offset_of(label, len, head);
 	size_t resume = offset_of(label, len, cps - tail);
 
-	escape(p, label, cut);
-	vt_page_raw(p, "\xe2\x80\xa6");
-	escape(p, label + resume, len - resume);
+	snprintf(out, HB_LABEL_MAX, "%.*s\xe2\x80\xa6%s", (int)cut, label,
+		 label + resume);
 }
 
 static void hbar_desc(struct vt_page *p, const struct vt_bar *bars, size_t n)
@@ -297,20 +332,19 @@ struct hbar_frame {
 static void hbar_frame(struct vt_page *p, const struct vt_bar *bars,
 		       size_t n, uint64_t max, struct hbar_frame *f)
 {
-	size_t chars = 4;
-	char buf[32];
+	double widest = text_width("0000", 4);
+	char buf[HB_LABEL_MAX];
 
 	for (size_t i = 0; i < n; i++) {
-		size_t c = code_points(scrubbed(p, bars[i].label));
+		short_label(scrubbed(p, bars[i].label), buf);
+		double w = text_width(buf, strlen(buf));
 
-		chars = c > chars ? c : chars;
+		widest = w > widest ? w : widest;
 	}
-	if (chars > HB_LABEL_CHARS)
-		chars = HB_LABEL_CHARS;
 	vt_format_count(max, buf, sizeof(buf));
-	f->label_end = 4 + HB_CHAR_W * (double)chars;
+	f->label_end = 4 + widest;
 	f->bar_x = f->label_end + 6;
-	f->span = HB_WIDTH - f->bar_x - 8 - HB_CHAR_W * (double)strlen(buf);
+	f->span = HB_WIDTH - f->bar_x - 6 - text_width(buf, strlen(buf));
 }
 
 static void hbar_row(struct vt_page *p, const struct vt_bar *b, size_t i,
@@ -319,6 +353,7 @@ static void hbar_row(struct vt_page *p, const struct vt_bar *b, size_t i,
 	double y = HB_PAD + (double)i * HB_ROW;
 	double w = 0;
 	const char *label = scrubbed(p, b->label);
+	char shown[HB_LABEL_MAX];
 
 	if (b->value && max)
 		w = (double)b->value / (double)max * f->span;
@@ -330,7 +365,8 @@ static void hbar_row(struct vt_page *p, const struct vt_bar *b, size_t i,
 	vt_page_count(p, b->value);
 	vt_page_fmt(p, "</title><text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">",
 		    f->label_end, y + HB_BAR_H - 3.2);
-	short_label(p, label, HB_LABEL_CHARS);
+	short_label(label, shown);
+	escape(p, shown, strlen(shown));
 	vt_page_raw(p, "</text>");
 	if (w > 0)
 		vt_page_fmt(p, "<rect class=\"bar%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"/>",
@@ -352,8 +388,8 @@ void vt_svg_hbars(struct vt_page *p, const char *id, const char *title,
 		if (bars[i].value > max)
 			max = bars[i].value;
 	hbar_frame(p, bars, n, max, &f);
-	vt_page_fmt(p, "<svg class=\"chart hbars\" viewBox=\"0 0 %d %zu\" role=\"img\" aria-labelledby=\"%s-t %s-d\">\n",
-		    HB_WIDTH, 2 * HB_PAD + n * HB_ROW, id, id);
+	vt_page_fmt(p, "<svg class=\"chart hbars\" viewBox=\"0 0 %d %zu\" font-size=\"%d\" role=\"img\" aria-labelledby=\"%s-t %s-d\">\n",
+		    HB_WIDTH, 2 * HB_PAD + n * HB_ROW, HB_FONT, id, id);
 	vt_page_fmt(p, "<title id=\"%s-t\">", id);
 	vt_page_text(p, title);
 	vt_page_fmt(p, "</title>\n<desc id=\"%s-d\">", id);

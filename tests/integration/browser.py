@@ -7,15 +7,17 @@ Drives Chromium over the DevTools protocol on --remote-debugging-pipe
 port. For each window size it loads the page, records every network
 request the page made (Network.requestWillBeSent, which also fires for
 requests that are then blocked, and which were blocked, with why),
-measures the document's width against the window's, and takes a PNG
-screenshot; optionally prints the page to PDF.
+measures the document's width against the window's, finds the SVG texts
+that stick out of their chart, and takes a PNG screenshot; optionally
+prints the page to PDF.
 
     browser.py PAGE --size 1280x900 --size 375x812 --out DIR [--pdf]
                [--full] [--chromium PATH]
 
 Writes DIR/PAGE-WxH.png (and DIR/PAGE.pdf), and prints one JSON object:
 {"requests": [url, ...], "blocked": [{"url": u, "reason": r}, ...],
- "sizes": {"WxH": {"scroll_width": N, "client_width": N, "png": path}},
+ "sizes": {"WxH": {"scroll_width": N, "client_width": N,
+                   "clipped_text": [text, ...], "png": path}},
  "pdf": path}.
 Exit status 0 when the browser ran, 1 when it did not (start-up failure,
 timeout).
@@ -157,8 +159,15 @@ def requests_of(b, session):
 
 
 def measure(b, s):
-    expr = ("JSON.stringify([document.documentElement.scrollWidth,"
-            "document.documentElement.clientWidth])")
+    """The document's and the window's width, and the SVG texts that do
+    not fit in their SVG's viewBox (clipped), as the browser laid them out."""
+    expr = """JSON.stringify([
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+        [...document.querySelectorAll("svg text")].filter(t => {
+            const b = t.getBBox(), v = t.ownerSVGElement.viewBox.baseVal;
+            return b.x < 0 || b.x + b.width > v.width;
+        }).map(t => t.textContent)])"""
     r = b.send("Runtime.evaluate", {"expression": expr,
                                     "returnByValue": True}, session=s)
     return json.loads(r["result"]["value"])
@@ -172,7 +181,7 @@ def visit(b, page, sizes, out, pdf=False, full=False):
     for size in sizes:
         w, h = (int(x) for x in size.split("x"))
         s = open_page(b, url, w, h)
-        scroll, client = measure(b, s)
+        scroll, client, clipped = measure(b, s)
         shot = b.send("Page.captureScreenshot",
                       {"format": "png", "captureBeyondViewport": full},
                       session=s)
@@ -188,7 +197,8 @@ def visit(b, page, sizes, out, pdf=False, full=False):
         result["requests"] += asked
         result["blocked"] += blocked
         result["sizes"][size] = {"scroll_width": scroll,
-                                 "client_width": client, "png": png}
+                                 "client_width": client,
+                                 "clipped_text": clipped, "png": png}
         b.send("Target.closeTarget", {"targetId": b.targets.pop()})
     return result
 

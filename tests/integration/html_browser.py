@@ -7,7 +7,8 @@
 Every page is loaded at a desktop (1280x900) and a phone (375x812) size,
 and must:
   - ask for nothing but itself: no network request at all;
-  - fit the window: no horizontal scrolling at either size;
+  - fit the window: no horizontal scrolling at either size, and no chart
+    text cut off at the edge of its chart;
   - draw something: each screenshot has colours and ink (html_check.py);
 the first page must also print to a PDF with pages.
 
@@ -71,6 +72,8 @@ def check_page(b, out, page, first):
         expect(s["scroll_width"] <= s["client_width"],
                f"{page} at {size}: {s['scroll_width']} px wide in a "
                f"{s['client_width']} px window (horizontal scroll)")
+        expect(not s["clipped_text"],
+               f"{page} at {size}: chart text cut off: {s['clipped_text']}")
         html_check.problems.clear()
         html_check.check_png(s["png"], 8, 3.0)
         expect(not html_check.problems, "; ".join(html_check.problems))
