@@ -124,11 +124,14 @@ integration: all
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
 	sh tests/integration/merge.sh $(BIN)
+	sh tests/integration/formats.sh $(BIN)
+	sh tests/integration/progress.sh $(BIN)
 	sh tests/integration/html.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all
 	VT_GOLDEN_UPDATE=1 sh tests/integration/run.sh $(BIN)
+	VT_GOLDEN_UPDATE=1 sh tests/integration/formats.sh $(BIN)
 	VT_GOLDEN_UPDATE=1 sh tests/integration/html.sh $(BIN)
 
 # Rewrites docs/report-html.png, the README's picture of the HTML report.

@@ -100,7 +100,7 @@ const char *vt_allowlist_name(const struct vt_allowlist *a, size_t i)
 	return i < a->count ? a->names[i] : NULL;
 }
 
-static int valid_name(const char *p, size_t n)
+int vt_allowlist_name_valid(const char *p, size_t n)
 {
 	if (n == 0 || n > VT_MAX_NAME_LEN || !isalnum((unsigned char)p[0]))
 		return 0;
@@ -141,7 +141,7 @@ enum vt_err vt_allowlist_load(struct vt_allowlist *a, const char *text,
 			continue;
 		size_t n = (size_t)(e - s);
 		const char *why = NULL;
-		if (!valid_name(s, n))
+		if (!vt_allowlist_name_valid(s, n))
 			why = "not a valid name (letters, digits, '.', '_', '-', ' '; at most 64 bytes; not a reserved bucket name)";
 		else if (vt_scrubber_hit(scrub, s, n))
 			why = "looks like private data";

@@ -30,6 +30,12 @@ enum vt_err vt_allowlist_load(struct vt_allowlist *a, const char *text,
 			      size_t len, const char *origin, char *err,
 			      size_t errlen);
 
+/*
+ * 1 when p[0..n) has the shape of a listed name (as above; "other",
+ * "composite" and "unknown" are the report's own and never listed).
+ */
+int vt_allowlist_name_valid(const char *p, size_t n);
+
 /* Index of the name (case-insensitive), or -1 when it is not listed. */
 int vt_allowlist_find(const struct vt_allowlist *a, const char *p, size_t n);
 size_t vt_allowlist_count(const struct vt_allowlist *a);

@@ -26,6 +26,59 @@ enum vt_err vt_report_write_json(const struct vt_summary *s,
 				 unsigned *redacted);
 
 /*
+ * The formats a report is written in. JSON is the report itself (the
+ * contract); the others are views of the same summary for people
+ * (table, html) and for monitoring (prom). vt_format_names holds the
+ * names the command line takes, in this order.
+ */
+enum vt_format {
+	VT_FORMAT_JSON,
+	VT_FORMAT_TABLE,
+	VT_FORMAT_HTML,
+	VT_FORMAT_PROM,
+	VT_FORMAT_COUNT
+};
+
+extern const char *const vt_format_names[VT_FORMAT_COUNT];
+
+/* Sets *out to the format called name; returns -1 when there is none. */
+int vt_format_parse(const char *name, enum vt_format *out);
+
+/* How the table looks. */
+#define VT_TABLE_TOP_DEFAULT 10
+#define VT_TABLE_TOP_MAX 1000
+#define VT_TABLE_WIDTH 80
+struct vt_table_style {
+	int color;    /* ANSI colours: the caller decided it is a terminal */
+	unsigned top; /* backends and clients shown before "other" (>= 1) */
+};
+
+/*
+ * Writes s as a compact, aligned text summary: a header, then sections
+ * deployment, usage, operational and quality; counts with their share,
+ * the top style->top backends and clients with the rest as "other".
+ * Every line is at most VT_TABLE_WIDTH columns (ASCII only; colour
+ * escapes take no column). Names pass the scrubber like the JSON's do,
+ * and any byte that is not printable ASCII is shown as '?'. Closes the
+ * sink; on error aborts it.
+ */
+enum vt_err vt_report_write_table(const struct vt_summary *s,
+				  const struct vt_table_style *style,
+				  struct vt_scrubber *scrub,
+				  struct vt_sink *sink);
+
+/*
+ * Writes s in the Prometheus text exposition format (version 0.0.4), for
+ * node_exporter's textfile collector: every metric named vmcp_telemetry_*,
+ * with # HELP and # TYPE, no timestamps; label values only from the
+ * report's enumerations, bucket names and allowlisted names (docs/
+ * formats.md lists every metric). Closes the sink; on error aborts it.
+ */
+enum vt_err vt_report_write_prom(const struct vt_summary *s,
+				 struct vt_scrubber *scrub,
+				 struct vt_sink *sink);
+
+/*
  * Writes s as one self-contained HTML page to sink (inline CSS, charts
  * as inline SVG, no script, nothing fetched; see docs/report.md) and
  * closes the sink; on error aborts it. Every string from the summary is
@@ -44,8 +97,6 @@ enum vt_err vt_report_write_html(const struct vt_summary *s,
  */
 void vt_report_id(const struct vt_summary *s, struct vt_scrubber *scrub,
 		  char out[VT_REPORT_ID_LEN + 1]);
-
-
 
 /*
  * Reads a report's JSON (as vt_report_write_json writes it) back into

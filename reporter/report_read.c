@@ -141,6 +141,15 @@ static size_t named_field(struct rd *r, yajl_val obj, const char *key,
 			     key);
 			break;
 		}
+		/* Only names a report can hold reach a view (a terminal, a
+		 * Prometheus label): listed names and the report's own. */
+		if (!vt_allowlist_name_valid(name, strlen(name)) &&
+		    strcmp(name, "other") != 0 &&
+		    strcmp(name, "composite") != 0) {
+			fail(r, "%s.%s has a name that is not a public name",
+			     where, key);
+			break;
+		}
 		snprintf(out[n].name, sizeof(out[n].name), "%s", name);
 		out[n++].count = count_of(r, m->u.object.values[i], key);
 	}

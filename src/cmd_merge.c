@@ -24,6 +24,10 @@ static const char merge_help[] =
 	"once when the reports were made with the same sketch key). Offline.\n"
 	"\n"
 	"options:\n"
+	"  --format FORMAT        json (default), table, html or prom, as for\n"
+	"                         report\n"
+	"  --top N                table: backends and clients shown before\n"
+	"                         'other' (default 10)\n"
 	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
 	"                         default standard output\n"
 	"  -q, --quiet            do not describe unreadable reports on stderr\n"
@@ -75,21 +79,32 @@ static char *slurp(const char *path, size_t *len, const char **why)
 
 int vt_cmd_merge(int argc, char **argv)
 {
+	enum { O_FORMAT = 256, O_TOP };
 	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "top", required_argument, NULL, O_TOP },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *output = NULL;
+	struct vt_output out = { .format = VT_FORMAT_JSON, .mode = 0644 };
 	int quiet = 0, c, failed = 0, merged = 0, rc;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
 		switch (c) {
+		case O_FORMAT:
+			if (vt_cli_format("merge", optarg, &out.format))
+				return VT_EXIT_USAGE;
+			break;
+		case O_TOP:
+			if (vt_cli_top("merge", optarg, &out.top))
+				return VT_EXIT_USAGE;
+			break;
 		case 'o':
-			output = optarg;
+			out.path = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -138,7 +153,7 @@ int vt_cmd_merge(int argc, char **argv)
 	if (!merged) {
 		vt_cli_error("no report could be read; nothing written");
 		rc = VT_EXIT_FAILURE;
-	} else if (vt_write_report(all, output, NULL, 0644)) {
+	} else if (vt_write_report(all, &out)) {
 		rc = VT_EXIT_FAILURE;
 	} else {
 		rc = failed ? VT_EXIT_SKIPPED : VT_EXIT_OK;

@@ -22,8 +22,11 @@ static const char report_help[] =
 	"it opens no socket. With no path, reads standard input.\n"
 	"\n"
 	"options:\n"
-	"  --format json|html     output format: the JSON report (default), or\n"
-	"                         one self-contained HTML page with charts\n"
+	"  --format FORMAT        json (the report, default), table (a summary\n"
+	"                         for a terminal), html (a page with charts) or\n"
+	"                         prom (Prometheus text, for node_exporter)\n"
+	"  --top N                table: backends and clients shown before\n"
+	"                         'other' (default 10)\n"
 	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
 	"                         default standard output\n"
 	"  --threads N            threads reading (default: one per processor);\n"
@@ -45,7 +48,8 @@ static const char report_help[] =
 	"  --clients FILE         extra public MCP client names to report\n"
 	"  --now RFC3339          fix the clock (also SOURCE_DATE_EPOCH)\n"
 	"  --strict               stop at the first bad input, write no report\n"
-	"  -q, --quiet            do not describe bad input on stderr\n"
+	"  -q, --quiet            do not describe bad input on stderr, and show\n"
+	"                         no progress (shown on a terminal's stderr)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit codes: 0 all input counted; 1 failure (no report); 2 usage error;\n"
@@ -54,6 +58,8 @@ static const char report_help[] =
 
 struct report_opts {
 	const char *output;
+	enum vt_format format;
+	unsigned top;
 	const char *rules;
 	const char *servers;
 	const char *clients;
@@ -67,7 +73,6 @@ struct report_opts {
 	enum vt_instance_by instance_by;
 	int strict;
 	int quiet;
-	enum vt_format format;
 };
 
 static int parse_size(const char *s, size_t *out)
@@ -86,9 +91,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
 	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG,
-	       O_FLEET_KEY, O_SHARD };
+	       O_FLEET_KEY, O_SHARD, O_TOP };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
+		{ "top", required_argument, NULL, O_TOP },
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
@@ -115,13 +121,12 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->format = VT_FORMAT_JSON;
-			else if (strcmp(optarg, "html") == 0)
-				o->format = VT_FORMAT_HTML;
-			else
-				return vt_cli_usage_error(
-					"report", "unknown format '%s'", optarg);
+			if (vt_cli_format("report", optarg, &o->format))
+				return VT_EXIT_USAGE;
+			break;
+		case O_TOP:
+			if (vt_cli_top("report", optarg, &o->top))
+				return VT_EXIT_USAGE;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -219,7 +224,7 @@ int vt_cmd_report(int argc, char **argv)
 	struct vt_agg *agg = NULL;
 	struct vt_ingest g;
 	struct vt_summary *s = NULL;
-	struct vt_diag_state ds = { 0, NULL, 0, 0 };
+	struct vt_diag_state ds = { 0, NULL, 0, 0, NULL };
 	long long now;
 	int rc = parse_args(argc, argv, &o);
 
@@ -283,6 +288,8 @@ int vt_cmd_report(int argc, char **argv)
 	size_t threads = o.threads ? o.threads : vt_cpu_count();
 	icfg.prefetch = threads > 1;
 	g.cfg.prefetch = icfg.prefetch;
+	ds.progress = vt_progress_start(&in, in.count, o.quiet);
+	g.progress = ds.progress;
 	if (o.strict || threads < 2 || in.count == 0) {
 		for (size_t i = 0; i < in.count && !g.stop; i++)
 			vt_ingest_file(&g, &in.files[i]);
@@ -290,6 +297,8 @@ int vt_cmd_report(int argc, char **argv)
 		vt_ingest_parallel(&in, threads, &icfg, t.rules, agg, &acfg,
 				   &ds);
 	}
+	vt_progress_stop(ds.progress);
+	ds.progress = NULL;
 	if (ds.suppressed && !o.quiet)
 		vt_cli_error("%llu more problems not shown (counted in the report's quality section)",
 			     ds.suppressed);
@@ -309,8 +318,10 @@ int vt_cmd_report(int argc, char **argv)
 	}
 	s = vt_xcalloc(1, sizeof(*s));
 	vt_agg_summarize(agg, 0, s);
-	if (vt_write_report_as(s, o.output ? o.output : "-", NULL, 0644,
-			       o.format))
+	if (vt_write_report(s, &(struct vt_output){ .path = o.output,
+						    .format = o.format,
+						    .top = o.top,
+						    .mode = 0644 }))
 		rc = VT_EXIT_FAILURE;
 	else if (skipped(&s->quality))
 		rc = VT_EXIT_SKIPPED;

@@ -749,7 +749,10 @@ static int finalize(struct run *r, size_t i)
 
 	vt_agg_summarize(r->st.agg, i, s);
 	vt_installation_id(r->secret, start, period_name(r->o.period), iid);
-	rc = vt_write_report(s, path, iid, 0600);
+	rc = vt_write_report(s, &(struct vt_output){ .path = path,
+						     .format = VT_FORMAT_JSON,
+						     .installation_id = iid,
+						     .mode = 0600 });
 	if (rc == 0) {
 		vt_agg_drop_period(r->st.agg, i);
 		if (start + r->o.period > r->st.finalized_until)
@@ -846,20 +849,25 @@ static void release(struct run *r)
 
 static int ingest_all(struct run *r)
 {
-	struct vt_diag_state ds = { r->o.quiet, NULL, 0, 0 };
+	struct vt_diag_state ds = { r->o.quiet, NULL, 0, 0, NULL };
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
 	struct vt_ingest_config icfg = { r->o.max_line, r->o.instance_by, 0, 0 };
 	struct vt_ingest g;
 	int rc = 0;
 
 	vt_ingest_init(&g, &icfg, r->t.rules, r->st.agg, &diag);
+	/* What is new is not known before reading: no total, no ETA. */
+	ds.progress = vt_progress_start(NULL, r->ncands, r->o.quiet);
+	g.progress = ds.progress;
 	for (size_t i = 0; i < r->ncands && rc == 0; i++) {
 		if (read_file_new(r, &g, i))
 			r->input_problems++;
+		vt_progress_file_done(ds.progress);
 		/* Bound memory: close the oldest periods past the limit. */
 		while (vt_agg_period_count(r->st.agg) > r->o.max_open && rc == 0)
 			rc = finalize(r, 0);
 	}
+	vt_progress_stop(ds.progress);
 	if (ds.suppressed && !r->o.quiet)
 		vt_cli_error("%llu more problems not shown (counted in the reports' quality sections)",
 			     ds.suppressed);

@@ -29,12 +29,14 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 		d->suppressed++;
 		return;
 	}
+	vt_progress_hold(d->progress);
 	if (line)
 		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
 			(unsigned long long)line, (unsigned long long)offset,
 			what);
 	else
 		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
+	vt_progress_resume(d->progress);
 }
 
 static char *read_all(const char *path, int flags, size_t max, size_t *len,
@@ -208,34 +210,57 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int vt_write_report(const struct vt_summary *s, const char *output,
-		    const char *installation_id, unsigned mode)
+/* The no-color.org convention, and a terminal that can show colour. */
+static int want_color(const char *path)
 {
-	return vt_write_report_as(s, output, installation_id, mode,
-				  VT_FORMAT_JSON);
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return strcmp(path, "-") == 0 && isatty(STDOUT_FILENO) &&
+	       !(no && *no) && term && *term && strcmp(term, "dumb") != 0;
 }
 
-int vt_write_report_as(const struct vt_summary *s, const char *output,
-		       const char *installation_id, unsigned mode,
-		       enum vt_format format)
+static enum vt_err render(const struct vt_summary *s,
+			  const struct vt_output *out, const char *path,
+			  struct vt_scrubber *scrub, struct vt_sink *sink)
+{
+	struct vt_report_meta meta = { out->installation_id };
+	struct vt_table_style style = { 0, VT_TABLE_TOP_DEFAULT };
+
+	switch (out->format) {
+	case VT_FORMAT_TABLE:
+		style.color = want_color(path);
+		if (out->top)
+			style.top = out->top;
+		return vt_report_write_table(s, &style, scrub, sink);
+	case VT_FORMAT_PROM:
+		return vt_report_write_prom(s, scrub, sink);
+	case VT_FORMAT_HTML:
+		return vt_report_write_html(s, scrub, sink);
+	case VT_FORMAT_COUNT:
+		sink->abort(sink->ctx);
+		return VT_ERR_USAGE;
+	case VT_FORMAT_JSON:
+		break;
+	}
+	return vt_report_write_json(s, &meta, scrub, sink, NULL);
+}
+
+int vt_write_report(const struct vt_summary *s, const struct vt_output *out)
 {
 	struct vt_sink file, gz, *sink = &file;
 	struct vt_scrubber *scrub = vt_scrubber_new();
-	struct vt_report_meta meta = { installation_id };
-	const char *path = output ? output : "-";
+	const char *path = out->path ? out->path : "-";
 	enum vt_err err;
 
-	err = vt_sink_file(path, mode, &file);
+	err = vt_sink_file(path, out->mode, &file);
 	if (!err && ends_with(path, ".gz")) {
 		err = vt_sink_gzip(&file, &gz);
 		if (err)
 			file.abort(file.ctx);
 		sink = &gz;
 	}
-	if (!err && format == VT_FORMAT_HTML)
-		err = vt_report_write_html(s, scrub, sink);
-	else if (!err)
-		err = vt_report_write_json(s, &meta, scrub, sink, NULL);
+	if (!err)
+		err = render(s, out, path, scrub, sink);
 	vt_scrubber_free(scrub);
 	if (err && err == VT_ERR_IO && errno == EPIPE)
 		return -1; /* the reader went away (| head): nothing to say */
@@ -248,6 +273,27 @@ int vt_write_report_as(const struct vt_summary *s, const char *output,
 	return 0;
 }
 
+int vt_cli_format(const char *cmd, const char *arg, enum vt_format *out)
+{
+	if (vt_format_parse(arg, out))
+		return vt_cli_usage_error(
+			cmd, "unknown format '%s' (json, table, html or prom)",
+			arg);
+	return 0;
+}
+
+int vt_cli_top(const char *cmd, const char *arg, unsigned *out)
+{
+	char *end;
+
+	errno = 0;
+	long n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 1 || n > VT_TABLE_TOP_MAX)
+		return vt_cli_usage_error(cmd, "--top wants a number from 1 to %d",
+					  VT_TABLE_TOP_MAX);
+	*out = (unsigned)n;
+	return 0;
+}
 
 int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		  size_t secret_len, unsigned char key[VT_SHA256_LEN])

@@ -5,6 +5,8 @@
 
 #include "../aggregator/agg.h"
 #include "../parser/rules.h"
+#include "../reporter/report.h"
+#include "progress.h"
 
 #define VT_DEFAULT_MAX_LINE (1024 * 1024)
 #define VT_MAX_MAX_LINE (256 * 1024 * 1024)
@@ -29,6 +31,8 @@ struct vt_diag_state {
 	const char *path;
 	unsigned in_file;
 	unsigned long long suppressed;
+	struct vt_progress *progress; /* erased around each message; the
+					 readers count into it; may be NULL */
 };
 
 void vt_print_diag(void *ctx, const char *path, uint64_t line,
@@ -63,6 +67,15 @@ int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
 int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		  size_t secret_len, unsigned char key[32]);
 
+/* Where and how a report is written. */
+struct vt_output {
+	const char *path;            /* NULL or "-": standard output */
+	enum vt_format format;
+	unsigned top;                /* table: names before "other"; 0: default */
+	const char *installation_id; /* json: NULL writes null */
+	unsigned mode;               /* file mode of a new file */
+};
+
 /*
  * The host's scope for the instances sketch (vt_agg_set_sketch_scope):
  * from secret (this installation's, so every run of one state directory
@@ -73,17 +86,19 @@ int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 uint64_t vt_sketch_scope(const unsigned char *secret, size_t secret_len);
 
 /*
- * Writes the JSON report of s to output ("-" for stdout; gzip'd when the
- * name ends in .gz) atomically, with file mode mode. Prints the reason
- * and returns -1 on failure (quietly when stdout was closed).
+ * Writes s in out->format to out->path, atomically (temp file, fsync,
+ * rename; gzip'd when the name ends in .gz). The table is coloured only
+ * on standard output that is a terminal, with NO_COLOR unset or empty and
+ * TERM set and not "dumb". Prints the reason and returns -1 on failure
+ * (quietly when stdout was closed).
  */
-int vt_write_report(const struct vt_summary *s, const char *output,
-		    const char *installation_id, unsigned mode);
+int vt_write_report(const struct vt_summary *s, const struct vt_output *out);
 
-/* The same in another format (HTML has no installation_id). */
-enum vt_format { VT_FORMAT_JSON, VT_FORMAT_HTML };
-int vt_write_report_as(const struct vt_summary *s, const char *output,
-		       const char *installation_id, unsigned mode,
-		       enum vt_format format);
+/*
+ * The --format and --top options of cmd: 0 with *out set, or a usage
+ * error printed and VT_EXIT_USAGE returned.
+ */
+int vt_cli_format(const char *cmd, const char *arg, enum vt_format *out);
+int vt_cli_top(const char *cmd, const char *arg, unsigned *out);
 
 #endif

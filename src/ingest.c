@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void vt_ingest_init(struct vt_ingest *g, const struct vt_ingest_config *cfg,
 		    struct vt_rules *rules, struct vt_agg *agg,
@@ -146,6 +147,29 @@ static void flush_pending(struct vt_ingest *g, const struct vt_input *in)
 	}
 }
 
+/*
+ * Progress counts bytes on disk: the file position (compressed bytes for
+ * a .gz, even when a read-ahead thread moves it), or the decompressed
+ * position where there is none (a pipe).
+ */
+#define PROGRESS_STEP (1u << 20)
+
+static void progress_at(struct vt_ingest *g, struct vt_source *src,
+			uint64_t decompressed, int first)
+{
+	off_t at = g->progress_raw || first
+			   ? lseek(vt_source_fd(src), 0, SEEK_CUR)
+			   : -1;
+	uint64_t pos;
+
+	if (first)
+		g->progress_raw = at >= 0;
+	pos = g->progress_raw && at >= 0 ? (uint64_t)at : decompressed;
+	if (!first && pos > g->progress_mark)
+		vt_progress_add(g->progress, pos - g->progress_mark);
+	g->progress_mark = pos;
+}
+
 enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 			     struct vt_source *src, struct vt_ingest_pos *pos)
 {
@@ -154,9 +178,12 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	enum vt_frame fr;
 	struct vt_quality *q;
 	uint64_t pending_start = pos->start, done = pos->start;
+	uint64_t next_progress = pos->start + PROGRESS_STEP;
 	enum vt_err err = VT_OK;
 	char what[160];
 
+	if (g->progress)
+		progress_at(g, src, pos->start, 1);
 	vt_unwrap_reset(&g->unwrap);
 	g->replay_until = pos->replay_until;
 	vt_framer_init(&f, src, g->cfg.max_line, pos->start);
@@ -187,7 +214,13 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 			done = l.end;
 		if (l.end > pos->counted_until)
 			pos->counted_until = l.end;
+		if (g->progress && l.end >= next_progress) {
+			progress_at(g, src, l.end, 0);
+			next_progress = l.end + PROGRESS_STEP;
+		}
 	}
+	if (g->progress)
+		progress_at(g, src, f.offset, 0);
 	if (!g->stop && pos->count_partial) {
 		flush_pending(g, in);
 		if (!pos->limit)
@@ -231,6 +264,7 @@ enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
 		vt_agg_quality(g->agg)->files_failed++;
 		snprintf(what, sizeof(what), "cannot read: %s", strerror(e));
 		bad_line(g, in, NULL, what);
+		vt_progress_file_done(g->progress);
 		errno = e;
 		return err;
 	}
@@ -240,5 +274,6 @@ enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in)
 	pos.count_partial = 1;
 	err = vt_ingest_source(g, in, src, &pos);
 	vt_source_free(src);
+	vt_progress_file_done(g->progress);
 	return err;
 }

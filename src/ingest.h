@@ -8,6 +8,7 @@
 #include "../parser/rules.h"
 #include "../parser/source.h"
 #include "../parser/unwrap.h"
+#include "progress.h"
 
 /* Receives problems found in the input; never sees a line's content. */
 struct vt_diag_sink {
@@ -56,6 +57,9 @@ struct vt_ingest {
 	int replaying;               /* the current line was counted before */
 	uint64_t wrapped;            /* physical CRI or docker lines seen */
 	uint64_t replay_until;
+	struct vt_progress *progress; /* borrowed; NULL: none (the default) */
+	uint64_t progress_mark;       /* position last counted in it */
+	int progress_raw;             /* ... on disk (else decompressed) */
 };
 
 void vt_ingest_init(struct vt_ingest *g, const struct vt_ingest_config *cfg,

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct diag_rec {
 
 struct job {
 	size_t first, nfiles;  /* files[first .. first + nfiles) */
+	struct job *group;     /* a chunk: the file's first chunk */
+	_Atomic size_t chunks_left; /* the first chunk: chunks not done */
 	int chunk;             /* -1: whole files; else the chunk's index */
 	int last_chunk;
 	uint64_t start, limit; /* a chunk's bytes */
@@ -46,6 +49,7 @@ struct pool {
 	const struct vt_rules *rules;
 	const struct vt_agg_config *acfg;
 	int64_t now;
+	struct vt_progress *progress;
 };
 
 size_t vt_cpu_count(void)
@@ -81,6 +85,8 @@ static void run_job(const struct pool *p, struct job *j, struct vt_agg *agg,
 
 	cfg.strict = 0;
 	vt_ingest_init(&g, &cfg, rules, agg, &diag);
+	/* A chunk read again (whole_rest) was counted the first time. */
+	g.progress = whole_rest ? NULL : p->progress;
 	if (j->chunk < 0) {
 		for (size_t i = 0; i < j->nfiles; i++)
 			vt_ingest_file(&g, &p->in->files[j->first + i]);
@@ -125,6 +131,9 @@ static void *worker(void *arg)
 		if (j->chunk > 0)
 			vt_agg_set_continuation(j->agg);
 		run_job(p, j, j->agg, rules, j->start, 0);
+		if (j->chunk >= 0 &&
+		    atomic_fetch_sub(&j->group->chunks_left, 1) == 1)
+			vt_progress_file_done(p->progress);
 		pthread_mutex_lock(&p->mu);
 		j->done = 1;
 		pthread_cond_broadcast(&p->cv);
@@ -217,6 +226,8 @@ static void plan(struct pool *p, size_t nthreads)
 			jb->last_chunk = k + 1 == n;
 			jb->start = n > 1 ? cuts[k] : 0;
 			jb->limit = k + 1 < n ? cuts[k + 1] : 0;
+			jb->group = jb - k;
+			atomic_init(&jb->chunks_left, k == 0 ? n : 0);
 		}
 	}
 	free(cuts);
@@ -254,6 +265,7 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 	p.rules = rules;
 	p.acfg = acfg;
 	p.now = vt_agg_now(agg);
+	p.progress = ds->progress;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	plan(&p, nthreads);

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, if missing.
 # Used by 'make deps' (and so by 'make run' and 'make test').
+# prometheus (for promtool, about 19 MB) and python3-prometheus-client
+# parse the --format prom output in the tests; nothing runs them here.
+# chromium (about 200 MB with its libraries) opens the --format html page
+# in the tests, headless; nothing else uses it.
 set -eu
-# chromium: the tests open the HTML report in it (headless).
 pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
 libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate \
-chromium"
+prometheus python3-prometheus-client chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -79,7 +79,15 @@ vt report -q --now "$NOW" --format html -o "$TMP/a.html" fixtures/samples/ &&
 	bad "-o FILE.html / -o FILE.html.gz / --threads differ from stdout"
 vt report --format xml /dev/null >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "--format xml is not a usage error"
-vt report --help | grep -q -- "--format json|html" && ok || bad "--help does not name --format html"
+vt report --help | grep -q -- "html (a page with charts)" && ok || bad "--help does not name --format html"
+
+# merge writes the page of the merged report: two copies of the samples'
+# report make a page with twice its numbers.
+vt merge -q --format html $EXP/samples.json $EXP/samples.json >"$TMP/merged.html" &&
+	vt merge -q $EXP/samples.json $EXP/samples.json >"$TMP/merged.json" &&
+	$CHECK page "$TMP/merged.html" "$TMP/merged.json" &&
+	grep -q "<dt>Tool calls</dt><dd>642</dd>" "$TMP/merged.html" && ok ||
+	bad "merge --format html"
 
 # Privacy: the planted strings stay out of the HTML page too.
 vt report --now "$NOW" --format html $IN/private.jsonl $IN/malformed.jsonl $IN \

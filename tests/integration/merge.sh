@@ -39,6 +39,13 @@ shards() {
 	[ "$rc" = 0 ] && ok || bad "$name/$n: merge exit $rc"
 	cmp -s "$TMP/$name.whole.json" "$TMP/$name.merged.json" && ok ||
 		{ bad "$name/$n: merged shards differ from the whole (report exit $want)"; diff "$TMP/$name.whole.json" "$TMP/$name.merged.json" | head -20; }
+	# field by field, and in any order of the parts
+	python3 tests/integration/fields.py "$TMP/$name.whole.json" "$TMP/$name.merged.json" && ok ||
+		bad "$name/$n: merged shards differ from the whole, field by field"
+	# shellcheck disable=SC2086
+	vt merge $(printf '%s\n' $parts | sort -r) >"$TMP/$name.reversed.json"
+	python3 tests/integration/fields.py "$TMP/$name.whole.json" "$TMP/$name.reversed.json" && ok ||
+		bad "$name/$n: the order of the parts changes the merge"
 }
 
 for n in 1 2 3 5; do
@@ -109,6 +116,17 @@ for f in truncated future unknownkey missing garbage; do
 	grep -q "$TMP/$f.json" "$TMP/m.err" && ok || bad "$f: message does not name the file"
 	grep -q PLANTED "$TMP/m.err" "$TMP/m.json" && bad "$f: content leaked" || ok
 	cmp -s "$TMP/m.json" $S && ok || bad "$f: the good report was not merged alone"
+done
+# a name no report can hold (not a public name's shape) is refused
+# before it reaches a view: a terminal escape, a label quote
+for evil in 'x\u001b[2Jy' 'a\"b' 'bob@example.com' ''; do
+	python3 -c "
+import json,sys; d=json.load(open('$S')); d['usage']['backend_distribution'][sys.argv[1]]=1
+json.dump(d, open('$TMP/evil.json','w'))" "$evil"
+	vt merge --format table $S "$TMP/evil.json" >"$TMP/evil.out" 2>"$TMP/evil.err"
+	rc=$?
+	[ $rc = 3 ] && grep -q "not a public name" "$TMP/evil.err" && ok || bad "name '$evil': exit $rc, not refused"
+	grep -q -F "$(printf '\033')" "$TMP/evil.out" && bad "name '$evil': an escape reached the table" || ok
 done
 vt merge "$TMP/garbage.json" "$TMP/nothere.json" >"$TMP/none.json" 2>/dev/null
 [ $? = 1 ] && [ ! -s "$TMP/none.json" ] && ok || bad "nothing readable: want exit 1 and no output"
