@@ -56,7 +56,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden install-systemd deploy-check
+	clean format install uninstall golden install-systemd deploy-check screenshot
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -127,6 +127,7 @@ integration: all
 	sh tests/integration/merge.sh $(BIN)
 	sh tests/integration/formats.sh $(BIN)
 	sh tests/integration/progress.sh $(BIN)
+	sh tests/integration/html.sh $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
 # kustomize overlay rendered (kubectl v5 and Debian 12's 1.20) and validated
@@ -139,6 +140,11 @@ deploy-check: all
 golden: all
 	VT_GOLDEN_UPDATE=1 sh tests/integration/run.sh $(BIN)
 	VT_GOLDEN_UPDATE=1 sh tests/integration/formats.sh $(BIN)
+	VT_GOLDEN_UPDATE=1 sh tests/integration/html.sh $(BIN)
+
+# Rewrites docs/report-html.png, the README's picture of the HTML report.
+screenshot: all
+	sh tools/screenshot.sh $(BIN) docs/report-html.png
 
 check: test
 

@@ -78,7 +78,14 @@ enum vt_err vt_report_write_prom(const struct vt_summary *s,
 				 struct vt_scrubber *scrub,
 				 struct vt_sink *sink);
 
-/* The HTML page (reporter/report_html.c). */
+/*
+ * Writes s as one self-contained HTML page to sink (inline CSS, charts
+ * as inline SVG, no script, nothing fetched; see docs/report.md) and
+ * closes the sink; on error aborts it. Every string from the summary is
+ * checked by the scrubber ("redacted" on a hit) and escaped. scrub may
+ * be NULL: a scrubber of its own is used. Deterministic: the same
+ * summary gives the same bytes.
+ */
 enum vt_err vt_report_write_html(const struct vt_summary *s,
 				 struct vt_scrubber *scrub,
 				 struct vt_sink *sink);

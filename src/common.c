@@ -234,7 +234,8 @@ static enum vt_err render(const struct vt_summary *s,
 		return vt_report_write_table(s, &style, scrub, sink);
 	case VT_FORMAT_PROM:
 		return vt_report_write_prom(s, scrub, sink);
-	case VT_FORMAT_HTML: /* refused by vt_cli_format in this build */
+	case VT_FORMAT_HTML:
+		return vt_report_write_html(s, scrub, sink);
 	case VT_FORMAT_COUNT:
 		sink->abort(sink->ctx);
 		return VT_ERR_USAGE;
@@ -278,9 +279,6 @@ int vt_cli_format(const char *cmd, const char *arg, enum vt_format *out)
 		return vt_cli_usage_error(
 			cmd, "unknown format '%s' (json, table, html or prom)",
 			arg);
-	if (*out == VT_FORMAT_HTML)
-		return vt_cli_usage_error(
-			cmd, "--format html is not in this build of " VT_NAME);
 	return 0;
 }
 

@@ -13,6 +13,8 @@
 #                                            kubectl packages
 # prometheus (for promtool, about 19 MB) and python3-prometheus-client
 # parse the --format prom output in the tests; nothing runs them here.
+# chromium (about 200 MB with its libraries) opens the --format html page
+# in the tests, headless; nothing else uses it.
 set -eu
 
 as_root() {
@@ -29,7 +31,7 @@ as_root() {
 debian_packages() {
 	pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
 libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate \
-prometheus python3-prometheus-client binutils strace"
+prometheus python3-prometheus-client chromium binutils strace"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
