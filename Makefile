@@ -58,7 +58,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden
+	clean format install uninstall golden bench
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -144,6 +144,18 @@ memcheck: all $(UNIT_BIN)
 	  --errors-for-leak-kinds=definite,indirect $(UNIT_BIN)
 	VT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	  sh tests/integration/run.sh $(BIN)
+
+# Speed and memory against json_verify, zcat and jq (docs/performance.md);
+# not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point.
+BENCH_MB ?= 150
+BENCH_SMALL_MB ?= 15
+BENCH_HUGE_MB ?= 0
+BENCH_RUNS ?= 5
+bench: all
+	@sh tools/bench/deps.sh
+	python3 tools/bench/bench.py --bin $(BIN) --dir $(BUILD)/bench \
+	  --mb $(BENCH_MB) --small-mb $(BENCH_SMALL_MB) \
+	  --huge-mb $(BENCH_HUGE_MB) --runs $(BENCH_RUNS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -54,6 +54,17 @@ enum key {
 
 #define MAX_TRACKED_DEPTH 8
 
+/*
+ * Callbacks run for every token; their common case (a token nobody
+ * reads) must not pay for the registers of the rare one, so the rare one
+ * stays a call.
+ */
+#if defined(__GNUC__)
+#define RARE __attribute__((noinline))
+#else
+#define RARE
+#endif
+
 /* The last name an enum parser mapped, and what it mapped it to. */
 struct name_memo {
 	size_t len; /* 0: empty */
@@ -149,7 +160,7 @@ static enum key classify_docker(const unsigned char *k, size_t n)
 }
 
 /* A key below depth 1, in an object that watch[] marks. */
-static enum key classify_nested(const struct vt_decoder *d, int depth,
+static RARE enum key classify_nested(const struct vt_decoder *d, int depth,
 				const unsigned char *k, size_t n)
 {
 	switch (d->keys[depth - 1]) {
@@ -225,8 +236,8 @@ static void wrong_type(struct vt_decoder *d)
 	}
 }
 
-static int string_value(struct vt_decoder *d, const unsigned char *s,
-			size_t n)
+static RARE int string_value(struct vt_decoder *d, const unsigned char *s,
+			     size_t n)
 {
 	struct vt_record *r = d->rec;
 
@@ -459,7 +470,8 @@ static int on_end_array(void *ctx)
  * Called for every key of the line: keys inside objects nobody reads
  * (source, subjects, data, ...) cost a test and a store.
  */
-static int top_key(struct vt_decoder *d, const unsigned char *k, size_t n)
+static RARE int top_key(struct vt_decoder *d, const unsigned char *k,
+			size_t n)
 {
 	if (d->docker_mode) {
 		d->keys[1] = classify_docker(k, n);

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# make bench: the speed and memory figures of issue #6, each as a ratio
+# against its yardstick measured in the same run (medians of interleaved
+# runs), plus peak RSS, the machine, and how to reproduce.
+#   python3 tools/bench/bench.py --bin build/vmcp-telemetry [--mb 150]
+#       [--small-mb 15] [--huge-mb 1536] [--runs 5] [--dir build/bench]
+# Timing assertions live here, never in the test suite.
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+NOW = "2026-11-25T00:00:00Z"
+HERE = os.path.dirname(os.path.abspath(__file__))
+JQ_AGG = 'reduce (inputs | select(.type == "mcp_tool_call") | .outcome) as $o ({}; .[$o] += 1)'
+MLR_AGG = ["--ijsonl", "--ojson", "filter", '$type == "mcp_tool_call"', "then", "count", "-g", "outcome"]
+PY_AGG = ("import json,sys,collections\n"
+          "c=collections.Counter()\n"
+          "for l in open(sys.argv[1],'rb'):\n"
+          " d=json.loads(l)\n"
+          " if d.get('type')=='mcp_tool_call': c[d.get('outcome')]+=1\n"
+          "print(dict(c))")
+
+
+def peak_rss(argv, tmp):
+    """Peak RSS (KiB) of argv, from GNU time: a child of this (large)
+    Python process would inherit its high-water mark through fork."""
+    f = os.path.join(tmp, "rss")
+    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f] + argv,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(f) as fh:
+        return int(fh.read().split()[-1])
+
+
+def run(argv, stdin=None, out=None):
+    """Runs argv; returns (wall s, cpu s, peak RSS KiB, exit status); the
+    RSS is only an upper bound (see peak_rss)."""
+    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    fout = open(out, "wb") if out else subprocess.DEVNULL
+    t = time.perf_counter()
+    p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    for f in (fin, fout):
+        if f is not subprocess.DEVNULL:
+            f.close()
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+
+class Cmd:
+    def __init__(self, name, argv, stdin=None, size=0, keep=False):
+        self.name, self.argv, self.stdin, self.size = name, argv, stdin, size
+        self.keep = keep  # keep the output of the last run (to compare)
+        self.wall, self.cpu, self.rss, self.out = [], [], [], None
+
+    def once(self, outdir):
+        self.out = os.path.join(outdir, self.name + ".out") if self.keep else None
+        w, c, r, rc = run(self.argv, self.stdin, self.out)
+        if rc not in (0, 3):  # 3: bad lines were counted (not here)
+            sys.exit(f"bench: {' '.join(self.argv)} exited {rc}")
+        self.wall.append(w)
+        self.cpu.append(c)
+        self.rss.append(r)
+
+    def med(self):
+        return statistics.median(self.wall)
+
+    def med_cpu(self):
+        return statistics.median(self.cpu)
+
+    def mibs(self):
+        return self.size / 2**20 / self.med() if self.size else 0.0
+
+
+def interleave(cmds, runs, outdir):
+    """Round r runs every command once, the order rotated by r."""
+    for r in range(runs):
+        k = r % len(cmds)
+        for c in cmds[k:] + cmds[:k]:
+            c.once(outdir)
+
+
+def gen_stamp():
+    with open(os.path.join(HERE, "gen.py"), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:8]
+
+
+def generate(d, mb):
+    """The generator's log of mb MiB, made once per generator version."""
+    path = os.path.join(d, f"audit-{mb:g}-{gen_stamp()}.log")
+    if not os.path.exists(path):
+        print(f"  generating {mb:g} MiB ...", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), str(mb), path + ".tmp"], check=True)
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def gz(src, dst):
+    if not os.path.exists(dst):
+        with open(src, "rb") as fin, open(dst + ".tmp", "wb") as fout:
+            subprocess.run(["gzip", "-6", "-n", "-c"], stdin=fin, stdout=fout, check=True)
+        os.replace(dst + ".tmp", dst)
+    return dst
+
+
+def rotated_group(src, d):
+    """Two rotated .gz files of one log (halves, split at a line)."""
+    g = os.path.join(d, os.path.basename(src)[:-4] + "-group")
+    if not os.path.exists(os.path.join(g, "audit.log.1.gz")):
+        os.makedirs(g, exist_ok=True)
+        half = os.path.getsize(src) // 2
+        with open(src, "rb") as f:
+            for name in ("audit.log.2", "audit.log.1"):  # older first
+                with open(os.path.join(g, name), "wb") as o:
+                    n = 0
+                    for chunk in iter(lambda: f.readline(), b""):
+                        o.write(chunk)
+                        n += len(chunk)
+                        if name == "audit.log.2" and n >= half:
+                            break
+                gz(os.path.join(g, name), os.path.join(g, name + ".gz"))
+                os.unlink(os.path.join(g, name))
+    return g
+
+
+def machine():
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = 0
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(next(l.split()[1] for l in f if l.startswith("MemTotal"))) / 2**20
+    except (OSError, StopIteration):
+        pass
+    virt = ""
+    try:
+        out = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True).stdout.strip()
+        virt = f", virtualized ({out})" if out and out != "none" else ""
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, {mem:.1f} GiB RAM, Linux {platform.release()}{virt}"
+
+
+def versions(bin_):
+    def first(argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True)
+            return (r.stdout or r.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    def deb(p):
+        return first(["dpkg-query", "-W", "-f=${Version}", p])
+    return (f"{first([bin_, '--version'])}; yajl {deb('libyajl2')}, zlib {deb('zlib1g')}, "
+            f"{first(['jq', '--version'])}, gzip {deb('gzip')}, "
+            f"cc {first([os.environ.get('CC', 'cc'), '-dumpfullversion'])}")
+
+
+def line(label, ours, yard, ratio, target, ok, note=""):
+    mark = "ok" if ok else "BELOW TARGET"
+    print(f"  {label:<34} {ours:>16} {yard:>22} {ratio:>8} {target:>9}  {mark}{note}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--mb", type=float, default=150)
+    ap.add_argument("--small-mb", type=float, default=15)
+    ap.add_argument("--huge-mb", type=float, default=0)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", default="build/bench")
+    a = ap.parse_args()
+    bin_ = os.path.abspath(a.bin)
+    os.makedirs(a.dir, exist_ok=True)
+    out = os.path.join(a.dir, "out")
+    os.makedirs(out, exist_ok=True)
+    for tool in ("json_verify", "jq", "gzip", "/usr/bin/time"):
+        if not shutil.which(tool):
+            sys.exit(f"bench: {tool} is missing (sh tools/bench/deps.sh installs it)")
+
+    print(f"vmcp-telemetry bench: make bench BENCH_MB={a.mb:g} BENCH_SMALL_MB={a.small_mb:g} "
+          f"BENCH_RUNS={a.runs}" + (f" BENCH_HUGE_MB={a.huge_mb:g}" if a.huge_mb else ""))
+    print(f"machine: {machine()}")
+    print(f"software: {versions(bin_)}")
+    big, small = generate(a.dir, a.mb), generate(a.dir, a.small_mb)
+    huge = generate(a.dir, a.huge_mb) if a.huge_mb else None
+    big_gz = gz(big, big + ".gz")
+    group = rotated_group(big, a.dir)
+    size, size_gz = os.path.getsize(big), os.path.getsize(big_gz)
+    with open(big, "rb") as f:
+        nlines = sum(1 for _ in f)
+    print(f"data: tools/bench/gen.py (seed 20261125): {size / 2**20:.0f} MiB, {nlines} lines "
+          f"of {size / nlines:.0f} bytes; .gz {size_gz / 2**20:.1f} MiB (gzip -6); "
+          f"small {os.path.getsize(small) / 2**20:.0f} MiB; files in {a.dir}")
+    load0 = os.getloadavg()[0]
+
+    vt = [bin_, "report", "--now", NOW]
+    jv = Cmd("json_verify", ["json_verify", "-q", "-s"], big, size)
+    vt1 = Cmd("vt1", vt + ["--threads", "1", big], None, size, keep=True)
+    vtn = Cmd("vtN", vt + [big], None, size, keep=True)
+    zcat = Cmd("zcat", ["gzip", "-dc"], big_gz, size)
+    vtgz = Cmd("vtgz", vt + [big_gz], None, size)
+    jq = Cmd("jq", ["jq", "-n", JQ_AGG, big], None, size)
+    g1 = Cmd("group1", vt + ["--threads", "1", group], None, size, keep=True)
+    g2 = Cmd("group2", vt + ["--threads", "2", group], None, size, keep=True)
+    print(f"timing: medians of {a.runs} interleaved runs, wall time (CPU time in the last column) ...",
+          flush=True)
+    # warm the page cache, then time
+    for c in (jv, zcat, g1):
+        run(c.argv, c.stdin)
+    interleave([jv, vt1, vtn, zcat, vtgz, jq, g1, g2], a.runs, out)
+
+    # peak memory: small and large (and huge) inputs, one and all threads
+    mem = {}
+    for name, path in (("small", small), ("large", big)) + ((("huge", huge),) if huge else ()):
+        for t in ("1", "default"):
+            argv = vt + (["--threads", "1"] if t == "1" else []) + [path]
+            mem[(name, t)] = max(peak_rss(argv, a.dir) for _ in range(3 if name == "small" else 1))
+
+    # run with nothing new: a state that has seen the small file
+    state = os.path.join(a.dir, "state")
+    shutil.rmtree(state, ignore_errors=True)
+    run_argv = [bin_, "run", "--state", state, "--telemetry", "local", "--now", NOW, small]
+    run(run_argv)
+    idle = [run(run_argv)[0] for _ in range(max(21, 4 * a.runs))]
+    true_ms = statistics.median(run(["true"])[0] for _ in range(21)) * 1000
+    load1 = os.getloadavg()[0]
+
+    same_n = open(vt1.out, "rb").read() == open(vtn.out, "rb").read()
+    same_g = open(g1.out, "rb").read() == open(g2.out, "rb").read()
+    print()
+    print(f"  {'figure':<34} {'vmcp-telemetry':>16} {'yardstick':>22} {'ratio':>8} {'target':>9}")
+    r1 = jv.med() / vt1.med()
+    line("plain file, --threads 1", f"{vt1.mibs():.0f} MiB/s", f"json_verify -s {jv.mibs():.0f}",
+         f"{r1:.2f}x", ">= 0.80x", r1 >= 0.8, f"  (cpu {jv.med_cpu() / vt1.med_cpu():.2f}x)")
+    rn = jv.med() / vtn.med()
+    line(f"plain file, all {os.cpu_count()} threads", f"{vtn.mibs():.0f} MiB/s",
+         f"json_verify -s {jv.mibs():.0f}", f"{rn:.2f}x", ">= 1.50x", rn >= 1.5,
+         "  (report identical to --threads 1)" if same_n else "  REPORT DIFFERS FROM --threads 1")
+    rz = zcat.med() / vtgz.med()
+    line(".gz file (all threads)", f"{vtgz.mibs():.0f} MiB/s", f"zcat {zcat.mibs():.0f}",
+         f"{rz:.2f}x", ">= 0.91x", rz >= 1 / 1.1, "  (within 10% of zcat or faster)")
+    rj = jq.med() / vtn.med()
+    line("vs jq (count by outcome)", f"{vtn.mibs():.0f} MiB/s", f"jq {jq.mibs():.1f}",
+         f"{rj:.1f}x", ">= 10x", rj >= 10, f"  (--threads 1: {jq.med() / vt1.med():.1f}x)")
+    rg = g1.med() / g2.med()
+    line("2 rotated .gz files, 2 threads", f"{g2.mibs():.0f} MiB/s", f"--threads 1 {g1.mibs():.0f}",
+         f"{rg:.2f}x", ">= 1.70x", rg >= 1.7,
+         "  (report identical)" if same_g else "  REPORT DIFFERS FROM --threads 1")
+    idle_ms = statistics.median(idle) * 1000
+    line("run, nothing new", f"{idle_ms:.1f} ms", f"(/bin/true {true_ms:.1f} ms)", "", "< 10 ms",
+         idle_ms < 10, f"  (min {min(idle) * 1000:.1f} ms of {len(idle)})")
+    print()
+    print("  peak RSS (MiB)                     small   large" + ("    huge" if huge else ""))
+    for t in ("1", "default"):
+        vals = [mem[(n, t)] / 1024 for n in ("small", "large") + (("huge",) if huge else ())]
+        grow = vals[-1] - vals[0]
+        print(f"  {'--threads ' + t:<34} " + " ".join(f"{v:7.1f}" for v in vals) +
+              f"   {'ok' if grow <= 4 else 'GROWS'}: {grow:+.1f} MiB from "
+              f"{a.small_mb:g} to {(a.huge_mb or a.mb):g} MiB of input")
+    yard = {n: peak_rss(v, a.dir) / 1024 for n, v in
+            (("json_verify", ["sh", "-c", 'exec json_verify -q -s < "$0"', big]),
+             ("zcat", ["sh", "-c", 'exec gzip -dc < "$0"', big_gz]), ("jq", jq.argv),
+             (".gz", vtgz.argv), ("2 .gz files, 2 threads", g2.argv))}
+    print("  other peaks: " + ", ".join(f"{n} {v:.1f}" for n, v in yard.items()))
+    print()
+    print("  context (same run, small file, 1 run each): ", end="", flush=True)
+    ctx = [("python3 json+Counter", [sys.executable, "-c", PY_AGG, small])]
+    if shutil.which("mlr"):
+        ctx.append(("mlr count -g", ["mlr"] + MLR_AGG + [small]))
+    ssize = os.path.getsize(small)
+    print("; ".join(f"{n} {ssize / 2**20 / run(v)[0]:.0f} MiB/s" for n, v in ctx))
+    print(f"  load average: {load0:.2f} at start, {load1:.2f} at end" +
+          ("  (a busy machine: ratios are noisy)" if max(load0, load1) > 0.5 else ""))
+    print(f"  CPU medians (s): json_verify {jv.med_cpu():.3f}, vt1 {vt1.med_cpu():.3f}, "
+          f"vtN {vtn.med_cpu():.3f}, zcat {zcat.med_cpu():.3f}, vtgz {vtgz.med_cpu():.3f}, "
+          f"jq {jq.med_cpu():.2f}, group1 {g1.med_cpu():.3f}, group2 {g2.med_cpu():.3f}")
+    with open(os.path.join(a.dir, "bench.json"), "w") as f:
+        json.dump({c.name: {"wall": c.wall, "cpu": c.cpu, "rss_kib": c.rss}
+                   for c in (jv, vt1, vtn, zcat, vtgz, jq, g1, g2)}, f, indent=1)
+    return 0 if same_n and same_g else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
