@@ -721,7 +721,14 @@ static int cannot_start_json(const char *p, size_t n)
 
 	while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
 		i++;
-	return i == n || p[i] == '\0' || !strchr("{[\"-0123456789tfn", p[i]);
+	if (i == n)
+		return 1;
+	switch (p[i]) {
+	case '{': case '[': case '"': case '-': case 't': case 'f': case 'n':
+		return 0;
+	default:
+		return p[i] < '0' || p[i] > '9';
+	}
 }
 
 static void decode(struct vt_decoder *d, const char *line, size_t len,
@@ -754,7 +761,7 @@ static void decode(struct vt_decoder *d, const char *line, size_t len,
 		return;
 	}
 	finish_time(d, out);
-	if (vt_sv_eq(out->msg, "audit_event")) {
+	if (out->msg.ptr && VT_SV_EQ_LIT(out->msg, "audit_event")) {
 		out->cls = VT_LINE_AUDIT;
 		finish_audit(d, out);
 	} else if (out->msg.ptr && (out->level.ptr || d->time.ptr)) {
