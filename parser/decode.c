@@ -7,6 +7,7 @@
  * may carry keys in any order, extra keys, and optional objects.
  */
 #include "decode.h"
+#include "skim.h"
 #include "../util/buf.h"
 #include "../util/timeutil.h"
 
@@ -53,6 +54,12 @@ enum key {
 };
 
 #define MAX_TRACKED_DEPTH 8
+#define MAX_SKIPS 8 /* objects a line may skip (source, subjects, data) */
+
+/* An object of the line that yajl is given as "{}" (see find_skips). */
+struct skip {
+	size_t start, end;
+};
 
 /*
  * Callbacks run for every token; their common case (a token nobody
@@ -105,6 +112,8 @@ struct vt_decoder {
 	struct vt_buf docker; /* the unescaped log text of a docker line */
 	struct vt_record *rec;
 	struct vt_sv time, logged_at, type, outcome, step_type;
+	enum vt_skim_mode skim;
+	unsigned skim_misses, skim_rest; /* see parse_framed */
 	/* log lines repeat a few values: the last ones, already parsed */
 	struct vt_time_cache time_cache;
 	struct name_memo type_memo, outcome_memo;
@@ -624,27 +633,128 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
 }
 
 /*
- * The usual case in one yajl call: the line and the newline that ends it
- * in the caller's buffer (line[len] is '\n' or '\r'). That newline plays
- * the part of run_parser's extra one, and ends a number the line ends
- * with, so a line that leaves yajl at depth 0 after exactly one value is
- * complete: yajl_complete_parse could only agree. Returns 1 for such a
- * line; otherwise 0, leaving the handle fresh so that run_parser can
- * take the line again and give the same reason it always gives (a line
- * cut inside a string is "truncated" there, not a newline in a string).
+ * The usual case in one pass of yajl: the line and the newline that ends
+ * it in the caller's buffer (line[len] is '\n' or '\r'). That newline
+ * plays the part of run_parser's extra one, and ends a number the line
+ * ends with, so a line that leaves yajl at depth 0 after exactly one value
+ * is complete: yajl_complete_parse could only agree.
+ *
+ * With skims (see find_skips), yajl gets the line in pieces: the objects
+ * r[0..skim) are checked by vt_skim_value and replaced by "{}". Nothing
+ * in them could reach the record, so the record is the one the whole
+ * line gives.
+ *
+ * Returns 1 for a clean value; otherwise 0, leaving the handle fresh so
+ * that run_parser can take the line again and give the same reason it
+ * always gives (a line cut inside a string is "truncated" there, not a
+ * newline in a string).
  */
-static int run_parser_nl(struct vt_decoder *d, const char *line, size_t len)
+static int run_parser_nl(struct vt_decoder *d, const char *line, size_t len,
+			 const struct skip *r, int skim)
 {
-	yajl_status st;
+	yajl_status st = yajl_status_ok;
+	size_t at = 0;
 
 	begin_value(d, line, len);
-	st = yajl_parse(d->h, (const unsigned char *)line, len + 1);
+	for (int i = 0; i < skim && st == yajl_status_ok; i++) {
+		st = yajl_parse(d->h, (const unsigned char *)line + at,
+				r[i].start - at);
+		if (st == yajl_status_ok)
+			st = yajl_parse(d->h, (const unsigned char *)"{}", 2);
+		at = r[i].end;
+	}
+	if (st == yajl_status_ok)
+		st = yajl_parse(d->h, (const unsigned char *)line + at,
+				len + 1 - at);
 	if (st == yajl_status_ok && d->values == 1 && d->depth == 0 &&
 	    !has_ff_or_vt(line, len))
 		return 1;
 	yajl_free(d->h);
 	d->h = new_handle(d);
 	return 0;
+}
+
+/*
+ * Objects of audit events the tool never reads, found by the bytes that
+ * open them: ',"source":{' and the like. In valid JSON those bytes are
+ * always a member whose value is an object (a '"' in a string is
+ * escaped), and whatever depth it is at, no key inside it is read, so
+ * yajl may see "{}" instead. In a line that is not valid JSON, yajl still
+ * sees everything around, and fails.
+ */
+#define KEY(s) { (s), sizeof(s) - 1 }
+static const struct vt_sv skip_keys[] = {
+	KEY("source"), KEY("subjects"), KEY("delegation"), KEY("data"),
+};
+#undef KEY
+
+static int skip_key_before(const char *line, size_t at)
+{
+	if (at < 8 || line[at - 1] != ':' || line[at - 2] != '"')
+		return 0;
+	for (size_t i = 0; i < VT_ARRAY_LEN(skip_keys); i++) {
+		size_t n = skip_keys[i].len;
+
+		if (at >= n + 4 && line[at - 3 - n] == '"' &&
+		    line[at - 4 - n] == ',' &&
+		    memcmp(line + at - 2 - n, skip_keys[i].ptr, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The objects of line to skip, in order, into r[0..MAX_SKIPS). */
+static int find_skips(const char *line, size_t len, struct skip *r)
+{
+	const char *p = line, *end = line + len, *brace;
+	int n = 0;
+
+	while (n < MAX_SKIPS && (brace = memchr(p, '{', (size_t)(end - p)))) {
+		size_t at = (size_t)(brace - line), skim = 0;
+
+		if (skip_key_before(line, at))
+			skim = vt_skim_value(brace, (size_t)(end - brace));
+		if (skim) {
+			r[n].start = at;
+			r[n].end = at + skim;
+			n++;
+			p = brace + skim;
+		} else {
+			p = brace + 1;
+		}
+	}
+	return n;
+}
+
+/*
+ * Skimming pays on lines with objects to skip (audit events), not on slog
+ * lines: after 8 lines in a row with none, it rests for 256 lines, then
+ * looks again. Whether a line is skimmed never changes its record.
+ */
+#define SKIM_MISSES 8
+#define SKIM_REST 256
+
+static int parse_framed(struct vt_decoder *d, const char *line, size_t len)
+{
+	struct skip r[MAX_SKIPS];
+	int n = 0;
+
+	if (d->skim == VT_SKIM_AUTO && d->skim_rest) {
+		d->skim_rest--;
+	} else if (d->skim != VT_SKIM_NEVER) {
+		n = find_skips(line, len, r);
+		if (n > 0)
+			d->skim_misses = 0;
+		else if (++d->skim_misses == SKIM_MISSES)
+			d->skim_misses = 0, d->skim_rest = SKIM_REST;
+	}
+	return run_parser_nl(d, line, len, r, n);
+}
+
+void vt_decoder_set_skim(struct vt_decoder *d, enum vt_skim_mode mode)
+{
+	d->skim = mode;
+	d->skim_misses = d->skim_rest = 0;
 }
 
 static void finish_time(struct vt_decoder *d, struct vt_record *r)
@@ -740,7 +850,7 @@ static void decode(struct vt_decoder *d, const char *line, size_t len,
 		out->reason = VT_UNREC_NOT_JSON;
 		return;
 	}
-	if (!eol || !run_parser_nl(d, line, len)) {
+	if (!eol || !parse_framed(d, line, len)) {
 		if (eol)
 			begin_line(d, out); /* forget what the callbacks saw */
 		if (!run_parser(d, line, len)) {
