@@ -682,25 +682,27 @@ static int run_parser_nl(struct vt_decoder *d, const char *line, size_t len,
  * yajl may see "{}" instead. In a line that is not valid JSON, yajl still
  * sees everything around, and fails.
  */
-#define KEY(s) { (s), sizeof(s) - 1 }
-static const struct vt_sv skip_keys[] = {
-	KEY("source"), KEY("subjects"), KEY("delegation"), KEY("data"),
-};
-#undef KEY
+#define OPENS(line, at, text)                                                  \
+	((at) >= sizeof(text) - 1 &&                                           \
+	 memcmp((line) + (at) - (sizeof(text) - 1), text, sizeof(text) - 1) == 0)
 
+/* line[at] is '{': is it the value of one of those members? */
 static int skip_key_before(const char *line, size_t at)
 {
 	if (at < 8 || line[at - 1] != ':' || line[at - 2] != '"')
 		return 0;
-	for (size_t i = 0; i < VT_ARRAY_LEN(skip_keys); i++) {
-		size_t n = skip_keys[i].len;
-
-		if (at >= n + 4 && line[at - 3 - n] == '"' &&
-		    line[at - 4 - n] == ',' &&
-		    memcmp(line + at - 2 - n, skip_keys[i].ptr, n) == 0)
-			return 1;
+	switch (line[at - 3]) { /* the key's last letter */
+	case 'e':
+		return OPENS(line, at, ",\"source\":");
+	case 's':
+		return OPENS(line, at, ",\"subjects\":");
+	case 'n':
+		return OPENS(line, at, ",\"delegation\":");
+	case 'a':
+		return OPENS(line, at, ",\"data\":");
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 /* The objects of line to skip, in order, into r[0..MAX_SKIPS). */

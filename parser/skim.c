@@ -13,6 +13,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Scanning a string is the inner loop: it must not cost a call. */
 #if defined(__GNUC__)
@@ -95,10 +98,39 @@ static size_t escape(const char *p, const char *end)
 	}
 }
 
+#if defined(__SSE2__)
+/*
+ * The same test for 16 bytes: a bit per byte. A signed compare with 0x20
+ * catches control characters and every byte from 0x80 at once.
+ */
+static INLINE unsigned special16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+		_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* p at a '"': the byte after the closing one, or NULL. */
 static INLINE const char *string(const char *p, const char *end)
 {
 	for (p++;;) {
+#if defined(__SSE2__)
+		if (end - p >= 16) {
+			unsigned m = special16(p);
+
+			if (m == 0) {
+				p += 16;
+				continue;
+			}
+			p += __builtin_ctz(m);
+		} else
+#endif
 		/* eight plain bytes at a time, then to the next other one */
 		if (end - p >= 8) {
 			uint64_t m = special8(p);
