@@ -705,8 +705,14 @@ static int skip_key_before(const char *line, size_t at)
 	}
 }
 
-/* The objects of line to skip, in order, into r[0..MAX_SKIPS). */
-static int find_skips(const char *line, size_t len, struct skip *r)
+/*
+ * The objects of line to skip, in order, into r[0..MAX_SKIPS). Looking
+ * costs a memchr for '{' (a slog line has one); checking an object that
+ * turns out not to be skimmable (non-ASCII text, say) is wasted, and
+ * counted in *wasted.
+ */
+static int find_skips(const char *line, size_t len, struct skip *r,
+		      unsigned *wasted)
 {
 	const char *p = line, *end = line + len, *brace;
 	int n = 0;
@@ -714,8 +720,9 @@ static int find_skips(const char *line, size_t len, struct skip *r)
 	while (n < MAX_SKIPS && (brace = memchr(p, '{', (size_t)(end - p)))) {
 		size_t at = (size_t)(brace - line), skim = 0;
 
-		if (skip_key_before(line, at))
-			skim = vt_skim_value(brace, (size_t)(end - brace));
+		if (skip_key_before(line, at) &&
+		    !(skim = vt_skim_value(brace, (size_t)(end - brace))))
+			++*wasted;
 		if (skim) {
 			r[n].start = at;
 			r[n].end = at + skim;
@@ -729,8 +736,8 @@ static int find_skips(const char *line, size_t len, struct skip *r)
 }
 
 /*
- * Skimming pays on lines with objects to skip (audit events), not on slog
- * lines: after 8 lines in a row with none, it rests for 256 lines, then
+ * When the objects of 8 lines in a row could not be skimmed (a log whose
+ * sources hold non-ASCII names, say), skimming rests for 256 lines, then
  * looks again. Whether a line is skimmed never changes its record.
  */
 #define SKIM_MISSES 8
@@ -739,15 +746,16 @@ static int find_skips(const char *line, size_t len, struct skip *r)
 static int parse_framed(struct vt_decoder *d, const char *line, size_t len)
 {
 	struct skip r[MAX_SKIPS];
+	unsigned wasted = 0;
 	int n = 0;
 
 	if (d->skim == VT_SKIM_AUTO && d->skim_rest) {
 		d->skim_rest--;
 	} else if (d->skim != VT_SKIM_NEVER) {
-		n = find_skips(line, len, r);
+		n = find_skips(line, len, r, &wasted);
 		if (n > 0)
 			d->skim_misses = 0;
-		else if (++d->skim_misses == SKIM_MISSES)
+		else if (wasted && ++d->skim_misses == SKIM_MISSES)
 			d->skim_misses = 0, d->skim_rest = SKIM_REST;
 	}
 	return run_parser_nl(d, line, len, r, n);
