@@ -56,11 +56,6 @@ enum key {
 #define MAX_TRACKED_DEPTH 8
 #define MAX_SKIPS 8 /* objects a line may skip (source, subjects, data) */
 
-/* An object of the line that yajl is given as "{}" (see find_skips). */
-struct skip {
-	size_t start, end;
-};
-
 /*
  * Callbacks run for every token; their common case (a token nobody
  * reads) must not pay for the registers of the rare one, so the rare one
@@ -639,7 +634,7 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
  * ends with, so a line that leaves yajl at depth 0 after exactly one value
  * is complete: yajl_complete_parse could only agree.
  *
- * With skims (see find_skips), yajl gets the line in pieces: the objects
+ * With skims (see vt_skim_find), yajl gets the line in pieces: the objects
  * r[0..skim) are checked by vt_skim_value and replaced by "{}". Nothing
  * in them could reach the record, so the record is the one the whole
  * line gives.
@@ -650,7 +645,7 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
  * newline in a string).
  */
 static int run_parser_nl(struct vt_decoder *d, const char *line, size_t len,
-			 const struct skip *r, int skim)
+			 const struct vt_skim_range *r, int skim)
 {
 	yajl_status st = yajl_status_ok;
 	size_t at = 0;
@@ -675,67 +670,6 @@ static int run_parser_nl(struct vt_decoder *d, const char *line, size_t len,
 }
 
 /*
- * Objects of audit events the tool never reads, found by the bytes that
- * open them: ',"source":{' and the like. In valid JSON those bytes are
- * always a member whose value is an object (a '"' in a string is
- * escaped), and whatever depth it is at, no key inside it is read, so
- * yajl may see "{}" instead. In a line that is not valid JSON, yajl still
- * sees everything around, and fails.
- */
-#define OPENS(line, at, text)                                                  \
-	((at) >= sizeof(text) - 1 &&                                           \
-	 memcmp((line) + (at) - (sizeof(text) - 1), text, sizeof(text) - 1) == 0)
-
-/* line[at] is '{': is it the value of one of those members? */
-static int skip_key_before(const char *line, size_t at)
-{
-	if (at < 8 || line[at - 1] != ':' || line[at - 2] != '"')
-		return 0;
-	switch (line[at - 3]) { /* the key's last letter */
-	case 'e':
-		return OPENS(line, at, ",\"source\":");
-	case 's':
-		return OPENS(line, at, ",\"subjects\":");
-	case 'n':
-		return OPENS(line, at, ",\"delegation\":");
-	case 'a':
-		return OPENS(line, at, ",\"data\":");
-	default:
-		return 0;
-	}
-}
-
-/*
- * The objects of line to skip, in order, into r[0..MAX_SKIPS). Looking
- * costs a memchr for '{' (a slog line has one); checking an object that
- * turns out not to be skimmable (non-ASCII text, say) is wasted, and
- * counted in *wasted.
- */
-static int find_skips(const char *line, size_t len, struct skip *r,
-		      unsigned *wasted)
-{
-	const char *p = line, *end = line + len, *brace;
-	int n = 0;
-
-	while (n < MAX_SKIPS && (brace = memchr(p, '{', (size_t)(end - p)))) {
-		size_t at = (size_t)(brace - line), skim = 0;
-
-		if (skip_key_before(line, at) &&
-		    !(skim = vt_skim_value(brace, (size_t)(end - brace))))
-			++*wasted;
-		if (skim) {
-			r[n].start = at;
-			r[n].end = at + skim;
-			n++;
-			p = brace + skim;
-		} else {
-			p = brace + 1;
-		}
-	}
-	return n;
-}
-
-/*
  * When the objects of 8 lines in a row could not be skimmed (a log whose
  * sources hold non-ASCII names, say), skimming rests for 256 lines, then
  * looks again. Whether a line is skimmed never changes its record.
@@ -745,14 +679,14 @@ static int find_skips(const char *line, size_t len, struct skip *r,
 
 static int parse_framed(struct vt_decoder *d, const char *line, size_t len)
 {
-	struct skip r[MAX_SKIPS];
+	struct vt_skim_range r[MAX_SKIPS];
 	unsigned wasted = 0;
 	int n = 0;
 
 	if (d->skim == VT_SKIM_AUTO && d->skim_rest) {
 		d->skim_rest--;
 	} else if (d->skim != VT_SKIM_NEVER) {
-		n = find_skips(line, len, r, &wasted);
+		n = vt_skim_find(line, len, r, MAX_SKIPS, &wasted);
 		if (n > 0)
 			d->skim_misses = 0;
 		else if (wasted && ++d->skim_misses == SKIM_MISSES)

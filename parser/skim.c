@@ -272,3 +272,58 @@ size_t vt_skim_value(const char *start, size_t n)
 		}
 	}
 }
+
+/*
+ * The members found by the bytes that open them: ',"source":{' and the
+ * like. In valid JSON those bytes are always a member whose value is an
+ * object (a '"' inside a string is escaped, and a string cannot be
+ * followed by a bare word), so a match is never text. The decoder reads
+ * keys only under target, metadata and metadata.extra at their depth,
+ * never under these, whatever depth they are at.
+ */
+#define OPENS(line, at, text)                                                  \
+	((at) >= sizeof(text) - 1 &&                                           \
+	 memcmp((line) + (at) - (sizeof(text) - 1), text, sizeof(text) - 1) == 0)
+
+/* line[at] is '{': is it the value of one of those members? */
+static int opens_skipped(const char *line, size_t at)
+{
+	if (at < 8 || line[at - 1] != ':' || line[at - 2] != '"')
+		return 0;
+	switch (line[at - 3]) { /* the key's last letter */
+	case 'e':
+		return OPENS(line, at, ",\"source\":");
+	case 's':
+		return OPENS(line, at, ",\"subjects\":");
+	case 'n':
+		return OPENS(line, at, ",\"delegation\":");
+	case 'a':
+		return OPENS(line, at, ",\"data\":");
+	default:
+		return 0;
+	}
+}
+
+int vt_skim_find(const char *line, size_t len, struct vt_skim_range *r,
+		 size_t max, unsigned *wasted)
+{
+	const char *p = line, *end = line + len, *brace;
+	size_t n = 0;
+
+	while (n < max && (brace = memchr(p, '{', (size_t)(end - p)))) {
+		size_t at = (size_t)(brace - line), skim = 0;
+
+		if (opens_skipped(line, at) &&
+		    !(skim = vt_skim_value(brace, (size_t)(end - brace))))
+			++*wasted;
+		if (skim) {
+			r[n].start = at;
+			r[n].end = at + skim;
+			n++;
+			p = brace + skim;
+		} else {
+			p = brace + 1;
+		}
+	}
+	return (int)n;
+}

@@ -21,4 +21,21 @@
  */
 size_t vt_skim_value(const char *p, size_t n);
 
+/* An object of a line that yajl may be given as "{}". */
+struct vt_skim_range {
+	size_t start, end; /* line[start] is '{', line[end - 1] its '}' */
+};
+
+/*
+ * Finds, in line order, up to max objects of line that are the values of
+ * members named source, subjects, delegation or data (audit event parts
+ * the tool never reads, at any depth), written as ',"source":{' and so
+ * on, that vt_skim_value accepts. Stores them in r and returns how many.
+ * An object that was looked at but not accepted (non-ASCII text, say)
+ * adds one to *wasted. In a line that is not valid JSON a range may be
+ * anything, but its bytes are valid JSON on their own.
+ */
+int vt_skim_find(const char *line, size_t len, struct vt_skim_range *r,
+		 size_t max, unsigned *wasted);
+
 #endif

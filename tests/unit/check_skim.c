@@ -101,6 +101,44 @@ START_TEST(prefixes)
 }
 END_TEST
 
+/* vt_skim_find: which objects, in order, and what it counts as wasted. */
+START_TEST(find_members)
+{
+	const char *line =
+		"{\"msg\":\"audit_event\",\"source\":{\"type\":\"network\"},"
+		"\"xsource\":{\"a\":1},\"s\":\",\\\"data\\\":{}\","
+		"\"target\":{\"name\":\"t\",\"data\":{\"b\":[1]}},"
+		"\"subjects\":{\"user\":\"caf\xc3\xa9\"},\"delegation\":{},"
+		"\"data\":[1],\"data\":{\"q\":\"x\"}}";
+	static const char *const want[] = {
+		"{\"type\":\"network\"}", "{\"b\":[1]}", "{}", "{\"q\":\"x\"}",
+	};
+	struct vt_skim_range r[8];
+	unsigned wasted = 0;
+	int n = vt_skim_find(line, strlen(line), r, 8, &wasted);
+
+	ck_assert_int_eq(n, 4);
+	ck_assert_uint_eq(wasted, 1); /* subjects: not ASCII */
+	for (int i = 0; i < n; i++) {
+		size_t len = r[i].end - r[i].start;
+
+		ck_assert_msg(len == strlen(want[i]) &&
+				      memcmp(line + r[i].start, want[i], len) == 0,
+			      "range %d is '%.*s'", i, (int)len,
+			      line + r[i].start);
+		ck_assert(i == 0 || r[i].start >= r[i - 1].end);
+	}
+	/* at most max */
+	wasted = 0;
+	ck_assert_int_eq(vt_skim_find(line, strlen(line), r, 2, &wasted), 2);
+	ck_assert_uint_eq(r[1].start, (size_t)(strstr(line, "{\"b\"") - line));
+	/* none in a slog line */
+	ck_assert_int_eq(vt_skim_find("{\"msg\":\"m\",\"data\":1}", 22, r, 8,
+				      &wasted),
+			 0);
+}
+END_TEST
+
 static char *read_all(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -175,6 +213,7 @@ Suite *skim_suite(void)
 	tcase_add_test(tc, refuses);
 	tcase_add_test(tc, depth_limit);
 	tcase_add_test(tc, prefixes);
+	tcase_add_test(tc, find_members);
 	tcase_add_test(tc, json_test_suite);
 	suite_add_tcase(s, tc);
 	return s;
