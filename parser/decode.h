@@ -76,8 +76,10 @@ void vt_decode_line(struct vt_decoder *d, const char *line, size_t len,
 /*
  * The same, for a line still followed by its end of line in the caller's
  * buffer: line[len] must be readable. When it is '\n' or '\r' the usual
- * well-formed line costs one yajl call instead of three; the result is
- * always the one vt_decode_line gives.
+ * well-formed line costs one pass of yajl instead of three calls, and
+ * objects nothing is read from are checked by skimming instead of handed
+ * to yajl (see parser/skim.h). The result is always the one
+ * vt_decode_line gives.
  */
 void vt_decode_framed(struct vt_decoder *d, const char *line, size_t len,
 		      struct vt_record *out);
