@@ -214,6 +214,9 @@ def main():
 
     vt = [bin_, "report", "--now", NOW]
     jv = Cmd("json_verify", ["json_verify", "-q", "-s"], big, size)
+    # the machine's own parallelism now: two json_verify at once
+    jv2 = Cmd("json_verify x2", ["sh", "-c", 'json_verify -q -s < "$0" & json_verify -q -s < "$0"; wait',
+                                 big], None, 2 * size)
     vt1 = Cmd("vt1", vt + ["--threads", "1", big], None, size, keep=True)
     vtn = Cmd("vtN", vt + [big], None, size, keep=True)
     zcat = Cmd("zcat", ["gzip", "-dc"], big_gz, size)
@@ -226,7 +229,7 @@ def main():
     # warm the page cache, then time
     for c in (jv, zcat, g1):
         run(c.argv, c.stdin)
-    interleave([jv, vt1, vtn, zcat, vtgz, jq, g1, g2], a.runs, out)
+    interleave([jv, jv2, vt1, vtn, zcat, vtgz, jq, g1, g2], a.runs, out)
 
     # peak memory: small and large (and huge) inputs, one and all threads
     mem = {}
@@ -272,6 +275,12 @@ def main():
     line("run, nothing new", f"{idle_ms:.1f} ms", f"(/bin/true {true_ms:.1f} ms)", "", "< 10 ms",
          idle_ms < 10, f"  (min {min(idle) * 1000:.1f} ms of {len(idle)})")
     print()
+    par = 2 * jv.med() / jv2.med()
+    print(f"  the machine now: two json_verify at once do {par:.2f}x the work of one in the same "
+          f"time (2.00 with two free cores);\n  the multi-threaded ratios scaled by 2/{par:.2f}, "
+          f"an estimate for two free cores: plain {rn * 2 / par:.2f}x, "
+          f"2 rotated .gz {rg * 2 / par:.2f}x")
+    print()
     print("  peak RSS (MiB)                     small   large" + ("    huge" if huge else ""))
     for t in ("1", "default"):
         vals = [mem[(n, t)] / 1024 for n in ("small", "large") + (("huge",) if huge else ())]
@@ -298,7 +307,7 @@ def main():
           f"jq {jq.med_cpu():.2f}, group1 {g1.med_cpu():.3f}, group2 {g2.med_cpu():.3f}")
     with open(os.path.join(a.dir, "bench.json"), "w") as f:
         json.dump({c.name: {"wall": c.wall, "cpu": c.cpu, "rss_kib": c.rss}
-                   for c in (jv, vt1, vtn, zcat, vtgz, jq, g1, g2)}, f, indent=1)
+                   for c in (jv, jv2, vt1, vtn, zcat, vtgz, jq, g1, g2)}, f, indent=1)
     return 0 if same_n and same_g else 1
 
 
