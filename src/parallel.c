@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A large plain file is cut in up to this many chunks per thread. */
+#define CHUNKS_PER_THREAD 4
+
 /* Diagnostics a job keeps for printing in order; the rest are counted. */
 #define JOB_DIAGS (DIAG_PER_FILE + 1)
 
@@ -211,9 +214,14 @@ static size_t plan_chunks(const char *path, size_t want, uint64_t *cuts)
 static void plan(struct pool *p, size_t nthreads)
 {
 	const struct vt_inputs *in = p->in;
-	uint64_t *cuts = vt_xcalloc(nthreads + 1, sizeof(*cuts));
+	/*
+	 * A few chunks per thread: a thread slowed by other work on its
+	 * core then takes fewer of them, instead of the others waiting.
+	 */
+	size_t nchunks = nthreads * CHUNKS_PER_THREAD;
+	uint64_t *cuts = vt_xcalloc(nchunks + 1, sizeof(*cuts));
 
-	p->jobs = vt_xcalloc(in->count * (nthreads + 1) + 1, sizeof(*p->jobs));
+	p->jobs = vt_xcalloc(in->count * (nchunks + 1) + 1, sizeof(*p->jobs));
 	for (size_t i = 0, j; i < in->count; i = j) {
 		for (j = i + 1; j < in->count &&
 				in->files[j].stream == in->files[i].stream;
@@ -229,7 +237,8 @@ static void plan(struct pool *p, size_t nthreads)
 			jb->chunk = -1;
 		}
 		size_t n = j - i == 1 ? plan_chunks(in->files[i].path,
-						      nthreads, cuts)
+						      nthreads > 1 ? nchunks : 1,
+						      cuts)
 				      : 0;
 		for (size_t k = 0; k < n; k++) {
 			struct job *jb = &p->jobs[p->njobs++];
