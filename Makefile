@@ -42,7 +42,10 @@ FINAL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DVT_VERSION='"$(VERSION)"' $(WARN) $(OPT) $(SAN) \
 	$(call dep_cflags,$(DEPS)) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 FINAL_LDFLAGS := $(SAN) $(LDFLAGS)
-LIBS := $(call dep_libs,$(DEPS)) -lpthread -lm
+# libcurl is not linked: reporter/upload.c loads it when a run uploads
+# (its own dependencies cost every start about 6 ms); only its headers
+# are needed here, and libcurl4 at run time to upload.
+LIBS := $(call dep_libs,$(filter-out libcurl,$(DEPS))) -ldl -lpthread -lm
 TEST_LIBS := $(call dep_libs,$(TEST_DEPS))
 
 LIB_SRC := $(wildcard util/*.c parser/*.c aggregator/*.c reporter/*.c state/*.c) \
@@ -56,7 +59,8 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden install-systemd deploy-check screenshot
+	clean format install uninstall golden install-systemd deploy-check screenshot \
+	bench
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -158,6 +162,21 @@ memcheck: all $(UNIT_BIN)
 	  --errors-for-leak-kinds=definite,indirect $(UNIT_BIN)
 	VT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	  sh tests/integration/run.sh $(BIN)
+
+# Speed and memory against json_verify, zcat and jq (docs/performance.md);
+# not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point; BENCH_WAIT_IDLE=600
+# waits up to 10 minutes for a quiet machine first.
+BENCH_MB ?= 150
+BENCH_SMALL_MB ?= 15
+BENCH_HUGE_MB ?= 0
+BENCH_RUNS ?= 5
+BENCH_WAIT_IDLE ?= 0
+bench: all
+	@sh tools/bench/deps.sh
+	python3 tools/bench/bench.py --bin $(BIN) --dir $(BUILD)/bench \
+	  --mb $(BENCH_MB) --small-mb $(BENCH_SMALL_MB) \
+	  --huge-mb $(BENCH_HUGE_MB) --runs $(BENCH_RUNS) \
+	  --wait-idle $(BENCH_WAIT_IDLE)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

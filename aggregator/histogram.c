@@ -47,9 +47,16 @@ static uint64_t bound(unsigned i)
 
 unsigned vt_125_bucket(uint64_t v)
 {
+	/* bound(0) .. bound(29): one per tool call, so not recomputed */
+	static const uint64_t bounds[VT_125_BUCKETS - 1] = {
+		1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
+		10000, 20000, 50000, 100000, 200000, 500000, 1000000,
+		2000000, 5000000, 10000000, 20000000, 50000000, 100000000,
+		200000000, 500000000, 1000000000, 2000000000, 5000000000,
+	};
 	unsigned b = 0;
 
-	while (b < VT_125_BUCKETS - 1 && v >= bound(b))
+	while (b < VT_125_BUCKETS - 1 && v >= bounds[b])
 		b++;
 	return b;
 }

@@ -7,9 +7,11 @@
  * may carry keys in any order, extra keys, and optional objects.
  */
 #include "decode.h"
+#include "skim.h"
 #include "../util/buf.h"
 #include "../util/timeutil.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl_parse.h>
@@ -52,6 +54,42 @@ enum key {
 };
 
 #define MAX_TRACKED_DEPTH 8
+#define MAX_SKIPS 8 /* objects a line may skip (source, subjects, data) */
+
+/*
+ * Callbacks run for every token; their common case (a token nobody
+ * reads) must not pay for the registers of the rare one, so the rare one
+ * stays a call.
+ */
+#if defined(__GNUC__)
+#define RARE __attribute__((noinline))
+#else
+#define RARE
+#endif
+
+/* The last name an enum parser mapped, and what it mapped it to. */
+struct name_memo {
+	size_t len; /* 0: empty */
+	int value;
+	char text[32];
+};
+
+static int memo_find(const struct name_memo *m, struct vt_sv v, int *value)
+{
+	if (!m->len || v.len != m->len || memcmp(v.ptr, m->text, v.len))
+		return 0;
+	*value = m->value;
+	return 1;
+}
+
+static void memo_keep(struct name_memo *m, struct vt_sv v, int value)
+{
+	if (v.len == 0 || v.len > sizeof(m->text))
+		return;
+	memcpy(m->text, v.ptr, v.len);
+	m->len = v.len;
+	m->value = value;
+}
 
 struct vt_decoder {
 	yajl_handle h;
@@ -62,11 +100,18 @@ struct vt_decoder {
 	int values;
 	int top_object;
 	enum key keys[MAX_TRACKED_DEPTH + 1]; /* keys[d]: key at depth d */
+	/* watch[d]: the object at depth d holds keys the tool reads */
+	unsigned char watch[MAX_TRACKED_DEPTH + 1];
 	struct vt_sv pending_key;             /* depth-1 key, for attrs */
 	struct vt_buf scratch;
 	struct vt_buf docker; /* the unescaped log text of a docker line */
 	struct vt_record *rec;
 	struct vt_sv time, logged_at, type, outcome, step_type;
+	enum vt_skim_mode skim;
+	unsigned skim_misses, skim_rest; /* see parse_framed */
+	/* log lines repeat a few values: the last ones, already parsed */
+	struct vt_time_cache time_cache;
+	struct name_memo type_memo, outcome_memo;
 	/* docker */
 	struct vt_sv d_log;
 	int d_stream;
@@ -111,32 +156,31 @@ static enum key classify_top(const unsigned char *k, size_t n)
 	}
 }
 
-static enum key classify(const struct vt_decoder *d, const unsigned char *k,
-			 size_t n)
+static enum key classify_docker(const unsigned char *k, size_t n)
 {
-	int depth = d->depth;
+	return key_is(k, n, "log")	? K_D_LOG
+	       : key_is(k, n, "stream") ? K_D_STREAM
+					: K_OTHER;
+}
 
-	if (d->docker_mode) {
-		if (depth != 1)
-			return K_OTHER;
-		return key_is(k, n, "log")      ? K_D_LOG
-		       : key_is(k, n, "stream") ? K_D_STREAM
-						: K_OTHER;
-	}
-	if (depth == 1)
-		return classify_top(k, n);
-	enum key parent = key_at(d, depth - 1);
-	if (depth == 2 && parent == K_TARGET)
+/* A key below depth 1, in an object that watch[] marks. */
+static RARE enum key classify_nested(const struct vt_decoder *d, int depth,
+				const unsigned char *k, size_t n)
+{
+	switch (d->keys[depth - 1]) {
+	case K_TARGET:
 		return key_is(k, n, "name")	   ? K_NAME
 		       : key_is(k, n, "step_type") ? K_STEP_TYPE
 						   : K_OTHER;
-	if (depth == 2 && parent == K_METADATA)
+	case K_METADATA:
 		return key_is(k, n, "extra") ? K_EXTRA : K_OTHER;
-	if (depth == 3 && parent == K_EXTRA && key_at(d, 1) == K_METADATA)
+	case K_EXTRA:
 		return key_is(k, n, "backend_name")  ? K_BACKEND
 		       : key_is(k, n, "duration_ms") ? K_DURATION
 						     : K_OTHER;
-	return K_OTHER;
+	default:
+		return K_OTHER;
+	}
 }
 
 /*
@@ -144,8 +188,8 @@ static enum key classify(const struct vt_decoder *d, const unsigned char *k,
  * escapes, and into its own reused buffer otherwise; the latter are copied
  * into scratch, which is sized once so earlier views never move.
  */
-static struct vt_sv keep(struct vt_decoder *d, const unsigned char *s,
-			 size_t n)
+static inline struct vt_sv keep(struct vt_decoder *d, const unsigned char *s,
+				size_t n)
 {
 	const char *p = (const char *)s;
 	struct vt_sv v = { p, n };
@@ -196,16 +240,23 @@ static void wrong_type(struct vt_decoder *d)
 	}
 }
 
-static int on_string(void *ctx, const unsigned char *s, size_t n)
+static RARE int string_value(struct vt_decoder *d, const unsigned char *s,
+			     size_t n)
 {
-	struct vt_decoder *d = ctx;
 	struct vt_record *r = d->rec;
 
 	if (d->depth == 0) {
 		scalar_done(d);
 		return 1;
 	}
-	switch (key_at(d, d->depth)) {
+	enum key k = key_at(d, d->depth);
+	if (k == K_OTHER) {
+		/* most strings: ids, addresses, user agents, ... */
+		if (d->depth == 1)
+			add_attr(d, s, n, 1);
+		return 1;
+	}
+	switch (k) {
 	case K_TIME:
 		d->time = keep(d, s, n);
 		break;
@@ -245,13 +296,24 @@ static int on_string(void *ctx, const unsigned char *s, size_t n)
 	case K_D_STREAM:
 		d->d_stream = key_is(s, n, "stderr");
 		break;
-	case K_OTHER:
-		add_attr(d, s, n, 1);
-		break;
 	default:
 		wrong_type(d);
 	}
 	return 1;
+}
+
+/*
+ * The fast path stays small (no registers to save); strings in objects
+ * nobody reads, most of a line's strings, end here.
+ */
+static int on_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct vt_decoder *d = ctx;
+	int depth = d->depth;
+
+	if (depth >= 2 && key_at(d, depth) == K_OTHER)
+		return 1;
+	return string_value(d, s, n);
 }
 
 /*
@@ -360,19 +422,23 @@ static int is_container_key(enum key k)
 
 static int open_container(struct vt_decoder *d, int is_map)
 {
+	enum key k = K_OTHER;
+
 	if (d->depth == 0) {
 		d->top_object = is_map;
 	} else {
-		enum key k = key_at(d, d->depth);
-
+		k = key_at(d, d->depth);
 		/* A key the tool reads holding the wrong kind of value. */
 		if (k != K_OTHER && k != K_ARRAY &&
 		    (!is_container_key(k) || !is_map))
 			d->rec->field_flags |= VT_FIELD_WRONG_TYPE;
 	}
 	d->depth++;
-	if (d->depth <= MAX_TRACKED_DEPTH)
+	if (d->depth <= MAX_TRACKED_DEPTH) {
 		d->keys[d->depth] = is_map ? K_OTHER : K_ARRAY;
+		/* target, metadata and metadata.extra: only at their depth */
+		d->watch[d->depth] = is_map && is_container_key(k);
+	}
 	return 1;
 }
 
@@ -404,15 +470,34 @@ static int on_end_array(void *ctx)
 	return close_container(ctx);
 }
 
+/*
+ * Called for every key of the line: keys inside objects nobody reads
+ * (source, subjects, data, ...) cost a test and a store.
+ */
+static RARE int top_key(struct vt_decoder *d, const unsigned char *k,
+			size_t n)
+{
+	if (d->docker_mode) {
+		d->keys[1] = classify_docker(k, n);
+	} else {
+		d->keys[1] = classify_top(k, n);
+		if (d->keys[1] == K_OTHER)
+			d->pending_key = keep(d, k, n);
+	}
+	return 1;
+}
+
 static int on_map_key(void *ctx, const unsigned char *k, size_t n)
 {
 	struct vt_decoder *d = ctx;
+	int depth = d->depth;
 
-	if (d->depth <= MAX_TRACKED_DEPTH) {
-		d->keys[d->depth] = classify(d, k, n);
-		if (d->depth == 1 && d->keys[1] == K_OTHER && !d->docker_mode)
-			d->pending_key = keep(d, k, n);
-	}
+	if (depth == 1)
+		return top_key(d, k, n);
+	if (depth <= MAX_TRACKED_DEPTH)
+		d->keys[depth] = d->watch[depth]
+					 ? classify_nested(d, depth, k, n)
+					 : K_OTHER;
 	return 1;
 }
 
@@ -481,20 +566,44 @@ static enum vt_malformed_reason error_reason(struct vt_decoder *d,
 	return r;
 }
 
-/* Runs yajl over one line; returns 1 when it is exactly one value. */
-static int run_parser(struct vt_decoder *d, const char *line, size_t len)
+static void begin_value(struct vt_decoder *d, const char *line, size_t len)
 {
-	yajl_status st;
-
 	d->line = line;
 	d->len = len;
 	d->depth = 0;
 	d->values = 0;
 	d->top_object = 0;
 	d->scratch.len = 0;
+}
+
+/* yajl takes \f and \v for whitespace; JSON has them nowhere raw. */
+static int has_ff_or_vt(const char *line, size_t len)
+{
+	return memchr(line, '\f', len) || memchr(line, '\v', len);
+}
+
+/* Runs yajl over one line; returns 1 when it is exactly one value. */
+static int run_parser(struct vt_decoder *d, const char *line, size_t len)
+{
+	yajl_status st;
+
+	begin_value(d, line, len);
 	st = yajl_parse(d->h, (const unsigned char *)line, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(d->h);
+	/*
+	 * A handle that finished a value on an earlier line is content with
+	 * a line holding only a cut-off string ('"ab'), where a fresh one
+	 * reports a premature end: say "truncated" either way, so that a
+	 * line's reason never depends on the line before it.
+	 */
+	if (st == yajl_status_ok && d->values == 0) {
+		d->rec->reason = memchr(line, '\0', len) ? VT_BAD_NUL_BYTE
+							 : VT_BAD_TRUNCATED;
+		yajl_free(d->h);
+		d->h = new_handle(d);
+		return 0;
+	}
 	/*
 	 * After a whole value, yajl_allow_multiple_values lets
 	 * yajl_complete_parse succeed while the lexer still holds a string
@@ -511,13 +620,85 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
 		d->h = new_handle(d);
 		return 0;
 	}
-	/* yajl takes \f and \v for whitespace; JSON has them nowhere raw. */
-	if (d->values != 1 || memchr(line, '\f', len) ||
-	    memchr(line, '\v', len)) {
+	if (d->values != 1 || has_ff_or_vt(line, len)) {
 		d->rec->reason = VT_BAD_INVALID_JSON;
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The usual case in one pass of yajl: the line and the newline that ends
+ * it in the caller's buffer (line[len] is '\n' or '\r'). That newline
+ * plays the part of run_parser's extra one, and ends a number the line
+ * ends with, so a line that leaves yajl at depth 0 after exactly one value
+ * is complete: yajl_complete_parse could only agree.
+ *
+ * With skims (see vt_skim_find), yajl gets the line in pieces: the objects
+ * r[0..skim) are checked by vt_skim_value and replaced by "{}". Nothing
+ * in them could reach the record, so the record is the one the whole
+ * line gives.
+ *
+ * Returns 1 for a clean value; otherwise 0, leaving the handle fresh so
+ * that run_parser can take the line again and give the same reason it
+ * always gives (a line cut inside a string is "truncated" there, not a
+ * newline in a string).
+ */
+static int run_parser_nl(struct vt_decoder *d, const char *line, size_t len,
+			 const struct vt_skim_range *r, int skim)
+{
+	yajl_status st = yajl_status_ok;
+	size_t at = 0;
+
+	begin_value(d, line, len);
+	for (int i = 0; i < skim && st == yajl_status_ok; i++) {
+		st = yajl_parse(d->h, (const unsigned char *)line + at,
+				r[i].start - at);
+		if (st == yajl_status_ok)
+			st = yajl_parse(d->h, (const unsigned char *)"{}", 2);
+		at = r[i].end;
+	}
+	if (st == yajl_status_ok)
+		st = yajl_parse(d->h, (const unsigned char *)line + at,
+				len + 1 - at);
+	if (st == yajl_status_ok && d->values == 1 && d->depth == 0 &&
+	    !has_ff_or_vt(line, len))
+		return 1;
+	yajl_free(d->h);
+	d->h = new_handle(d);
+	return 0;
+}
+
+/*
+ * When the objects of 8 lines in a row could not be skimmed (a log whose
+ * sources hold non-ASCII names, say), skimming rests for 256 lines, then
+ * looks again. Whether a line is skimmed never changes its record.
+ */
+#define SKIM_MISSES 8
+#define SKIM_REST 256
+
+static int parse_framed(struct vt_decoder *d, const char *line, size_t len)
+{
+	struct vt_skim_range r[MAX_SKIPS];
+	unsigned wasted = 0;
+	int n = 0;
+
+	if (d->skim == VT_SKIM_AUTO && d->skim_rest) {
+		d->skim_rest--;
+	} else if (d->skim != VT_SKIM_NEVER) {
+		n = vt_skim_find(line, len, r, MAX_SKIPS, &wasted);
+		if (n > 0)
+			d->skim_misses = 0;
+		else if (wasted && ++d->skim_misses == SKIM_MISSES)
+			d->skim_misses = 0, d->skim_rest = SKIM_REST;
+	}
+	return run_parser_nl(d, line, len, r, n);
+}
+
+void vt_decoder_set_skim(struct vt_decoder *d, enum vt_skim_mode mode)
+{
+	d->skim = mode;
+	d->skim_misses = d->skim_rest = 0;
 }
 
 static void finish_time(struct vt_decoder *d, struct vt_record *r)
@@ -526,11 +707,13 @@ static void finish_time(struct vt_decoder *d, struct vt_record *r)
 
 	/* logged_at is UTC on every audit line; time carries a local offset. */
 	if (d->logged_at.len &&
-	    vt_time_parse(d->logged_at.ptr, d->logged_at.len, &t) == 0) {
+	    vt_time_parse_cached(&d->time_cache, d->logged_at.ptr,
+				 d->logged_at.len, &t) == 0) {
 		r->time = t;
 		r->has_time = 1;
 	} else if (d->time.len &&
-		   vt_time_parse(d->time.ptr, d->time.len, &t) == 0) {
+		   vt_time_parse_cached(&d->time_cache, d->time.ptr,
+					d->time.len, &t) == 0) {
 		r->time = t;
 		r->has_time = 1;
 	} else if (d->time.ptr || d->logged_at.ptr) {
@@ -542,12 +725,25 @@ static void finish_audit(struct vt_decoder *d, struct vt_record *r)
 {
 	struct vt_audit *a = &r->audit;
 
-	a->type = vt_event_type_parse(d->type.ptr, d->type.len);
+	int v;
+
+	if (!memo_find(&d->type_memo, d->type, &v)) {
+		v = (int)vt_event_type_parse(d->type.ptr, d->type.len);
+		memo_keep(&d->type_memo, d->type, v);
+	}
+	a->type = (enum vt_event_type)v;
 	if (a->type == VT_EV_OTHER)
 		r->field_flags |= VT_FIELD_UNKNOWN_TYPE;
-	a->outcome = d->outcome.ptr
-			     ? vt_outcome_parse(d->outcome.ptr, d->outcome.len)
-			     : VT_OUT_UNKNOWN;
+	if (!d->outcome.ptr) {
+		a->outcome = VT_OUT_UNKNOWN;
+	} else {
+		if (!memo_find(&d->outcome_memo, d->outcome, &v)) {
+			v = (int)vt_outcome_parse(d->outcome.ptr,
+						  d->outcome.len);
+			memo_keep(&d->outcome_memo, d->outcome, v);
+		}
+		a->outcome = (enum vt_outcome)v;
+	}
 	a->step_type = d->step_type.ptr ? vt_step_type_parse(d->step_type.ptr,
 							     d->step_type.len)
 					: VT_STEP_OTHER;
@@ -556,23 +752,61 @@ static void finish_audit(struct vt_decoder *d, struct vt_record *r)
 	a->field_flags = r->field_flags;
 }
 
-void vt_decode_line(struct vt_decoder *d, const char *line, size_t len,
-		    struct vt_record *out)
+static void begin_line(struct vt_decoder *d, struct vt_record *out)
 {
-	memset(out, 0, sizeof(*out));
+	/* attrs[] past nattrs is never read: no need to clear 600 bytes */
+	memset(out, 0, offsetof(struct vt_record, attrs));
 	d->time = d->logged_at = d->type = (struct vt_sv){ NULL, 0 };
 	d->outcome = d->step_type = (struct vt_sv){ NULL, 0 };
 	d->rec = out;
 	d->docker_mode = 0;
-	if (!run_parser(d, line, len)) {
-		out->json_valid = 0;
-		if (!can_start_json(line, len)) {
-			out->cls = VT_LINE_UNRECOGNIZED;
-			out->reason = VT_UNREC_NOT_JSON;
-		} else {
-			out->cls = VT_LINE_MALFORMED;
-		}
+}
+
+/*
+ * Text whose first character, after what yajl skips as whitespace, cannot
+ * begin a JSON value: yajl would fail on its first token, with no
+ * callback, and the line would be not_json (can_start_json skips less,
+ * so it agrees). Such lines never reach yajl, whose handle would
+ * otherwise be replaced after each of them.
+ */
+static int cannot_start_json(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
+		i++;
+	if (i == n)
+		return 1;
+	switch (p[i]) {
+	case '{': case '[': case '"': case '-': case 't': case 'f': case 'n':
+		return 0;
+	default:
+		return p[i] < '0' || p[i] > '9';
+	}
+}
+
+static void decode(struct vt_decoder *d, const char *line, size_t len,
+		   int eol, struct vt_record *out)
+{
+	begin_line(d, out);
+	if (cannot_start_json(line, len)) {
+		out->cls = VT_LINE_UNRECOGNIZED;
+		out->reason = VT_UNREC_NOT_JSON;
 		return;
+	}
+	if (!eol || !parse_framed(d, line, len)) {
+		if (eol)
+			begin_line(d, out); /* forget what the callbacks saw */
+		if (!run_parser(d, line, len)) {
+			out->json_valid = 0;
+			if (!can_start_json(line, len)) {
+				out->cls = VT_LINE_UNRECOGNIZED;
+				out->reason = VT_UNREC_NOT_JSON;
+			} else {
+				out->cls = VT_LINE_MALFORMED;
+			}
+			return;
+		}
 	}
 	out->json_valid = 1;
 	if (!d->top_object) {
@@ -581,7 +815,7 @@ void vt_decode_line(struct vt_decoder *d, const char *line, size_t len,
 		return;
 	}
 	finish_time(d, out);
-	if (vt_sv_eq(out->msg, "audit_event")) {
+	if (out->msg.ptr && VT_SV_EQ_LIT(out->msg, "audit_event")) {
 		out->cls = VT_LINE_AUDIT;
 		finish_audit(d, out);
 	} else if (out->msg.ptr && (out->level.ptr || d->time.ptr)) {
@@ -590,6 +824,18 @@ void vt_decode_line(struct vt_decoder *d, const char *line, size_t len,
 		out->cls = VT_LINE_UNRECOGNIZED;
 		out->reason = VT_UNREC_NOT_VMCP;
 	}
+}
+
+void vt_decode_line(struct vt_decoder *d, const char *line, size_t len,
+		    struct vt_record *out)
+{
+	decode(d, line, len, 0, out);
+}
+
+void vt_decode_framed(struct vt_decoder *d, const char *line, size_t len,
+		      struct vt_record *out)
+{
+	decode(d, line, len, line[len] == '\n' || line[len] == '\r', out);
 }
 
 int vt_decode_docker(struct vt_decoder *d, const char *line, size_t len,

@@ -121,6 +121,7 @@ enum vt_frame vt_framer_next(struct vt_framer *f, struct vt_line *out)
 			f->offset += n + 1;
 			out->end = f->offset;
 			strip(out);
+			out->eol = 1;
 			return VT_FRAME_LINE;
 		}
 		scanned = avail;

@@ -29,6 +29,7 @@ struct vt_line {
 	uint64_t number;
 	uint64_t skipped_bytes; /* VT_FRAME_TOO_LONG: the line's length */
 	size_t leading_nuls;    /* NUL bytes dropped from the line's start */
+	int eol;                /* ptr[len] is readable: the line's CR or LF */
 };
 
 struct vt_framer {

@@ -42,15 +42,23 @@ void vt_unwrap_reset(struct vt_unwrap *u)
 			vt_buf_reset(&u->join[w][s]);
 			u->overflow[w][s] = 0;
 		}
+	u->held = 0;
 }
 
 int vt_unwrap_pending(const struct vt_unwrap *u)
 {
-	for (int w = 0; w < VT_WRAP_COUNT; w++)
-		for (int s = 0; s < 2; s++)
-			if (u->join[w][s].len || u->overflow[w][s])
-				return 1;
-	return 0;
+	return u->held != 0;
+}
+
+/* Keeps held in step with slot [w][s]; called after every change to it. */
+static void note_held(struct vt_unwrap *u, int w, int s)
+{
+	unsigned bit = 1u << (w * 2 + s);
+
+	if (u->join[w][s].len || u->overflow[w][s])
+		u->held |= bit;
+	else
+		u->held &= ~bit;
 }
 
 static int is_digit(char c)
@@ -93,9 +101,9 @@ static size_t cri_header(const char *p, size_t n, int *stream, int *partial)
 }
 
 /* Appends a part; returns the finished line when final. */
-static enum vt_unwrap_result join(struct vt_unwrap *u, enum vt_wrapper w,
-				  int stream, const char *p, size_t n,
-				  int final, struct vt_sv *inner)
+static enum vt_unwrap_result join_part(struct vt_unwrap *u, enum vt_wrapper w,
+				       int stream, const char *p, size_t n,
+				       int final, struct vt_sv *inner)
 {
 	struct vt_buf *b = &u->join[w][stream];
 
@@ -118,6 +126,16 @@ static enum vt_unwrap_result join(struct vt_unwrap *u, enum vt_wrapper w,
 	inner->ptr = p;
 	inner->len = n;
 	return VT_UNWRAP_LINE;
+}
+
+static enum vt_unwrap_result join(struct vt_unwrap *u, enum vt_wrapper w,
+				  int stream, const char *p, size_t n,
+				  int final, struct vt_sv *inner)
+{
+	enum vt_unwrap_result r = join_part(u, w, stream, p, n, final, inner);
+
+	note_held(u, (int)w, stream);
+	return r;
 }
 
 static enum vt_unwrap_result docker(struct vt_unwrap *u, const char *p,
@@ -174,6 +192,7 @@ int vt_unwrap_flush(struct vt_unwrap *u, struct vt_sv *inner,
 			if (u->overflow[w][s]) {
 				u->overflow[w][s] = 0;
 				vt_buf_reset(b);
+				note_held(u, w, s);
 				*kind = (enum vt_wrapper)w;
 				return 2;
 			}
@@ -181,6 +200,7 @@ int vt_unwrap_flush(struct vt_unwrap *u, struct vt_sv *inner,
 				inner->ptr = b->ptr;
 				inner->len = b->len;
 				b->len = 0;
+				note_held(u, w, s);
 				*kind = (enum vt_wrapper)w;
 				return 1;
 			}

@@ -33,6 +33,7 @@ struct vt_unwrap {
 	struct vt_decoder *dec; /* borrowed, for docker lines */
 	struct vt_buf join[VT_WRAP_COUNT][2]; /* [wrapper][stream] */
 	int overflow[VT_WRAP_COUNT][2];
+	unsigned held; /* bit w * 2 + s: join[w][s] or overflow[w][s] set */
 };
 
 void vt_unwrap_init(struct vt_unwrap *u, size_t max_line,

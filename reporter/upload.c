@@ -4,24 +4,98 @@
  * easy handle per report, reused across its attempts. TLS verification
  * cannot be turned off: there is no option for it. Proxies come from the
  * environment (libcurl's https_proxy, HTTPS_PROXY, no_proxy).
+ *
+ * libcurl is loaded with dlopen when a run has something to send, not
+ * linked: with its TLS, SSH, LDAP and Kerberos libraries it takes a
+ * process about 6 ms to load, which every run paid, most of them with
+ * nothing to upload (see docs/performance.md).
  */
 #include "upload.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
-enum vt_err vt_upload_global_init(void)
+#ifndef VT_CURL_SONAME
+#define VT_CURL_SONAME "libcurl.so.4"
+#endif
+
+/* The libcurl functions this file calls, from the loaded library. */
+struct vt_curl {
+	void *lib;
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	const char *(*easy_strerror)(CURLcode rc);
+	void (*easy_cleanup)(CURL *c);
+	struct curl_slist *(*slist_append)(struct curl_slist *l,
+					   const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+};
+
+/* dlsym gives an object pointer; POSIX lets it hold a function's. */
+static int sym(struct vt_curl *c, const char *name, void *fn, size_t size)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? VT_OK
-								 : VT_ERR_NOMEM;
+	void *p = dlsym(c->lib, name);
+
+	if (!p)
+		return -1;
+	memcpy(fn, &p, size);
+	return 0;
 }
 
-void vt_upload_global_cleanup(void)
+#define SYM(c, name, field) sym(c, name, &(c)->field, sizeof((c)->field))
+
+struct vt_curl *vt_curl_open(char *why, size_t n)
 {
-	curl_global_cleanup();
+	struct vt_curl *c = vt_xcalloc(1, sizeof(*c));
+	const char *err;
+
+	c->lib = dlopen(VT_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!c->lib) {
+		err = dlerror();
+		snprintf(why, n, "cannot load libcurl: %s",
+			 err ? err : VT_CURL_SONAME);
+		free(c);
+		return NULL;
+	}
+	if (SYM(c, "curl_global_init", global_init) ||
+	    SYM(c, "curl_global_cleanup", global_cleanup) ||
+	    SYM(c, "curl_easy_init", easy_init) ||
+	    SYM(c, "curl_easy_setopt", easy_setopt) ||
+	    SYM(c, "curl_easy_perform", easy_perform) ||
+	    SYM(c, "curl_easy_getinfo", easy_getinfo) ||
+	    SYM(c, "curl_easy_strerror", easy_strerror) ||
+	    SYM(c, "curl_easy_cleanup", easy_cleanup) ||
+	    SYM(c, "curl_slist_append", slist_append) ||
+	    SYM(c, "curl_slist_free_all", slist_free_all)) {
+		snprintf(why, n, "%s lacks a libcurl function", VT_CURL_SONAME);
+		dlclose(c->lib);
+		free(c);
+		return NULL;
+	}
+	if (c->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(why, n, "cannot initialize libcurl");
+		dlclose(c->lib);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void vt_curl_close(struct vt_curl *c)
+{
+	if (!c)
+		return;
+	c->global_cleanup();
+	/* not dlclose'd: libcurl's TLS library may keep exit handlers */
+	free(c);
 }
 
 int64_t vt_monotonic_ms(void)
@@ -83,23 +157,24 @@ static int retryable(CURLcode rc, long status)
 	return status == 408 || status == 429 || status >= 500;
 }
 
-static struct curl_slist *headers(const struct vt_upload_config *cfg,
+static struct curl_slist *headers(const struct vt_curl *api,
+				  const struct vt_upload_config *cfg,
 				  const char *report_id)
 {
 	struct curl_slist *h = NULL;
 	char line[512];
 
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Content-Encoding: gzip");
+	h = api->slist_append(h, "Content-Type: application/json");
+	h = api->slist_append(h, "Content-Encoding: gzip");
 	snprintf(line, sizeof(line), "Idempotency-Key: %s", report_id);
-	h = curl_slist_append(h, line);
-	h = curl_slist_append(h, "Expect:");
+	h = api->slist_append(h, line);
+	h = api->slist_append(h, "Expect:");
 	if (cfg->token) {
 		size_t n = strlen(cfg->token) + 32;
 		char *auth = vt_xmalloc(n);
 
 		snprintf(auth, n, "Authorization: Bearer %s", cfg->token);
-		h = curl_slist_append(h, auth);
+		h = api->slist_append(h, auth);
 		/* curl copied it: wipe ours */
 		memset(auth, 0, n);
 		free(auth);
@@ -107,10 +182,13 @@ static struct curl_slist *headers(const struct vt_upload_config *cfg,
 	return h;
 }
 
-static void setup(CURL *c, const struct vt_upload_config *cfg,
-		  struct curl_slist *h, const void *body, size_t len,
-		  char *errbuf)
+static void setup(const struct vt_curl *api, CURL *c,
+		  const struct vt_upload_config *cfg, struct curl_slist *h,
+		  const void *body, size_t len, char *errbuf)
 {
+	CURLcode (*curl_easy_setopt)(CURL *, CURLoption, ...) =
+		api->easy_setopt;
+
 	curl_easy_setopt(c, CURLOPT_URL, cfg->endpoint);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -136,11 +214,12 @@ static void setup(CURL *c, const struct vt_upload_config *cfg,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 }
 
-enum vt_upload_result vt_upload(const struct vt_upload_config *cfg,
+enum vt_upload_result vt_upload(const struct vt_curl *api,
+				const struct vt_upload_config *cfg,
 				const char *report_id, const void *body,
 				size_t len, struct vt_upload_outcome *out)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = api->easy_init();
 	struct curl_slist *h;
 	char errbuf[CURL_ERROR_SIZE];
 	uint64_t rng = cfg->seed;
@@ -151,8 +230,8 @@ enum vt_upload_result vt_upload(const struct vt_upload_config *cfg,
 		snprintf(out->error, sizeof(out->error), "cannot start libcurl");
 		return VT_UPLOAD_BROKEN;
 	}
-	h = headers(cfg, report_id);
-	setup(c, cfg, h, body, len, errbuf);
+	h = headers(api, cfg, report_id);
+	setup(api, c, cfg, h, body, len, errbuf);
 	for (;;) {
 		int64_t left = cfg->deadline_ms - vt_monotonic_ms();
 		long timeout = cfg->attempt_timeout_s;
@@ -163,16 +242,16 @@ enum vt_upload_result vt_upload(const struct vt_upload_config *cfg,
 			break;
 		if (timeout * 1000 > left)
 			timeout = (long)((left + 999) / 1000);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+		api->easy_setopt(c, CURLOPT_TIMEOUT, timeout);
 		errbuf[0] = '\0';
-		CURLcode rc = curl_easy_perform(c);
+		CURLcode rc = api->easy_perform(c);
 		out->attempts++;
 		if (rc == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+			api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		out->status = status;
 		if (rc != CURLE_OK)
 			snprintf(out->error, sizeof(out->error), "%s",
-				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+				 errbuf[0] ? errbuf : api->easy_strerror(rc));
 		else
 			out->error[0] = '\0';
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
@@ -187,7 +266,8 @@ enum vt_upload_result vt_upload(const struct vt_upload_config *cfg,
 		if (out->attempts >= cfg->max_attempts)
 			break;
 		if (rc == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after);
+			api->easy_getinfo(c, CURLINFO_RETRY_AFTER,
+					  &retry_after);
 		int64_t wait = vt_backoff_ms(out->attempts, cfg->backoff_base_ms,
 					     cfg->backoff_cap_ms,
 					     vt_rand_next(&rng),
@@ -196,7 +276,7 @@ enum vt_upload_result vt_upload(const struct vt_upload_config *cfg,
 			break; /* the next attempt could not finish in time */
 		sleep_ms(wait);
 	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	api->slist_free_all(h);
+	api->easy_cleanup(c);
 	return res;
 }

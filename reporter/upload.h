@@ -7,9 +7,15 @@
 
 #include <stdint.h>
 
-/* Call once at program start, before any thread (libcurl's rule). */
-enum vt_err vt_upload_global_init(void);
-void vt_upload_global_cleanup(void);
+/*
+ * libcurl, loaded (dlopen of libcurl.so.4) and initialized on first
+ * need. Open it while no other thread runs (libcurl's global init rule).
+ * On error returns NULL and says why in why[n]. vt_curl_close accepts
+ * NULL.
+ */
+struct vt_curl;
+struct vt_curl *vt_curl_open(char *why, size_t n);
+void vt_curl_close(struct vt_curl *curl);
 
 struct vt_upload_config {
 	const char *endpoint;   /* http:// or https:// URL */
@@ -49,7 +55,8 @@ struct vt_upload_outcome {
  * timeouts, 408, 429 and 5xx with capped, jittered exponential backoff
  * (a Retry-After answer sets the wait), never past the deadline.
  */
-enum vt_upload_result vt_upload(const struct vt_upload_config *cfg,
+enum vt_upload_result vt_upload(const struct vt_curl *curl,
+				const struct vt_upload_config *cfg,
 				const char *report_id, const void *body,
 				size_t len, struct vt_upload_outcome *out);
 

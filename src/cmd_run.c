@@ -900,6 +900,8 @@ static void record_consent(struct run *r, int had_secret)
 static void upload_pending(struct run *r)
 {
 	struct vt_spool_entry *e;
+	struct vt_curl *curl = NULL; /* loaded for the first report to send */
+	char why[256];
 	size_t n;
 
 	vt_telemetry_start(&r->tel); /* the deadline covers uploading only */
@@ -921,9 +923,14 @@ static void upload_pending(struct run *r)
 			vt_buf_release(&gz);
 			continue;
 		}
+		if (!curl && !(curl = vt_curl_open(why, sizeof(why)))) {
+			vt_cli_error("cannot upload '%s': %s", e[i].name, why);
+			vt_buf_release(&gz);
+			break;
+		}
 		r->tel.upload.seed = vt_hash64(id, strlen(id)) ^ (uint64_t)r->now;
-		enum vt_upload_result res = vt_upload(&r->tel.upload, id, gz.ptr,
-						      gz.len, &out);
+		enum vt_upload_result res = vt_upload(curl, &r->tel.upload, id,
+						      gz.ptr, gz.len, &out);
 		vt_buf_release(&gz);
 		if (res == VT_UPLOAD_SENT) {
 			if (vt_spool_mark_sent(r->dir, e[i].name))
@@ -952,6 +959,7 @@ static void upload_pending(struct run *r)
 		break; /* later reports would fare no better now */
 	}
 	vt_spool_free(e, n);
+	vt_curl_close(curl);
 }
 
 /* Mode off: delete the secret, touch nothing else, say so once. */

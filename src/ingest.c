@@ -47,9 +47,10 @@ static void bad_line(struct vt_ingest *g, const struct vt_input *in,
 }
 
 /* Decodes and counts one logical line. */
+/* eol: text.ptr[text.len] is the line's CR or LF (see vt_decode_framed) */
 static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 			 const struct vt_line *l, struct vt_sv text,
-			 enum vt_wrapper wrapper)
+			 enum vt_wrapper wrapper, int eol)
 {
 	struct vt_record rec;
 	struct vt_fact facts[VT_FACT_COUNT];
@@ -66,7 +67,10 @@ static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 		q->lines_blank++;
 		return;
 	}
-	vt_decode_line(g->dec, text.ptr, text.len, &rec);
+	if (eol)
+		vt_decode_framed(g->dec, text.ptr, text.len, &rec);
+	else
+		vt_decode_line(g->dec, text.ptr, text.len, &rec);
 	if (rec.cls == VT_LINE_APP)
 		nfacts = vt_rules_match(g->rules, &rec, facts,
 					VT_ARRAY_LEN(facts));
@@ -105,7 +109,8 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 		g->wrapped++;
 	switch (r) {
 	case VT_UNWRAP_LINE:
-		logical_line(g, in, l, inner, kind);
+		logical_line(g, in, l, inner, kind,
+			     l->eol && inner.ptr + inner.len == l->ptr + l->len);
 		break;
 	case VT_UNWRAP_PENDING:
 		break;
@@ -142,7 +147,7 @@ static void flush_pending(struct vt_ingest *g, const struct vt_input *in)
 			bad_line(g, in, NULL,
 				 "joined line longer than the limit, skipped");
 		} else {
-			logical_line(g, in, NULL, inner, kind);
+			logical_line(g, in, NULL, inner, kind, 0);
 		}
 	}
 }

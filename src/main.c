@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vmcp-telemetry: the entry point; dispatches to a command. */
 #include "cli.h"
-#include "../reporter/upload.h"
 #include "../util/vt.h"
 
 #include <signal.h>
@@ -49,17 +48,8 @@ int main(int argc, char **argv)
 		return vt_cmd_preview(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0)
 		return vt_cmd_merge(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0) {
-		int rc;
-
-		if (vt_upload_global_init()) {
-			fputs(VT_NAME ": cannot initialize libcurl\n", stderr);
-			return VT_EXIT_FAILURE;
-		}
-		rc = vt_cmd_run(argc - 1, argv + 1);
-		vt_upload_global_cleanup();
-		return rc;
-	}
+	if (strcmp(cmd, "run") == 0)
+		return vt_cmd_run(argc - 1, argv + 1);
 	vt_cli_error("'%s' is not a command", cmd);
 	fputs(usage_text, stderr);
 	return VT_EXIT_USAGE;

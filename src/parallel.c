@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A large plain file is cut in up to this many chunks per thread. */
+#define CHUNKS_PER_THREAD 4
+
 /* Diagnostics a job keeps for printing in order; the rest are counted. */
 #define JOB_DIAGS (DIAG_PER_FILE + 1)
 
@@ -24,12 +27,16 @@ struct job {
 	size_t first, nfiles;  /* files[first .. first + nfiles) */
 	struct job *group;     /* a chunk: the file's first chunk */
 	_Atomic size_t chunks_left; /* the first chunk: chunks not done */
+	size_t group_end;      /* files[.. group_end) share the stream */
+	int later_file;        /* a rotation group's file after its first */
 	int chunk;             /* -1: whole files; else the chunk's index */
 	int last_chunk;
 	uint64_t start, limit; /* a chunk's bytes */
 	struct vt_agg *agg;
 	struct diag_rec diags[JOB_DIAGS];
 	size_t ndiags;
+	struct vt_diag_state *direct; /* run in order: print at once */
+	uint64_t line_base;           /* added to line numbers printed so */
 	uint64_t dropped;      /* diagnostics beyond JOB_DIAGS */
 	uint64_t lines;        /* physical lines of a chunk */
 	int failed;            /* a chunk that could not be opened */
@@ -64,6 +71,11 @@ static void keep_diag(void *ctx, const char *path, uint64_t line,
 {
 	struct job *j = ctx;
 
+	if (j->direct) {
+		vt_print_diag(j->direct, path, line ? line + j->line_base : 0,
+			      offset, what);
+		return;
+	}
 	if (j->ndiags == JOB_DIAGS) {
 		j->dropped++;
 		return;
@@ -128,7 +140,7 @@ static void *worker(void *arg)
 
 		j->agg = vt_agg_new(p->acfg);
 		vt_agg_set_now(j->agg, p->now);
-		if (j->chunk > 0)
+		if (j->chunk > 0 || j->later_file)
 			vt_agg_set_continuation(j->agg);
 		run_job(p, j, j->agg, rules, j->start, 0);
 		if (j->chunk >= 0 &&
@@ -203,25 +215,46 @@ static size_t plan_chunks(const char *path, size_t want, uint64_t *cuts)
 	return n;
 }
 
+/*
+ * One job per file of a rotation group (files after the first continue
+ * its stream, as a later chunk does; CRI and docker parts never cross
+ * files), and a large plain file alone in its group in chunks.
+ */
 static void plan(struct pool *p, size_t nthreads)
 {
 	const struct vt_inputs *in = p->in;
-	uint64_t *cuts = vt_xcalloc(nthreads + 1, sizeof(*cuts));
+	/*
+	 * A few chunks per thread: a thread slowed by other work on its
+	 * core then takes fewer of them, instead of the others waiting.
+	 */
+	size_t nchunks = nthreads * CHUNKS_PER_THREAD;
+	uint64_t *cuts = vt_xcalloc(nchunks + 1, sizeof(*cuts));
 
-	p->jobs = vt_xcalloc(in->count * (nthreads + 1) + 1, sizeof(*p->jobs));
+	p->jobs = vt_xcalloc(in->count * (nchunks + 1) + 1, sizeof(*p->jobs));
 	for (size_t i = 0, j; i < in->count; i = j) {
 		for (j = i + 1; j < in->count &&
 				in->files[j].stream == in->files[i].stream;
 		     j++)
 			;
+		for (size_t f = i; f < j && j - i > 1; f++) {
+			struct job *jb = &p->jobs[p->njobs++];
+
+			jb->first = f;
+			jb->nfiles = 1;
+			jb->group_end = j;
+			jb->later_file = f > i;
+			jb->chunk = -1;
+		}
 		size_t n = j - i == 1 ? plan_chunks(in->files[i].path,
-						      nthreads, cuts)
-				      : 1;
+						      nthreads > 1 ? nchunks : 1,
+						      cuts)
+				      : 0;
 		for (size_t k = 0; k < n; k++) {
 			struct job *jb = &p->jobs[p->njobs++];
 
 			jb->first = i;
-			jb->nfiles = j - i;
+			jb->nfiles = 1;
+			jb->group_end = j;
 			jb->chunk = n > 1 ? (int)k : -1;
 			jb->last_chunk = k + 1 == n;
 			jb->start = n > 1 ? cuts[k] : 0;
@@ -284,28 +317,30 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 		while (!j->done)
 			pthread_cond_wait(&p.cv, &p.mu);
 		pthread_mutex_unlock(&p.mu);
-		if (j->chunk <= 0) {
+		if (j->chunk <= 0 && !j->later_file)
+			serial_rest = 0; /* a new group */
+		if (j->chunk <= 0)
 			line_base = 0;
-			serial_rest = 0;
-		}
 		if (serial_rest) {
-			/* read already, in order, by an earlier chunk's fallback */
+			/* read already, in order, by an earlier job's fallback */
 		} else if (j->failed || (j->chunk >= 0 && j->wrapped) ||
 			   !vt_agg_merge_exact(agg, j->agg)) {
 			/*
-			 * Read this chunk and the rest of its file again, in
-			 * order, into agg itself: exact whatever they hold.
+			 * Read this chunk and the rest of its file, or this
+			 * file and the rest of its group, again, in order,
+			 * into agg itself: exact whatever they hold.
 			 */
 			struct job again;
 
 			memset(&again, 0, sizeof(again));
 			again.first = j->first;
-			again.nfiles = j->nfiles;
+			again.nfiles = j->chunk >= 0 ? 1 : j->group_end - j->first;
 			again.chunk = j->chunk;
 			again.last_chunk = 1;
+			again.direct = ds;
+			again.line_base = line_base;
 			run_job(&p, &again, agg, mine, j->start, 1);
-			print_diags(&again, line_base, ds);
-			serial_rest = j->chunk >= 0;
+			serial_rest = j->chunk >= 0 || j->nfiles < again.nfiles;
 		} else {
 			vt_agg_merge(agg, j->agg);
 			print_diags(j, line_base, ds);

@@ -14,13 +14,14 @@
  * other, with up to nthreads threads: the result is the same report, and
  * diagnostics come out in the same order with the same line numbers.
  *
- * Work is cut into jobs: a rotation group (files that share a stream are
- * read in order by one job), or a chunk of a large plain file split at
- * line boundaries. Each job counts into an aggregate of its own, and the
- * aggregates are merged in input order; a chunk whose lines carry
- * configuration facts is read again in order into agg (see
- * vt_agg_merge_exact), so that process boundaries and configuration
- * changes stay exact. rules is cloned for each thread.
+ * Work is cut into jobs: a file (the files of a rotation group after its
+ * first continue its stream, as a later chunk does), or a chunk of a
+ * large plain file alone in its group, split at line boundaries. Each job
+ * counts into an aggregate of its own, and the aggregates are merged in
+ * input order; a later chunk or file whose lines carry configuration
+ * facts is read again, with the rest of its file or group, in order into
+ * agg (see vt_agg_merge_exact), so that process boundaries and
+ * configuration changes stay exact. rules is cloned for each thread.
  */
 void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,

@@ -7,6 +7,7 @@
 #include "timeutil.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int64_t vt_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -55,23 +56,36 @@ static int days_in_month(unsigned y, unsigned m)
 	return m == 2 ? 28 + leap : dm[m - 1];
 }
 
-int vt_time_parse(const char *s, size_t n, int64_t *out)
+/* "YYYY-MM-DDThh" (13 bytes): the seconds at the start of that hour. */
+static int parse_hour(const char *s, int64_t *base)
 {
-	unsigned y, mo, d, h, mi, se, oh = 0, om = 0;
-	size_t i;
-	int sign = 0;
+	unsigned y, mo, d, h;
 
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' ||
-	    s[16] != ':')
+	if (s[4] != '-' || s[7] != '-')
 		return -1;
 	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
 		return -1;
 	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) ||
-	    digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
-	    digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
+	    digits(s + 8, 2, &d) || digits(s + 11, 2, &h))
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || (int)d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || se > 60)
+	    h > 23)
+		return -1;
+	*base = vt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600;
+	return 0;
+}
+
+/* ":mm:ss[.frac](Z|+hh:mm|-hh:mm)" from byte 13 on: seconds past the hour. */
+static int parse_rest(const char *s, size_t n, int64_t *out)
+{
+	unsigned mi, se, oh = 0, om = 0;
+	size_t i;
+	int sign = 0;
+
+	if (s[13] != ':' || s[16] != ':')
+		return -1;
+	if (digits(s + 14, 2, &mi) || digits(s + 17, 2, &se) || mi > 59 ||
+	    se > 60)
 		return -1;
 	i = 19;
 	if (i < n && s[i] == '.') {
@@ -97,10 +111,40 @@ int vt_time_parse(const char *s, size_t n, int64_t *out)
 	}
 	if (i != n)
 		return -1;
-	int64_t t = vt_days_from_civil(y, mo, d) * 86400 +
-		    (int64_t)h * 3600 + (int64_t)mi * 60 + (int64_t)se;
-	t -= sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
-	*out = t;
+	*out = (int64_t)mi * 60 + (int64_t)se -
+	       sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
+	return 0;
+}
+
+int vt_time_parse(const char *s, size_t n, int64_t *out)
+{
+	int64_t base, rest;
+
+	if (n < 20 || parse_hour(s, &base) || parse_rest(s, n, &rest))
+		return -1;
+	*out = base + rest;
+	return 0;
+}
+
+int vt_time_parse_cached(struct vt_time_cache *c, const char *s, size_t n,
+			 int64_t *out)
+{
+	int64_t base, rest;
+
+	if (n < 20)
+		return -1;
+	if (c->valid && memcmp(c->hour, s, sizeof(c->hour)) == 0) {
+		base = c->base;
+	} else {
+		if (parse_hour(s, &base))
+			return -1;
+		memcpy(c->hour, s, sizeof(c->hour));
+		c->base = base;
+		c->valid = 1;
+	}
+	if (parse_rest(s, n, &rest))
+		return -1;
+	*out = base + rest;
 	return 0;
 }
 

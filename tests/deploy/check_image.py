@@ -6,7 +6,8 @@
 
 - The runtime stage installs, directly or through the packages' Depends,
   the Debian package of every shared library the binary loads (readelf's
-  NEEDED entries and everything ldd resolves behind them; dpkg -S names the
+  NEEDED entries, the sonames it names for dlopen (libcurl, loaded only to
+  upload) and everything ldd resolves behind them; dpkg -S names the
   package, dpkg-query the dependencies). Needs a Debian 12 host, like the
   build stage.
 - The build stage installs every -dev package the Makefile names.
@@ -108,6 +109,26 @@ def loaded_libraries(binary):
     return needed, resolved
 
 
+def dlopened_libraries(binary, needed):
+    """{soname: path} of the libraries the binary names for dlopen (libcurl,
+    loaded only to upload) and of what the loader resolves behind them."""
+    data = open(binary, "rb").read()
+    names = set(n.decode() for n in re.findall(rb"lib[\w+-]+\.so\.\d+", data)) - set(needed)
+    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for soname in sorted(names):
+        m = re.search(r"^\s*" + re.escape(soname) + r" \(libc6,x86-64\) => (/\S+)", cache, re.M)
+        if not m:
+            m = re.search(r"^\s*" + re.escape(soname) + r" \([^)]*\) => (/\S+)", cache, re.M)
+        if not m:
+            bad(f"{binary} names {soname} for dlopen, which this host cannot resolve")
+            continue
+        found[soname] = m.group(1)
+        _, behind = loaded_libraries(m.group(1))
+        found.update(behind)
+    return found
+
+
 def check_libraries(runtime):
     try:
         release = open("/etc/debian_version").read().split(".")[0]
@@ -123,16 +144,21 @@ def check_libraries(runtime):
     for soname in needed:
         if soname not in resolved:
             bad(f"{BIN} needs {soname}, which ldd does not resolve")
+    opened = dlopened_libraries(BIN, needed)
+    if not any(n.startswith("libcurl.so.") for n in opened):
+        bad(f"{BIN} names no libcurl for dlopen: the upload could never load it")
+    for soname, path in opened.items():
+        resolved.setdefault(soname, path)
     for soname, path in sorted(resolved.items()):
         pkg = package_of(path)
-        kind = "NEEDED" if soname in needed else "loaded"
+        kind = "NEEDED" if soname in needed else "dlopen" if soname in opened else "loaded"
         if pkg is None:
             bad(f"{soname} ({path}): no Debian package owns it")
         elif pkg not in closure:
             bad(f"{soname} ({kind}) comes from {pkg}, which the runtime stage does not install")
         else:
             good()
-    print(f"check_image: {len(needed)} NEEDED and {len(resolved)} loaded libraries, "
+    print(f"check_image: {len(needed)} NEEDED, {len(opened)} behind dlopen and {len(resolved)} loaded libraries, "
           f"all from the {len(closure)} packages the runtime stage's "
           f"{len(apt_packages(runtime))} bring")
 

@@ -81,6 +81,49 @@ same torn "$TMP/torn.log"
 same samples fixtures/samples/ "$TMP/mixed.log" fixtures/input/rotated.log fixtures/input/rotated.log.1 fixtures/input/rotated.log.2.gz
 same bad fixtures/input/malformed.jsonl fixtures/input/truncated.log.gz fixtures/input/garbage.bin
 
+# rotation groups: each file of a group is a job of its own (the later ones
+# continue the stream); a restart or CRI lines in a later file, and more
+# bad lines than are printed in two files of a group, must not show it
+mkdir -p "$TMP/rot" "$TMP/rot2" "$TMP/pods/ns_vmcp-7d9f8c6b5-x2x9q_0f1e/vmcp"
+head -n 9000 "$TMP/big.log" >"$TMP/head.log"
+split -l 3000 -d "$TMP/head.log" "$TMP/part."
+gzip -c "$TMP/part.00" >"$TMP/rot/audit.log.2.gz"
+gzip -c "$TMP/part.01" >"$TMP/rot/audit.log.1.gz"
+cp "$TMP/part.02" "$TMP/rot/audit.log"
+same group "$TMP/rot/"
+python3 - "$TMP" <<'PY'
+import gzip, sys
+t = sys.argv[1]
+parts = [open(f"{t}/part.0{i}").read().splitlines(True) for i in range(3)]
+start = ['{"time":"2026-11-02T10:00:00Z","level":"INFO","msg":"Loading configuration from: /etc/vmcp-config/config.yaml"}\n',
+         '{"time":"2026-11-02T10:00:01Z","level":"INFO","msg":"  Conflict Resolution: manual"}\n',
+         '{"time":"2026-11-02T10:00:01Z","level":"INFO","msg":"starting Virtual MCP Server"}\n']
+bad = ["not json %d\n" % i for i in range(8)]
+# rot2: bad lines in the two older files, a restart in the middle one
+with gzip.open(f"{t}/rot2/audit.log.2.gz", "wt") as f:
+    f.writelines(parts[0][:100] + bad + parts[0][100:])
+with gzip.open(f"{t}/rot2/audit.log.1.gz", "wt") as f:
+    f.writelines(bad + parts[1][:1500] + start + parts[1][1500:])
+with open(f"{t}/rot2/audit.log", "w") as f:
+    f.writelines(parts[2])
+# a pod's rotated CRI logs, a partial line left open at a file's end
+def cri(lines, tail=None):
+    out = ['2026-11-02T10:00:00.%09dZ stdout F %s' % (i, l) for i, l in enumerate(lines)]
+    if tail:
+        out.append('2026-11-02T10:00:01.0Z stdout P ' + tail + '\n')
+    return out
+d = f"{t}/pods/ns_vmcp-7d9f8c6b5-x2x9q_0f1e/vmcp"
+with gzip.open(f"{d}/0.log.20261102-100000.gz", "wt") as f:
+    f.writelines(cri(start + parts[0][:1000], '{"time":"2026-11-02T10:00:00Z",'))
+with gzip.open(f"{d}/0.log.20261102-110000.gz", "wt") as f:
+    f.writelines(cri(parts[1][:1000]))
+with open(f"{d}/0.log", "w") as f:
+    f.writelines(cri(parts[2][:1000], '{"level":"INFO"'))
+PY
+same group-restart "$TMP/rot2/"
+same group-pods "$TMP/pods/"
+same groups "$TMP/rot/" "$TMP/rot2/" "$TMP/pods/" fixtures/input/rotated.log*
+
 # the chunks of a file count it once, and every byte
 python3 - "$TMP/plain.1.out" "$TMP/big.log" <<'PY' && ok || bad "plain: files or bytes_read wrong"
 import json, os, sys

@@ -165,20 +165,63 @@ START_TEST(hex_lower_case)
 }
 END_TEST
 
+/* Shared by every check below, so the cached parser sees a long run. */
+static struct vt_time_cache cache;
+
 static int64_t parse(const char *s)
 {
-	int64_t t = -12345;
+	int64_t t = -12345, c = -54321;
 
 	ck_assert_msg(vt_time_parse(s, strlen(s), &t) == 0, "rejected %s", s);
+	ck_assert_msg(vt_time_parse_cached(&cache, s, strlen(s), &c) == 0 &&
+			      c == t,
+		      "cached parse of %s differs", s);
 	return t;
 }
 
 static int rejects(const char *s)
 {
-	int64_t t = 777;
+	int64_t t = 777, c = 777;
 
-	return vt_time_parse(s, strlen(s), &t) == -1 && t == 777;
+	return vt_time_parse(s, strlen(s), &t) == -1 && t == 777 &&
+	       vt_time_parse_cached(&cache, s, strlen(s), &c) == -1 &&
+	       c == 777;
 }
+
+/* The cache keeps a date and hour: what follows is checked every time. */
+START_TEST(time_parse_cached_same_hour)
+{
+	struct vt_time_cache c;
+	int64_t t;
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:15:02Z", 20,
+					      &t), 0);
+	ck_assert_int_eq(t, 1787307302);
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:59:59.5Z", 22,
+					      &t), 0);
+	ck_assert_int_eq(t, 1787309999);
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:15:02+01:00",
+					      25, &t), 0);
+	ck_assert_int_eq(t, 1787307302 - 3600);
+	t = 5;
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:60:00Z", 20,
+					      &t), -1);
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:15:02", 19,
+					      &t), -1);
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:15:0xZ", 20,
+					      &t), -1);
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T10:15:02Zjunk",
+					      24, &t), -1);
+	ck_assert_int_eq(t, 5);
+	/* a bad hour is never kept: the next good one is parsed in full */
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-02-30T10:15:02Z", 20,
+					      &t), -1);
+	ck_assert_int_eq(vt_time_parse_cached(&c, "2026-08-21T11:00:00Z", 20,
+					      &t), 0);
+	ck_assert_int_eq(t, 1787310000);
+}
+END_TEST
 
 START_TEST(time_parse_zulu_and_epoch)
 {
@@ -480,6 +523,7 @@ Suite *util_suite(void)
 	tcase_add_test(time, time_parse_leap_days);
 	tcase_add_test(time, time_parse_rejects_bad_shapes);
 	tcase_add_test(time, time_format_round_trip);
+	tcase_add_test(time, time_parse_cached_same_hour);
 	tcase_add_test(time, civil_days_round_trip);
 	tcase_add_test(buf, buf_cap_exact_boundary);
 	tcase_add_test(buf, buf_limit_leaves_contents);

@@ -9,6 +9,8 @@ Suite *privacy_suite(void);
 Suite *agg_suite(void);
 Suite *report_suite(void);
 Suite *decode_suite(void);
+Suite *framed_suite(void);
+Suite *skim_suite(void);
 Suite *lines_suite(void);
 Suite *unwrap_suite(void);
 Suite *rules_suite(void);
@@ -30,6 +32,8 @@ int main(void)
 	srunner_add_suite(sr, agg_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, decode_suite());
+	srunner_add_suite(sr, framed_suite());
+	srunner_add_suite(sr, skim_suite());
 	srunner_add_suite(sr, lines_suite());
 	srunner_add_suite(sr, unwrap_suite());
 	srunner_add_suite(sr, rules_suite());
