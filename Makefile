@@ -55,7 +55,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden
+	fuzz clean format install uninstall golden
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -109,10 +109,17 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) report fixtures/samples/
 
-# The whole suite, then the whole suite again under ASan and UBSan.
+# The whole suite; again under ASan and UBSan; the unit tests and the
+# main and hostile-input integration scripts under valgrind; every fuzz
+# target for TEST_FUZZ_SECONDS (2 at a time) after replaying its saved
+# crashes.
+TEST_FUZZ_SECONDS ?= 20
 test: deps
 	@$(MAKE) --no-print-directory unit integration
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory memcheck
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
+	  FUZZ_JOBS=2
 
 unit: all $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -124,6 +131,8 @@ integration: all
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
 	sh tests/integration/merge.sh $(BIN)
+	bash tests/integration/hostile.sh $(BIN)
+	bash tests/integration/security.sh $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all
@@ -136,11 +145,28 @@ asan:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  unit integration
 
+# Valgrind: errors and definite or indirect leaks fail the run. Each
+# process logs to its own file (the scripts redirect stderr), and any
+# log that is not empty fails the target after the scripts ran.
+MEMCHECK_LOGS = $(CURDIR)/$(BUILD)/memcheck
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect \
+	--suppressions=$(CURDIR)/tests/valgrind.supp \
+	--log-file=$(MEMCHECK_LOGS)/%p.log
 memcheck: all $(UNIT_BIN)
-	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
-	  --errors-for-leak-kinds=definite,indirect $(UNIT_BIN)
-	VT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
-	  sh tests/integration/run.sh $(BIN)
+	@sh tools/install-deps.sh
+	@rm -rf $(MEMCHECK_LOGS) && mkdir -p $(MEMCHECK_LOGS)
+	CK_FORK=no $(VALGRIND) $(UNIT_BIN)
+	VT_WRAPPER="$(VALGRIND)" sh tests/integration/run.sh $(BIN)
+	VT_WRAPPER="$(VALGRIND)" bash tests/integration/hostile.sh $(BIN)
+	@sh tests/memcheck-verdict.sh $(MEMCHECK_LOGS)
+
+# libFuzzer (clang): every target FUZZ_SECONDS, FUZZ_JOBS at a time.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?=
+fuzz:
+	VT_FUZZ_SECONDS=$(FUZZ_SECONDS) VT_FUZZ_JOBS=$(FUZZ_JOBS) \
+	  sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -329,7 +329,11 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
-	a = vt_agg_new(cfg);
+	/* Take back what the encoding holds; cfg's caps apply from here on. */
+	struct vt_agg_config wide = *cfg;
+	wide.max_instances = VT_MAX_MAX_INSTANCES;
+	wide.max_streams = 4 * (size_t)VT_MAX_MAX_INSTANCES;
+	a = vt_agg_new(&wide);
 	if (get_s(&r) != cfg->period_seconds)
 		r.bad = 1;
 	a->now = get_s(&r);
@@ -393,6 +397,10 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 		vt_agg_free(a);
 		return VT_ERR_CORRUPT;
 	}
+	a->cfg.max_instances = cfg->max_instances ? cfg->max_instances
+						  : VT_DEFAULT_MAX_INSTANCES;
+	a->cfg.max_streams = cfg->max_streams ? cfg->max_streams
+					      : 4 * a->cfg.max_instances;
 	*out = a;
 	return VT_OK;
 }

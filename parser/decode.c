@@ -8,6 +8,7 @@
  */
 #include "decode.h"
 #include "../util/buf.h"
+#include "../util/jsondepth.h"
 #include "../util/timeutil.h"
 
 #include <stdlib.h>
@@ -621,11 +622,15 @@ int vt_decode_docker(struct vt_decoder *d, const char *line, size_t len,
 int vt_json_top_string(const char *json, size_t n, const char *key,
 		       char *out, size_t outlen)
 {
-	char *text = vt_xstrndup(json, n);
 	char err[128];
-	yajl_val root = yajl_tree_parse(text, err, sizeof(err));
 	const char *path[] = { key, NULL };
 	int rc = -1;
+
+	/* yajl_tree_free recurses: a hostile "[[[[..." would overflow it. */
+	if (vt_json_depth_ok(json, n, 64))
+		return -1;
+	char *text = vt_xstrndup(json, n);
+	yajl_val root = yajl_tree_parse(text, err, sizeof(err));
 
 	free(text);
 	if (!root)

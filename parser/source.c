@@ -148,7 +148,8 @@ fail:
 	return err;
 }
 
-enum vt_err vt_source_open(const char *path, struct vt_source **out)
+static enum vt_err open_checked(const char *path, int regular_only,
+				struct vt_source **out)
 {
 	int fd;
 	struct stat st;
@@ -171,9 +172,9 @@ enum vt_err vt_source_open(const char *path, struct vt_source **out)
 		errno = e;
 		return VT_ERR_IO;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) || (regular_only && !S_ISREG(st.st_mode))) {
 		close(fd);
-		errno = EISDIR;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		return VT_ERR_IO;
 	}
 	/* O_NONBLOCK only kept open() from hanging on a FIFO; read blocking. */
@@ -188,6 +189,16 @@ enum vt_err vt_source_open(const char *path, struct vt_source **out)
 		errno = e;
 	}
 	return err;
+}
+
+enum vt_err vt_source_open(const char *path, struct vt_source **out)
+{
+	return open_checked(path, 0, out);
+}
+
+enum vt_err vt_source_open_regular(const char *path, struct vt_source **out)
+{
+	return open_checked(path, 1, out);
 }
 
 static enum vt_err read_plain(struct vt_source *s, char *buf, size_t cap,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the commands: messages and the clock. */
 #include "cli.h"
+#include "../aggregator/agg.h"
 #include "../util/timeutil.h"
 #include "../util/vt.h"
 
@@ -59,3 +60,47 @@ int vt_cli_clock(const char *now_arg, long long *out)
 	return 0;
 }
 
+
+int vt_cli_max_instances(const char *arg, size_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 ||
+	    v > VT_MAX_MAX_INSTANCES)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+int vt_cli_unknown_option(const char *cmd, const char *arg)
+{
+	/* Only the name: "--token=VALUE" must not print its value. */
+	int n = (int)strcspn(arg, "=");
+
+	if ((n == 7 && strncmp(arg, "--token", 7) == 0) ||
+	    (n == 13 && strncmp(arg, "--bearer-token", 13) == 0))
+		return vt_cli_usage_error(
+			cmd, "there is no '%.*s': a token is never taken from the command line; use --token-file FILE",
+			n, arg);
+	if ((n == 10 && strncmp(arg, "--insecure", 10) == 0) ||
+	    (n == 2 && strncmp(arg, "-k", 2) == 0) ||
+	    (n == 9 && strncmp(arg, "--no-verify", 9) == 0))
+		return vt_cli_usage_error(
+			cmd, "there is no '%.*s': TLS certificates are always verified; --cacert FILE trusts a private CA",
+			n, arg);
+	return vt_cli_usage_error(cmd, "unknown option '%.*s'", n, arg);
+}
+
+int vt_cli_spelled_out(char **argv, int optind_now, const char *optarg_now,
+		       const char *name)
+{
+	/* "--name VALUE" took two words; "--name=VALUE" one. */
+	const char *word = optarg_now == argv[optind_now - 1]
+				   ? argv[optind_now - 2]
+				   : argv[optind_now - 1];
+
+	return strcspn(word, "=") == strlen(name) &&
+	       strncmp(word, name, strlen(name)) == 0;
+}

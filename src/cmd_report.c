@@ -36,6 +36,9 @@ static const char report_help[] =
 	"                         VirtualMCPServer); repeatable\n"
 	"  --max-line-bytes N     longest line kept (default 1048576); longer\n"
 	"                         lines are skipped and counted\n"
+	"  --max-instances N      distinct instances kept (default 10000), which\n"
+	"                         bounds memory; lines of further instances\n"
+	"                         count in the totals only\n"
 	"  --instance-by source|component\n"
 	"                         what an instance is: the log source (default),\n"
 	"                         or the audit events' component (one shared file)\n"
@@ -63,6 +66,7 @@ struct report_opts {
 	const char *fleet_key;
 	unsigned shard, nshards; /* nshards 0: all */
 	size_t max_line;
+	size_t max_instances;
 	enum vt_instance_by instance_by;
 	int strict;
 	int quiet;
@@ -84,12 +88,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
 	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG,
-	       O_FLEET_KEY, O_SHARD };
+	       O_FLEET_KEY, O_SHARD, O_MAXINST };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+		{ "max-instances", required_argument, NULL, O_MAXINST },
 		{ "instance-by", required_argument, NULL, O_INSTBY },
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "servers", required_argument, NULL, O_SERVERS },
@@ -136,6 +141,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 					"report",
 					"--max-line-bytes wants a number from 16 to %d",
 					VT_MAX_MAX_LINE);
+			break;
+		case O_MAXINST:
+			if (vt_cli_max_instances(optarg, &o->max_instances))
+				return vt_cli_usage_error(
+					"report",
+					"--max-instances wants a number from 1 to %d",
+					VT_MAX_MAX_INSTANCES);
 			break;
 		case O_INSTBY:
 			if (strcmp(optarg, "source") == 0)
@@ -189,11 +201,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			fputs(report_help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error("report", "option '%s' needs a value",
-						  argv[optind - 1]);
+			return vt_cli_usage_error("report", "option \'%.*s\' needs a value",
+						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
-			return vt_cli_usage_error("report", "unknown option '%s'",
-						  argv[optind - 1]);
+			return vt_cli_unknown_option("report", argv[optind - 1]);
 		}
 	}
 	return 0;
@@ -246,7 +257,8 @@ int vt_cmd_report(int argc, char **argv)
 		vt_inputs_shard(&in, o.shard, o.nshards);
 	vt_inputs_sort(&in);
 
-	struct vt_agg_config acfg = { 0, 0, 0, t.servers, t.clients };
+	struct vt_agg_config acfg = { 0, o.max_instances, 0, t.servers,
+				      t.clients };
 	unsigned char skey[32];
 	int keyed = vt_sketch_key(o.fleet_key, NULL, 0, skey);
 	if (keyed < 0) {

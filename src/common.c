@@ -3,6 +3,7 @@
 #include "common.h"
 #include "../aggregator/config.h"
 #include "cli.h"
+#include "../parser/source.h"
 #include "../reporter/report.h"
 #include "../util/buf.h"
 #include "../util/hash.h"
@@ -271,4 +272,43 @@ int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		return 0;
 	vt_hmac_sha256(secret, secret_len, domain, sizeof(domain) - 1, key);
 	return 1;
+}
+
+char *vt_read_report_file(const char *path, size_t *len, const char **why)
+{
+	struct vt_source *src = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	enum vt_err err = vt_source_open(path, &src);
+
+	*why = NULL;
+	while (err == VT_OK) {
+		size_t got;
+
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 1 << 16;
+			if (cap > VT_MAX_REPORT_BYTES + 65536) {
+				*why = "larger than 64 MiB";
+				break;
+			}
+			buf = vt_xrealloc(buf, cap + 1);
+		}
+		err = vt_source_read(src, buf + n, cap - n, &got);
+		if (err == VT_OK && got == 0)
+			break;
+		n += got;
+	}
+	if (err != VT_OK && !*why)
+		*why = err == VT_ERR_FORMAT ? vt_source_error(src)
+					    : strerror(errno);
+	vt_source_free(src);
+	if (*why) {
+		free(buf);
+		return NULL;
+	}
+	if (!buf)
+		buf = vt_xmalloc(1);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }

@@ -3,7 +3,7 @@
 # Used by 'make deps' (and so by 'make run' and 'make test').
 set -eu
 pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
-libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate"
+libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate valgrind"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

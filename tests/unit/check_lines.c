@@ -689,6 +689,9 @@ START_TEST(gzip_from_pipe)
 			if (i < 3)
 				usleep(20000);
 		}
+		/* under valgrind the child's heap is checked at exit too */
+		free(raw);
+		free(text);
 		_exit(0);
 	}
 	close(fds[1]);
