@@ -504,10 +504,20 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
 	 * feeding one turns that leftover into an error (and is whitespace
 	 * otherwise).
 	 */
-	if (st == yajl_status_ok)
+	int cut = 0;
+	if (st == yajl_status_ok) {
 		st = yajl_parse(d->h, (const unsigned char *)"\n", 1);
+		/*
+		 * A line that is only a cut-off string fails here when the
+		 * handle finished a value on an earlier line, where a new
+		 * handle stops at "premature EOF": the same reason for both.
+		 */
+		cut = st != yajl_status_ok && d->values == 0;
+	}
 	if (st != yajl_status_ok) {
-		d->rec->reason = (int)error_reason(d, line, len);
+		d->rec->reason = cut && !memchr(line, '\0', len)
+					 ? VT_BAD_TRUNCATED
+					 : (int)error_reason(d, line, len);
 		yajl_free(d->h);
 		d->h = new_handle(d);
 		return 0;
