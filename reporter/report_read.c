@@ -382,6 +382,22 @@ static int has_duplicate_key(yajl_val v)
 	return dup;
 }
 
+/*
+ * 1 when a string holds an escaped NUL ("\u0000"): yajl's tree keeps
+ * strings NUL-terminated, so "git\u0000hub" would be read as "git".
+ */
+static int has_escaped_nul(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (p[i] != '\\')
+			continue;
+		if (p[i + 1] == 'u' && i + 5 < n && memcmp(p + i + 2, "0000", 4) == 0)
+			return 1;
+		i++; /* the escaped character, which may be a backslash */
+	}
+	return 0;
+}
+
 enum vt_err vt_report_parse(const char *text, size_t len,
 			    struct vt_summary *s, char *err, size_t errlen)
 {
@@ -391,8 +407,9 @@ enum vt_err vt_report_parse(const char *text, size_t len,
 
 	memset(s, 0, sizeof(*s));
 	/* A NUL inside would end the document early for yajl. */
-	if (memchr(text, '\0', len) || vt_json_depth_ok(text, len, MAX_DEPTH)) {
-		snprintf(err, errlen, "not a JSON document, or nested deeper than %d",
+	if (memchr(text, '\0', len) || has_escaped_nul(text, len) ||
+	    vt_json_depth_ok(text, len, MAX_DEPTH)) {
+		snprintf(err, errlen, "not a JSON document (or it holds a NUL, or nests deeper than %d)",
 			 MAX_DEPTH);
 		return VT_ERR_FORMAT;
 	}
