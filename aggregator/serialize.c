@@ -20,6 +20,7 @@
 #include "agg_internal.h"
 #include "../util/hash.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char MAGIC[4] = { 'V', 'T', 'A', 'G' };
@@ -96,6 +97,34 @@ static void put_named(struct vt_buf *b, const struct vt_allowlist *list,
 static const char *const backend_tail[] = { "\x01other", "\x01composite" };
 static const char *const client_tail[] = { "\x01other" };
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * A period's processes, as a set: sorted, so the bytes do not depend on
+ * where the hash table happened to put them (found by fuzz_state: a
+ * decoded state encoded differently when a probe had wrapped around).
+ */
+static void put_procs(struct vt_buf *out, const struct vt_map *procs)
+{
+	uint64_t *keys = vt_xmalloc((procs->count ? procs->count : 1) *
+				    sizeof(*keys));
+	size_t n = 0;
+
+	for (size_t k = 0; k < procs->cap; k++)
+		if (procs->vals[k] != VT_MAP_NONE)
+			keys[n++] = procs->keys[k];
+	qsort(keys, n, sizeof(*keys), cmp_u64);
+	put_u(out, n);
+	for (size_t k = 0; k < n; k++)
+		put_u(out, keys[k]);
+	free(keys);
+}
+
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 {
 	size_t start = out->len;
@@ -131,10 +160,7 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 			put_u(out, (uint64_t)s->has_time);
 			put_u(out, s->seen);
 		}
-		put_u(out, p->procs.count);
-		for (size_t k = 0; k < p->procs.cap; k++)
-			if (p->procs.vals[k] != VT_MAP_NONE)
-				put_u(out, p->procs.keys[k]);
+		put_procs(out, &p->procs);
 	}
 	put_u(out, a->ninst);
 	for (size_t i = 0; i < a->ninst; i++) {

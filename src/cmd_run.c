@@ -83,7 +83,8 @@ static const char run_help[] =
 	"\n"
 	"Exit codes: 0 done (bad lines are counted, not fatal; reports that could\n"
 	"not be sent yet stay pending); 1 failure (the state was not changed);\n"
-	"2 usage error; 3 done, but a given path could not be read; 4 done, but\n"
+	"2 usage error; 3 done, but a given path could not be read (or not to its\n"
+	"end: a damaged .gz, a read error; named on stderr); 4 done, but\n"
 	"the endpoint refused a report (it stays pending). A second run while\n"
 	"one holds the lock exits 0 at once.\n";
 
@@ -692,11 +693,12 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 				return -1;
 		}
 	}
-	vt_ingest_source(g, c->in, src, &pos);
+	/* A file that could not be read to its end (named on stderr). */
+	int damaged = vt_ingest_source(g, c->in, src, &pos) != VT_OK;
 	if (!cp && pos.end == 0) {
 		/* nothing consumed (empty, or one torn line): nothing to resume */
 		vt_source_free(src);
-		return 0;
+		return damaged ? -1 : 0;
 	}
 	if (!cp) {
 		c->cp = new_checkpoint(r);
@@ -727,7 +729,8 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->fp_len = (uint32_t)fp_len;
 	cp->offset = pos.end;
 	cp->counted_until = pos.counted_until;
-	cp->size_seen = pos.size;
+	/* A plain file's unread bytes count from its size (a read may stop early). */
+	cp->size_seen = !c->gzip && c->size > pos.size ? c->size : pos.size;
 	cp->marker = marker_of(src, c->in, pos.end, pos.size);
 	cp->dev = (uint64_t)c->in->dev;
 	cp->ino = (uint64_t)c->in->ino;
@@ -737,7 +740,7 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->last_seen = r->now;
 	vt_source_free(src);
 	r->changed = 1;
-	return 0;
+	return damaged ? -1 : 0;
 }
 
 /* Checkpoints whose file is gone: unread bytes are reported as lost. */
