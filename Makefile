@@ -110,9 +110,9 @@ run: deps
 	$(BIN) report fixtures/samples/
 
 # The whole suite; again under ASan and UBSan; the unit tests and the
-# main and hostile-input integration scripts under valgrind; every fuzz
-# target for TEST_FUZZ_SECONDS (2 at a time) after replaying its saved
-# crashes.
+# main, hostile-input and security integration tests under valgrind;
+# every fuzz target for TEST_FUZZ_SECONDS (2 at a time) after replaying
+# its saved crashes.
 TEST_FUZZ_SECONDS ?= 20
 test: deps
 	@$(MAKE) --no-print-directory unit integration
@@ -131,8 +131,8 @@ integration: all
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
 	sh tests/integration/merge.sh $(BIN)
-	bash tests/integration/hostile.sh $(BIN)
-	bash tests/integration/security.sh $(BIN)
+	python3 tests/integration/hostile.py $(BIN)
+	python3 tests/integration/security.py $(BIN)
 
 # Rewrites the golden reports from the current binary (review the diff!).
 golden: all
@@ -158,7 +158,8 @@ memcheck: all $(UNIT_BIN)
 	@rm -rf $(MEMCHECK_LOGS) && mkdir -p $(MEMCHECK_LOGS)
 	CK_FORK=no $(VALGRIND) $(UNIT_BIN)
 	VT_WRAPPER="$(VALGRIND)" sh tests/integration/run.sh $(BIN)
-	VT_WRAPPER="$(VALGRIND)" bash tests/integration/hostile.sh $(BIN)
+	VT_WRAPPER="$(VALGRIND)" python3 tests/integration/hostile.py $(BIN)
+	VT_WRAPPER="$(VALGRIND)" python3 tests/integration/security.py $(BIN)
 	@sh tests/memcheck-verdict.sh $(MEMCHECK_LOGS)
 
 # libFuzzer (clang): every target FUZZ_SECONDS, FUZZ_JOBS at a time.

@@ -74,23 +74,32 @@ int vt_cli_max_instances(const char *arg, size_t *out)
 	return 0;
 }
 
+/* 1 when arg, up to any '=', is one of names (NULL-terminated). */
+static int option_is(const char *arg, size_t n, const char *const *names)
+{
+	for (; *names; names++)
+		if (strlen(*names) == n && strncmp(arg, *names, n) == 0)
+			return 1;
+	return 0;
+}
+
 int vt_cli_unknown_option(const char *cmd, const char *arg)
 {
+	static const char *const token[] = { "--token", "--bearer-token", NULL };
+	static const char *const insecure[] = { "--insecure", "-k",
+						"--no-verify", NULL };
 	/* Only the name: "--token=VALUE" must not print its value. */
-	int n = (int)strcspn(arg, "=");
+	size_t n = strcspn(arg, "=");
 
-	if ((n == 7 && strncmp(arg, "--token", 7) == 0) ||
-	    (n == 13 && strncmp(arg, "--bearer-token", 13) == 0))
+	if (option_is(arg, n, token))
 		return vt_cli_usage_error(
 			cmd, "there is no '%.*s': a token is never taken from the command line; use --token-file FILE",
-			n, arg);
-	if ((n == 10 && strncmp(arg, "--insecure", 10) == 0) ||
-	    (n == 2 && strncmp(arg, "-k", 2) == 0) ||
-	    (n == 9 && strncmp(arg, "--no-verify", 9) == 0))
+			(int)n, arg);
+	if (option_is(arg, n, insecure))
 		return vt_cli_usage_error(
 			cmd, "there is no '%.*s': TLS certificates are always verified; --cacert FILE trusts a private CA",
-			n, arg);
-	return vt_cli_usage_error(cmd, "unknown option '%.*s'", n, arg);
+			(int)n, arg);
+	return vt_cli_usage_error(cmd, "unknown option '%.*s'", (int)n, arg);
 }
 
 int vt_cli_spelled_out(char **argv, int optind_now, const char *optarg_now,

@@ -350,7 +350,9 @@ run(base, "--now", "2026-08-21T12:00:00Z", log)
 with open(log, "ab") as f:
     f.write(fx.valid(7, 40))
 failures = 0
-for budget in [0, 1, 16, 100, 300, 1000, 3000, 10000]:
+# every stage of a run's writing: the first byte of the report, inside
+# its gzip stream, the state's first bytes, its middle, its end
+for budget in ([0, 100, 3000] if SLOW else [0, 1, 16, 100, 300, 1000, 3000, 10000]):
     for flush in ([], ["--flush"]):
         st = S.path("state/disk-%d%s" % (budget, "f" if flush else ""))
         subprocess.run(["rm", "-rf", st])
@@ -378,7 +380,7 @@ for budget in [0, 1, 16, 100, 300, 1000, 3000, 10000]:
         got, _ = reported(st)
         S.check(got == 27, "after ENOSPC %d%s: %d calls reported, want 27" %
                 (budget, " --flush" if flush else "", got))
-S.check(failures >= 8, "ENOSPC: only %d runs failed; the shim did not bite" % failures)
+S.check(failures >= (3 if SLOW else 8), "ENOSPC: only %d runs failed; the shim did not bite" % failures)
 st = S.path("state/disk-fsync")
 subprocess.run(["rm", "-rf", st])
 subprocess.run(["cp", "-a", base, st])

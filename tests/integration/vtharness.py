@@ -91,6 +91,8 @@ class Suite:
         e = self.env(env)
         if preload:
             e["LD_PRELOAD"] = preload
+            # an ASan build insists on its runtime coming first
+            e["ASAN_OPTIONS"] = "verify_asan_link_order=0"
         if user is not None:
             # setpriv drops to an unprivileged user with no groups and no
             # capabilities: root would bypass every permission checked.
