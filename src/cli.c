@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the commands: messages and the clock. */
 #include "cli.h"
-#include "../aggregator/agg.h"
 #include "../util/timeutil.h"
 #include "../util/vt.h"
 
@@ -61,14 +60,13 @@ int vt_cli_clock(const char *now_arg, long long *out)
 }
 
 
-int vt_cli_max_instances(const char *arg, size_t *out)
+int vt_cli_count(const char *arg, size_t max, size_t *out)
 {
 	char *end;
 
 	errno = 0;
 	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < 1 ||
-	    v > VT_MAX_MAX_INSTANCES)
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > max)
 		return -1;
 	*out = (size_t)v;
 	return 0;

@@ -41,7 +41,7 @@ int vt_cli_unknown_option(const char *cmd, const char *arg);
  */
 int vt_cli_spelled_out(char **argv, int optind_now, const char *optarg_now,
 		       const char *name);
-/* Parses --max-instances N (1 to VT_MAX_MAX_INSTANCES): 0, or -1. */
-int vt_cli_max_instances(const char *arg, size_t *out);
+/* Parses a count from 1 to max (--max-instances N): 0, or -1. */
+int vt_cli_count(const char *arg, size_t max, size_t *out);
 
 #endif

@@ -59,6 +59,7 @@ static const char run_help[] =
 	"  --max-line-bytes N     longest line kept (default 1048576)\n"
 	"  --max-instances N      distinct instances kept (default 10000), which\n"
 	"                         bounds memory and the state's size\n"
+	"  --max-files N          files tracked at most (default 100000)\n"
 	"  --instance-by source|component\n"
 	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
 	"  --fleet-key-file FILE  key shared by the jobs whose reports should\n"
@@ -96,6 +97,7 @@ struct run_opts {
 	size_t max_open;
 	size_t max_line;
 	size_t max_instances;
+	size_t max_files;
 	enum vt_instance_by instance_by;
 	const char *rules, *servers, *clients, *now;
 	char **configs; /* --vmcp-config, in argv order */
@@ -141,7 +143,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW,
 	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
 	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_VMCP_CONFIG,
-	       O_FLEET_KEY, O_MAXINST };
+	       O_FLEET_KEY, O_MAXINST, O_MAXFILES };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
@@ -150,6 +152,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "max-open-periods", required_argument, NULL, O_MAXOPEN },
 		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
 		{ "max-instances", required_argument, NULL, O_MAXINST },
+		{ "max-files", required_argument, NULL, O_MAXFILES },
 		{ "instance-by", required_argument, NULL, O_INSTBY },
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "servers", required_argument, NULL, O_SERVERS },
@@ -175,6 +178,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	unsigned long long v;
 
 	memset(o, 0, sizeof(*o));
+	o->max_files = VT_DEFAULT_MAX_FILES;
 	o->period = 86400;
 	o->grace = DEFAULT_GRACE;
 	o->max_open = DEFAULT_MAX_OPEN;
@@ -227,8 +231,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			else
 				o->max_line = (size_t)v;
 			break;
+		case O_MAXFILES:
+			if (vt_cli_count(optarg, VT_MAX_MAX_FILES, &o->max_files))
+				return vt_cli_usage_error(
+					"run",
+					"--max-files wants a number from 1 to %d",
+					VT_MAX_MAX_FILES);
+			break;
 		case O_MAXINST:
-			if (vt_cli_max_instances(optarg, &o->max_instances))
+			if (vt_cli_count(optarg, VT_MAX_MAX_INSTANCES,
+					 &o->max_instances))
 				return vt_cli_usage_error(
 					"run",
 					"--max-instances wants a number from 1 to %d",
@@ -862,6 +874,7 @@ static int commit(struct run *r)
 static void discover(struct run *r, int argc, char **argv)
 {
 	vt_inputs_init(&r->in);
+	r->in.max_files = r->o.max_files;
 	for (int i = optind; i < argc; i++)
 		vt_inputs_add(&r->in, argv[i]);
 	vt_inputs_add_siblings(&r->in);

@@ -334,4 +334,19 @@ S.check(os.path.getsize(os.path.join(st, "state")) < 2 * size_5000,
 r = S.vt("run", "--state", st, "--max-instances", "0", "--now", "2026-11-24T14:00:00Z", p)
 S.check(r.rc == 2, "--max-instances 0: exit %d" % r.rc)
 
+# a flood of files: at most --max-files are read, the rest named
+many = os.path.dirname(S.path("many", "x"))
+for i in range(1500):
+    with open(os.path.join(many, "f%04d.log" % i), "wb") as f:
+        f.write(line(24, i % 60))
+r = S.vt("report", "--now", NOW, "--max-files", "1000", many)
+rep = json.loads(r.out)
+S.check(r.rc == 3 and "too many files" in r.text() and many in r.text(),
+        "--max-files: exit %d %r" % (r.rc, r.text()[:200]))
+S.check(rep["quality"]["files"] == 1000 and rep["usage"]["tool_calls"]["total"] == 1000,
+        "--max-files: %d files read" % rep["quality"]["files"])
+r = S.vt("run", "--state", S.path("state", "many"), "--max-files", "1000", "--flush",
+         "--now", "2026-11-25T12:00:00Z", many)
+S.check(r.rc == 3 and "too many files" in r.text(), "run --max-files: exit %d" % r.rc)
+
 S.finish()
