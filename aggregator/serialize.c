@@ -237,6 +237,26 @@ static int64_t get_s(struct reader *r)
 	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/*
+ * A time: within the years a timestamp can have (0000 to 9999, a week of
+ * margin), so no arithmetic on it can overflow; a checksummed encoding
+ * holding another was crafted (found by fuzz_agg: an hour index far out
+ * overflowed when turned into seconds).
+ */
+#define TIME_MIN (-62167219200LL - 7 * 86400)
+#define TIME_MAX (253402300800LL + 7 * 86400)
+
+static int64_t get_time(struct reader *r)
+{
+	int64_t t = get_s(r);
+
+	if (t < TIME_MIN || t > TIME_MAX) {
+		r->bad = 1;
+		return 0;
+	}
+	return t;
+}
+
 /* Reads a length-prefixed array into v[0..cap); extra entries refused. */
 static void get_array(struct reader *r, uint64_t *v, size_t cap)
 {
@@ -299,11 +319,14 @@ static void get_named(struct reader *r, const struct vt_allowlist *list,
 
 static void get_period(struct reader *r, struct vt_agg *a)
 {
-	int64_t start = get_s(r);
+	int64_t start = get_time(r);
+
+	if (r->bad)
+		return;
 	struct period *p = vt_agg_period(a, start);
 
-	p->min_ts = get_s(r);
-	p->max_ts = get_s(r);
+	p->min_ts = get_time(r);
+	p->max_ts = get_time(r);
 	p->has_ts = get_u(r) != 0;
 	get_array(r, (uint64_t *)&p->c, FIXED_COUNTS);
 	get_named(r, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
@@ -321,8 +344,8 @@ static void get_period(struct reader *r, struct vt_agg *a)
 		}
 		s->audit_calls = get_u(r);
 		s->debug_calls = get_u(r);
-		s->first = get_s(r);
-		s->last = get_s(r);
+		s->first = get_time(r);
+		s->last = get_time(r);
 		s->has_time = get_u(r) != 0;
 		s->seen = (unsigned)get_u(r);
 	}
@@ -362,7 +385,7 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	a = vt_agg_new(&wide);
 	if (get_s(&r) != cfg->period_seconds)
 		r.bad = 1;
-	a->now = get_s(&r);
+	a->now = get_time(&r);
 	size_t np = get_count(&r, 100000);
 	for (size_t i = 0; i < np && !r.bad; i++)
 		get_period(&r, a);
@@ -409,10 +432,12 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 		size_t nh = get_count(&r, VT_MAX_HOURS);
 
 		for (size_t k = 0; k < nh && !r.bad; k++) {
-			int64_t hour = get_s(&r);
+			int64_t hour = get_s(&r); /* an hour index: time / 3600 */
 			uint64_t calls = get_u(&r);
 
-			if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
+			if (hour < TIME_MIN / 3600 || hour > TIME_MAX / 3600)
+				r.bad = 1;
+			else if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
 			    VT_MAP_NONE)
 				r.bad = 1; /* each hour once */
 			else
