@@ -162,7 +162,8 @@ memcheck: all $(UNIT_BIN)
 	VT_WRAPPER="$(VALGRIND)" python3 tests/integration/security.py $(BIN)
 	@sh tests/memcheck-verdict.sh $(MEMCHECK_LOGS)
 
-# libFuzzer (clang): every target FUZZ_SECONDS, FUZZ_JOBS at a time.
+# libFuzzer (clang): every target (or FUZZ_TARGETS) for FUZZ_SECONDS each,
+# FUZZ_JOBS at a time (default: one per processor); saved crashes first.
 FUZZ_SECONDS ?= 600
 FUZZ_JOBS ?=
 fuzz:

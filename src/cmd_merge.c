@@ -54,7 +54,7 @@ int vt_cmd_merge(int argc, char **argv)
 			fputs(merge_help, stdout);
 			return VT_EXIT_OK;
 		case ':':
-			return vt_cli_usage_error("merge", "option \'%.*s\' needs a value",
+			return vt_cli_usage_error("merge", "option '%.*s' needs a value",
 						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
 			return vt_cli_unknown_option("merge", argv[optind - 1]);

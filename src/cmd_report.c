@@ -214,7 +214,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			fputs(report_help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error("report", "option \'%.*s\' needs a value",
+			return vt_cli_usage_error("report", "option '%.*s' needs a value",
 						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
 			return vt_cli_unknown_option("report", argv[optind - 1]);

@@ -313,7 +313,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			fputs(run_help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error("run", "option \'%.*s\' needs a value",
+			return vt_cli_usage_error("run", "option '%.*s' needs a value",
 						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
 			return vt_cli_unknown_option("run", argv[optind - 1]);

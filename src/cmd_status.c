@@ -99,7 +99,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *help,
 			fputs(help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error(cmd, "option \'%.*s\' needs a value",
+			return vt_cli_usage_error(cmd, "option '%.*s' needs a value",
 						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
 			return vt_cli_unknown_option(cmd, argv[optind - 1]);
