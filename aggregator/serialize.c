@@ -19,6 +19,7 @@
  */
 #include "agg_internal.h"
 #include "../util/hash.h"
+#include "../util/timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -238,19 +239,15 @@ static int64_t get_s(struct reader *r)
 }
 
 /*
- * A time: within the years a timestamp can have (0000 to 9999, a week of
- * margin), so no arithmetic on it can overflow; a checksummed encoding
- * holding another was crafted (found by fuzz_agg: an hour index far out
- * overflowed when turned into seconds).
+ * A time, within VT_TIME_MIN..VT_TIME_MAX: a checksummed encoding holding
+ * another was crafted (found by fuzz_agg: an hour index far out overflowed
+ * when turned into seconds).
  */
-#define TIME_MIN (-62167219200LL - 7 * 86400)
-#define TIME_MAX (253402300800LL + 7 * 86400)
-
 static int64_t get_time(struct reader *r)
 {
 	int64_t t = get_s(r);
 
-	if (t < TIME_MIN || t > TIME_MAX) {
+	if (t < VT_TIME_MIN || t > VT_TIME_MAX) {
 		r->bad = 1;
 		return 0;
 	}
@@ -435,7 +432,7 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			int64_t hour = get_s(&r); /* an hour index: time / 3600 */
 			uint64_t calls = get_u(&r);
 
-			if (hour < TIME_MIN / 3600 || hour > TIME_MAX / 3600)
+			if (hour < VT_TIME_MIN / 3600 || hour > VT_TIME_MAX / 3600)
 				r.bad = 1;
 			else if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
 			    VT_MAP_NONE)

@@ -50,7 +50,8 @@ int vt_cli_clock(const char *now_arg, long long *out)
 
 		errno = 0;
 		long long v = strtoll(sde, &end, 10);
-		if (errno || *end || v < 0)
+		/* after 9999 no timestamp could be written or stored */
+		if (errno || *end || v < 0 || v > VT_TIME_MAX - 7 * 86400)
 			return -1;
 		*out = v;
 		return 0;
