@@ -155,13 +155,14 @@ names_file(r, deep, "merge deep")
 rbomb = S.path("in/report-bomb.json.gz")
 with gzip.open(rbomb, "wb", 9) as z:
     z.write(b'{"schema_version":1,"x":"' + MARK)
-    for _ in range(4 if SLOW else 128):
+    for _ in range(4 if SLOW else 384):
         z.write(b"x" * (1 << 20))
 r = S.vt("merge", rbomb, fixture("../expected/events.json"))
 S.check(r.rc == 3 and (SLOW or "larger than 64 MiB" in r.text()),
         "merge of a report bomb: exit %d %r" % (r.rc, r.text()[:200]))
 if not SLOW:
-    S.check(r.maxrss_kb < 160 * 1024, "merge of a report bomb: peak RSS %d KiB" % r.maxrss_kb)
+    # 64 MiB read at most (ASan's shadow memory adds about as much again)
+    S.check(r.maxrss_kb < 200 * 1024, "merge of a report bomb: peak RSS %d KiB" % r.maxrss_kb)
 names_file(r, rbomb, "merge bomb")
 
 S.section("numbers that overflow every type")
