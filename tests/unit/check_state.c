@@ -211,6 +211,36 @@ START_TEST(corrupt_state_is_refused)
 }
 END_TEST
 
+/* Times no run could have written (past year 9999) are damage. */
+START_TEST(times_out_of_range_are_damage)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a;
+
+	for (int which = 0; which < 4; which++) {
+		sample_state(&s, &c);
+		if (which == 0)
+			s.finalized_until = INT64_MAX / 2;
+		else if (which == 1)
+			s.upload_enabled_at = INT64_MIN / 2;
+		else if (which == 2)
+			s.cps[1].last_seen = 253402300800LL + 8 * 86400;
+		else
+			s.created = 253402300800LL; /* 10000-01-01: in range */
+		vt_buf_init(&a, 1 << 20);
+		ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+		ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t),
+				 which == 3 ? VT_OK : VT_ERR_CORRUPT);
+		if (which == 3)
+			vt_state_release(&t);
+		vt_state_release(&s);
+		vt_buf_release(&a);
+	}
+	cfg_free(&c);
+}
+END_TEST
+
 START_TEST(newer_or_other_period_state_is_refused)
 {
 	struct vt_agg_config c = cfg();
@@ -310,6 +340,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, corrupt_state_is_refused);
 	tcase_add_test(tc, newer_or_other_period_state_is_refused);
 	tcase_add_test(tc, state_encoding_is_canonical);
+	tcase_add_test(tc, times_out_of_range_are_damage);
 	suite_add_tcase(s, tc);
 	return s;
 }
