@@ -59,8 +59,8 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
 .PHONY: all run deps check-deps test unit integration check asan memcheck \
-	clean format install uninstall golden install-systemd deploy-check screenshot \
-	bench
+	fuzz clean format install uninstall golden install-systemd deploy-check \
+	screenshot bench
 .DEFAULT_GOAL := all
 
 all: check-deps $(BIN)
@@ -114,10 +114,17 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) report fixtures/samples/
 
-# The whole suite, then the whole suite again under ASan and UBSan.
+# The whole suite; again under ASan and UBSan; the unit tests and the
+# main, hostile-input and security integration tests under valgrind;
+# every fuzz target for TEST_FUZZ_SECONDS (2 at a time) after replaying
+# its saved crashes.
+TEST_FUZZ_SECONDS ?= 20
 test: deps
 	@$(MAKE) --no-print-directory unit integration deploy-check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory memcheck
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
+	  FUZZ_JOBS=2
 
 unit: all $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -132,6 +139,8 @@ integration: all
 	sh tests/integration/formats.sh $(BIN)
 	sh tests/integration/progress.sh $(BIN)
 	sh tests/integration/html.sh $(BIN)
+	python3 tests/integration/hostile.py $(BIN)
+	python3 tests/integration/security.py $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
 # kustomize overlay rendered (kubectl v5 and Debian 12's 1.20) and validated
@@ -157,11 +166,30 @@ asan:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  unit integration
 
+# Valgrind: errors and definite or indirect leaks fail the run. Each
+# process logs to its own file (the scripts redirect stderr), and any
+# log that is not empty fails the target after the scripts ran.
+MEMCHECK_LOGS = $(CURDIR)/$(BUILD)/memcheck
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect \
+	--suppressions=$(CURDIR)/tests/valgrind.supp \
+	--log-file=$(MEMCHECK_LOGS)/%p.log
 memcheck: all $(UNIT_BIN)
-	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
-	  --errors-for-leak-kinds=definite,indirect $(UNIT_BIN)
-	VT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
-	  sh tests/integration/run.sh $(BIN)
+	@sh tools/install-deps.sh
+	@rm -rf $(MEMCHECK_LOGS) && mkdir -p $(MEMCHECK_LOGS)
+	CK_FORK=no $(VALGRIND) $(UNIT_BIN)
+	VT_WRAPPER="$(VALGRIND)" sh tests/integration/run.sh $(BIN)
+	VT_WRAPPER="$(VALGRIND)" python3 tests/integration/hostile.py $(BIN)
+	VT_WRAPPER="$(VALGRIND)" python3 tests/integration/security.py $(BIN)
+	@sh tests/memcheck-verdict.sh $(MEMCHECK_LOGS)
+
+# libFuzzer (clang): every target (or FUZZ_TARGETS) for FUZZ_SECONDS each,
+# FUZZ_JOBS at a time (default: one per processor); saved crashes first.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?=
+fuzz:
+	VT_FUZZ_SECONDS=$(FUZZ_SECONDS) VT_FUZZ_JOBS=$(FUZZ_JOBS) \
+	  sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 # Speed and memory against json_verify, zcat and jq (docs/performance.md);
 # not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point; BENCH_WAIT_IDLE=600

@@ -85,7 +85,7 @@ struct vt_agg *vt_agg_new(const struct vt_agg_config *cfg)
 
 	a->cfg = *cfg;
 	if (!a->cfg.max_instances)
-		a->cfg.max_instances = 10000;
+		a->cfg.max_instances = VT_DEFAULT_MAX_INSTANCES;
 	if (!a->cfg.max_streams)
 		a->cfg.max_streams = 4 * a->cfg.max_instances;
 	vt_map_init(&a->inst_map);

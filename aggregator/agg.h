@@ -147,10 +147,20 @@ struct vt_summary {
 	struct vt_quality quality;
 };
 
+/*
+ * The cap on distinct instances (--max-instances), which bounds the
+ * aggregate's memory: lines of instances past it are still counted in
+ * every total, but not per instance (quality.lines_over_instance_cap).
+ * Streams (process slots) are capped at four per instance.
+ */
+#define VT_DEFAULT_MAX_INSTANCES 10000
+#define VT_MAX_MAX_INSTANCES 1000000
+
 struct vt_agg_config {
 	int64_t period_seconds;   /* 0: one period holds everything */
-	size_t max_instances;     /* distinct instances per period and overall */
-	size_t max_streams;       /* distinct streams overall */
+	size_t max_instances;     /* distinct instances per period and overall;
+				     0: VT_DEFAULT_MAX_INSTANCES */
+	size_t max_streams;       /* distinct streams overall; 0: 4 per instance */
 	const struct vt_allowlist *servers; /* borrowed; outlive the agg */
 	const struct vt_allowlist *clients;
 };
@@ -290,9 +300,12 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
  * "other"). It holds hashes, counts and allowlisted names only.
  *
  * vt_agg_encode appends to out. vt_agg_decode rebuilds an aggregate with
- * cfg's limits and allowlists; on error returns VT_ERR_CORRUPT (damaged
- * or not an aggregate) or VT_ERR_VERSION (from a newer program) and
- * leaves *out untouched.
+ * cfg's allowlists and limits: it takes back every instance and stream
+ * the encoding holds up to VT_MAX_MAX_INSTANCES (a state written under a
+ * larger --max-instances is not damaged), and only new ones are held to
+ * cfg's caps. On error returns VT_ERR_CORRUPT (damaged or not an
+ * aggregate) or VT_ERR_VERSION (from a newer program) and leaves *out
+ * untouched.
  */
 #define VT_AGG_FORMAT_VERSION 3
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out);

@@ -19,7 +19,9 @@
  */
 #include "agg_internal.h"
 #include "../util/hash.h"
+#include "../util/timeutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char MAGIC[4] = { 'V', 'T', 'A', 'G' };
@@ -96,6 +98,34 @@ static void put_named(struct vt_buf *b, const struct vt_allowlist *list,
 static const char *const backend_tail[] = { "\x01other", "\x01composite" };
 static const char *const client_tail[] = { "\x01other" };
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * A period's processes, as a set: sorted, so the bytes do not depend on
+ * where the hash table happened to put them (found by fuzz_state: a
+ * decoded state encoded differently when a probe had wrapped around).
+ */
+static void put_procs(struct vt_buf *out, const struct vt_map *procs)
+{
+	uint64_t *keys = vt_xmalloc((procs->count ? procs->count : 1) *
+				    sizeof(*keys));
+	size_t n = 0;
+
+	for (size_t k = 0; k < procs->cap; k++)
+		if (procs->vals[k] != VT_MAP_NONE)
+			keys[n++] = procs->keys[k];
+	qsort(keys, n, sizeof(*keys), cmp_u64);
+	put_u(out, n);
+	for (size_t k = 0; k < n; k++)
+		put_u(out, keys[k]);
+	free(keys);
+}
+
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 {
 	size_t start = out->len;
@@ -131,10 +161,7 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 			put_u(out, (uint64_t)s->has_time);
 			put_u(out, s->seen);
 		}
-		put_u(out, p->procs.count);
-		for (size_t k = 0; k < p->procs.cap; k++)
-			if (p->procs.vals[k] != VT_MAP_NONE)
-				put_u(out, p->procs.keys[k]);
+		put_procs(out, &p->procs);
 	}
 	put_u(out, a->ninst);
 	for (size_t i = 0; i < a->ninst; i++) {
@@ -211,6 +238,22 @@ static int64_t get_s(struct reader *r)
 	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/*
+ * A time, within VT_TIME_MIN..VT_TIME_MAX: a checksummed encoding holding
+ * another was crafted (found by fuzz_agg: an hour index far out overflowed
+ * when turned into seconds).
+ */
+static int64_t get_time(struct reader *r)
+{
+	int64_t t = get_s(r);
+
+	if (t < VT_TIME_MIN || t > VT_TIME_MAX) {
+		r->bad = 1;
+		return 0;
+	}
+	return t;
+}
+
 /* Reads a length-prefixed array into v[0..cap); extra entries refused. */
 static void get_array(struct reader *r, uint64_t *v, size_t cap)
 {
@@ -273,11 +316,14 @@ static void get_named(struct reader *r, const struct vt_allowlist *list,
 
 static void get_period(struct reader *r, struct vt_agg *a)
 {
-	int64_t start = get_s(r);
+	int64_t start = get_time(r);
+
+	if (r->bad)
+		return;
 	struct period *p = vt_agg_period(a, start);
 
-	p->min_ts = get_s(r);
-	p->max_ts = get_s(r);
+	p->min_ts = get_time(r);
+	p->max_ts = get_time(r);
 	p->has_ts = get_u(r) != 0;
 	get_array(r, (uint64_t *)&p->c, FIXED_COUNTS);
 	get_named(r, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
@@ -295,8 +341,8 @@ static void get_period(struct reader *r, struct vt_agg *a)
 		}
 		s->audit_calls = get_u(r);
 		s->debug_calls = get_u(r);
-		s->first = get_s(r);
-		s->last = get_s(r);
+		s->first = get_time(r);
+		s->last = get_time(r);
 		s->has_time = get_u(r) != 0;
 		s->seen = (unsigned)get_u(r);
 	}
@@ -329,10 +375,14 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
-	a = vt_agg_new(cfg);
+	/* Take back what the encoding holds; cfg's caps apply from here on. */
+	struct vt_agg_config wide = *cfg;
+	wide.max_instances = VT_MAX_MAX_INSTANCES;
+	wide.max_streams = 4 * (size_t)VT_MAX_MAX_INSTANCES;
+	a = vt_agg_new(&wide);
 	if (get_s(&r) != cfg->period_seconds)
 		r.bad = 1;
-	a->now = get_s(&r);
+	a->now = get_time(&r);
 	size_t np = get_count(&r, 100000);
 	for (size_t i = 0; i < np && !r.bad; i++)
 		get_period(&r, a);
@@ -379,10 +429,12 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 		size_t nh = get_count(&r, VT_MAX_HOURS);
 
 		for (size_t k = 0; k < nh && !r.bad; k++) {
-			int64_t hour = get_s(&r);
+			int64_t hour = get_s(&r); /* an hour index: time / 3600 */
 			uint64_t calls = get_u(&r);
 
-			if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
+			if (hour < VT_TIME_MIN / 3600 || hour > VT_TIME_MAX / 3600)
+				r.bad = 1;
+			else if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
 			    VT_MAP_NONE)
 				r.bad = 1; /* each hour once */
 			else
@@ -393,6 +445,10 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 		vt_agg_free(a);
 		return VT_ERR_CORRUPT;
 	}
+	a->cfg.max_instances = cfg->max_instances ? cfg->max_instances
+						  : VT_DEFAULT_MAX_INSTANCES;
+	a->cfg.max_streams = cfg->max_streams ? cfg->max_streams
+					      : 4 * a->cfg.max_instances;
 	*out = a;
 	return VT_OK;
 }

@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "skim.h"
 #include "../util/buf.h"
+#include "../util/jsondepth.h"
 #include "../util/timeutil.h"
 
 #include <stddef.h>
@@ -612,10 +613,20 @@ static int run_parser(struct vt_decoder *d, const char *line, size_t len)
 	 * feeding one turns that leftover into an error (and is whitespace
 	 * otherwise).
 	 */
-	if (st == yajl_status_ok)
+	int cut = 0;
+	if (st == yajl_status_ok) {
 		st = yajl_parse(d->h, (const unsigned char *)"\n", 1);
+		/*
+		 * A line that is only a cut-off string fails here when the
+		 * handle finished a value on an earlier line, where a new
+		 * handle stops at "premature EOF": the same reason for both.
+		 */
+		cut = st != yajl_status_ok && d->values == 0;
+	}
 	if (st != yajl_status_ok) {
-		d->rec->reason = (int)error_reason(d, line, len);
+		d->rec->reason = cut && !memchr(line, '\0', len)
+					 ? VT_BAD_TRUNCATED
+					 : (int)error_reason(d, line, len);
 		yajl_free(d->h);
 		d->h = new_handle(d);
 		return 0;
@@ -867,11 +878,15 @@ int vt_decode_docker(struct vt_decoder *d, const char *line, size_t len,
 int vt_json_top_string(const char *json, size_t n, const char *key,
 		       char *out, size_t outlen)
 {
-	char *text = vt_xstrndup(json, n);
 	char err[128];
-	yajl_val root = yajl_tree_parse(text, err, sizeof(err));
 	const char *path[] = { key, NULL };
 	int rc = -1;
+
+	/* yajl_tree_free recurses: a hostile "[[[[..." would overflow it. */
+	if (vt_json_depth_ok(json, n, 64))
+		return -1;
+	char *text = vt_xstrndup(json, n);
+	yajl_val root = yajl_tree_parse(text, err, sizeof(err));
 
 	free(text);
 	if (!root)

@@ -24,6 +24,7 @@
 void vt_inputs_init(struct vt_inputs *in)
 {
 	memset(in, 0, sizeof(*in));
+	in->max_files = VT_DEFAULT_MAX_FILES;
 }
 
 void vt_inputs_release(struct vt_inputs *in)
@@ -71,6 +72,20 @@ static void problem(struct vt_inputs *in, const char *path, int err,
 	in->problems[in->nproblems].err = err;
 	in->problems[in->nproblems].what = what;
 	in->nproblems++;
+}
+
+/*
+ * 1 when one more may be kept, have being how many are; else counts the
+ * file as skipped and says so once.
+ */
+static int room(struct vt_inputs *in, const char *path, size_t have)
+{
+	if (have < in->max_files)
+		return 1;
+	if (in->files_skipped++ == 0)
+		problem(in, path, 0,
+			"too many files (over --max-files): the rest are not read");
+	return 0;
 }
 
 static int all_digits(const char *s, size_t n)
@@ -305,6 +320,8 @@ static void add_file(struct vt_inputs *in, const char *path,
 {
 	if (seen(in, st->st_dev, st->st_ino))
 		return; /* the same file named twice is read once */
+	if (!room(in, path, in->count))
+		return;
 	in->files = vt_xrealloc(in->files, (in->count + 1) * sizeof(*in->files));
 	struct vt_input *f = &in->files[in->count++];
 	memset(f, 0, sizeof(*f));
@@ -345,6 +362,9 @@ static void walk(struct vt_inputs *in, const char *dir, int depth)
 	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			/* a directory of millions of names is not held whole */
+			if (!room(in, dir, n))
+				break;
 			names = vt_xrealloc(names, (n + 1) * sizeof(*names));
 			names[n++] = vt_xstrdup(e->d_name);
 		}

@@ -27,13 +27,23 @@ struct vt_input_problem {
 	const char *what; /* "no file matches" ... */
 };
 
+/*
+ * Files listed at most (--max-files): a volume anyone can write to could
+ * hold millions, and each costs memory (a run keeps 1 KiB of each).
+ */
+#define VT_DEFAULT_MAX_FILES 100000
+#define VT_MAX_MAX_FILES 10000000
+
 struct vt_inputs {
 	struct vt_input *files;
 	size_t count;
 	struct vt_input_problem *problems;
 	size_t nproblems;
+	size_t max_files;       /* set by init to the default; callers may lower it */
+	uint64_t files_skipped; /* found past max_files, not listed */
 };
 
+/* Empty, with max_files VT_DEFAULT_MAX_FILES. */
 void vt_inputs_init(struct vt_inputs *in);
 /*
  * Keeps the files of shard (0 .. nshards - 1): those whose instance
@@ -46,8 +56,9 @@ void vt_inputs_release(struct vt_inputs *in);
 /*
  * Adds what arg names: "-" (stdin), a file, a glob, or a directory (its
  * log files, recursively). The same file (device and inode) is kept once.
- * Problems (a missing file, an empty glob, an unreadable directory) are
- * recorded in in->problems; they never stop the listing.
+ * Problems (a missing file, an empty glob, an unreadable directory, more
+ * than max_files files) are recorded in in->problems; they never stop the
+ * listing.
  */
 void vt_inputs_add(struct vt_inputs *in, const char *arg);
 

@@ -129,7 +129,11 @@ enum vt_frame vt_framer_next(struct vt_framer *f, struct vt_line *out)
 			return skip_long(f, out);
 		if (!refill(f)) {
 			avail = f->end - f->start;
-			if (avail == 0)
+			/*
+			 * A read error may pass: the bytes after the last
+			 * newline are not a last line, they are read again.
+			 */
+			if (avail == 0 || f->err == VT_ERR_IO)
 				return f->err ? VT_FRAME_ERROR : VT_FRAME_EOF;
 			if (!f->eof)
 				continue; /* buffer full cannot happen here */

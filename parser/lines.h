@@ -10,7 +10,9 @@
 enum vt_frame {
 	VT_FRAME_LINE = 0, /* line holds a complete line */
 	VT_FRAME_TOO_LONG, /* a line over the limit was skipped */
-	VT_FRAME_PARTIAL,  /* the source ended inside a line (line holds it) */
+	VT_FRAME_PARTIAL,  /* the source ended inside a line (line holds it);
+			      not after a read error (VT_ERR_IO): those
+			      bytes come again with the next read */
 	VT_FRAME_EOF,      /* nothing more */
 	VT_FRAME_ERROR,    /* the source failed; see err */
 };

@@ -16,6 +16,12 @@ struct vt_source;
  * EISDIR) and *out untouched.
  */
 enum vt_err vt_source_open(const char *path, struct vt_source **out);
+/*
+ * The same for a regular file only: a FIFO, a device or a socket gives
+ * VT_ERR_IO with errno EINVAL before anything is read from it (a job that
+ * runs unattended must not block on a pipe a log writer planted).
+ */
+enum vt_err vt_source_open_regular(const char *path, struct vt_source **out);
 
 /*
  * Opens an already-open descriptor; the source takes ownership of fd.

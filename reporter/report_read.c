@@ -7,6 +7,7 @@
  * the merged report wrong without saying so.
  */
 #include "report.h"
+#include "../util/jsondepth.h"
 #include "../util/timeutil.h"
 
 #include <stdarg.h>
@@ -14,6 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl_tree.h>
+
+/*
+ * A report nests four levels deep; a document nested deeper is refused
+ * before yajl builds its tree, whose recursive free would otherwise run
+ * out of stack on a hostile "[[[[...".
+ */
+#define MAX_DEPTH 16
 
 struct rd {
 	char *err;
@@ -136,9 +144,8 @@ static size_t named_field(struct rd *r, yajl_val obj, const char *key,
 	for (size_t i = 0; i < m->u.object.len && !r->bad; i++) {
 		const char *name = m->u.object.keys[i];
 
-		if (n == cap || strlen(name) > VT_MAX_NAME_LEN) {
-			fail(r, "%s.%s has too many or too long names", where,
-			     key);
+		if (n == cap) {
+			fail(r, "%s.%s has too many names", where, key);
 			break;
 		}
 		/* Only names a report can hold reach a view (a terminal, a
@@ -329,20 +336,82 @@ static void quality(struct rd *r, yajl_val root, struct vt_summary *s)
 		   VT_WRAP_COUNT, o->lines_by_wrapper);
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * 1 when some object in v holds a key twice: a report is written with
+ * each key once, and of two values for one count one would be lost.
+ * The tree is at most MAX_DEPTH deep.
+ */
+static int has_duplicate_key(yajl_val v)
+{
+	if (YAJL_IS_ARRAY(v)) {
+		for (size_t i = 0; i < v->u.array.len; i++)
+			if (has_duplicate_key(v->u.array.values[i]))
+				return 1;
+		return 0;
+	}
+	if (!YAJL_IS_OBJECT(v))
+		return 0;
+	size_t n = v->u.object.len;
+	const char **keys = vt_xmalloc((n ? n : 1) * sizeof(*keys));
+	int dup = 0;
+
+	if (n > 1) {
+		memcpy(keys, v->u.object.keys, n * sizeof(*keys));
+		qsort(keys, n, sizeof(*keys), by_key);
+	}
+	for (size_t i = 1; i < n && !dup; i++)
+		dup = strcmp(keys[i - 1], keys[i]) == 0;
+	free(keys);
+	for (size_t i = 0; i < n && !dup; i++)
+		dup = has_duplicate_key(v->u.object.values[i]);
+	return dup;
+}
+
+/*
+ * 1 when a string holds an escaped NUL ("\u0000"): yajl's tree keeps
+ * strings NUL-terminated, so "git\u0000hub" would be read as "git".
+ */
+static int has_escaped_nul(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (p[i] != '\\')
+			continue;
+		if (p[i + 1] == 'u' && i + 5 < n && memcmp(p + i + 2, "0000", 4) == 0)
+			return 1;
+		i++; /* the escaped character, which may be a backslash */
+	}
+	return 0;
+}
+
 enum vt_err vt_report_parse(const char *text, size_t len,
 			    struct vt_summary *s, char *err, size_t errlen)
 {
 	struct rd r = { err, errlen, 0 };
 	char yerr[128];
-	char *copy = vt_xmalloc(len + 1);
+	yajl_val root = NULL;
 
-	memcpy(copy, text, len);
-	copy[len] = '\0';
 	memset(s, 0, sizeof(*s));
-	yajl_val root = yajl_tree_parse(copy, yerr, sizeof(yerr));
+	/* A NUL inside would end the document early for yajl. */
+	if (memchr(text, '\0', len) || has_escaped_nul(text, len) ||
+	    vt_json_depth_ok(text, len, MAX_DEPTH)) {
+		snprintf(err, errlen, "not a JSON document (or it holds a NUL, or nests deeper than %d)",
+			 MAX_DEPTH);
+		return VT_ERR_FORMAT;
+	}
+	char *copy = vt_xstrndup(text, len);
+	root = yajl_tree_parse(copy, yerr, sizeof(yerr));
 	free(copy);
-	if (!root || strlen(text) != len) {
+	if (!root) {
 		snprintf(err, errlen, "not a JSON document");
+		return VT_ERR_FORMAT;
+	}
+	if (has_duplicate_key(root)) {
+		snprintf(err, errlen, "a key appears twice in one object");
 		yajl_tree_free(root);
 		return VT_ERR_FORMAT;
 	}

@@ -2,6 +2,7 @@
 /* File, buffer and hash sinks. */
 #include "sink.h"
 #include "../util/hash.h"
+#include "../util/tempfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,15 +110,8 @@ enum vt_err vt_sink_file(const char *path, unsigned mode, struct vt_sink *out)
 		f->fd = STDOUT_FILENO;
 		f->is_stdout = 1;
 	} else {
-		size_t n = strlen(path) + 32;
-
 		f->path = vt_xstrdup(path);
-		f->tmp = vt_xmalloc(n);
-		snprintf(f->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-		/* O_EXCL|O_NOFOLLOW: never write through a planted link. */
-		f->fd = open(f->tmp,
-			     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			     mode ? mode : 0600);
+		f->fd = vt_create_temp(path, mode ? mode : 0600, &f->tmp);
 		if (f->fd < 0) {
 			int e = errno;
 

@@ -19,7 +19,8 @@ struct vt_sink {
 
 /*
  * A file sink. "-" writes to stdout. Otherwise bytes go to a temporary
- * file beside path (mode 0600 unless mode says otherwise), which close
+ * file beside path (vt_create_temp: mode 0600, or mode less the umask
+ * when mode is not 0600), which close
  * fsyncs and renames over path, then fsyncs the directory; abort removes
  * it. On error returns VT_ERR_IO with errno set.
  */

@@ -50,7 +50,8 @@ int vt_cli_clock(const char *now_arg, long long *out)
 
 		errno = 0;
 		long long v = strtoll(sde, &end, 10);
-		if (errno || *end || v < 0)
+		/* after 9999 no timestamp could be written or stored */
+		if (errno || *end || v < 0 || v > VT_TIME_MAX - 7 * 86400)
 			return -1;
 		*out = v;
 		return 0;
@@ -59,3 +60,55 @@ int vt_cli_clock(const char *now_arg, long long *out)
 	return 0;
 }
 
+
+int vt_cli_count(const char *arg, size_t max, size_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > max)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* 1 when arg, up to any '=', is one of names (NULL-terminated). */
+static int option_is(const char *arg, size_t n, const char *const *names)
+{
+	for (; *names; names++)
+		if (strlen(*names) == n && strncmp(arg, *names, n) == 0)
+			return 1;
+	return 0;
+}
+
+int vt_cli_unknown_option(const char *cmd, const char *arg)
+{
+	static const char *const token[] = { "--token", "--bearer-token", NULL };
+	static const char *const insecure[] = { "--insecure", "-k",
+						"--no-verify", NULL };
+	/* Only the name: "--token=VALUE" must not print its value. */
+	size_t n = strcspn(arg, "=");
+
+	if (option_is(arg, n, token))
+		return vt_cli_usage_error(
+			cmd, "there is no '%.*s': a token is never taken from the command line; use --token-file FILE",
+			(int)n, arg);
+	if (option_is(arg, n, insecure))
+		return vt_cli_usage_error(
+			cmd, "there is no '%.*s': TLS certificates are always verified; --cacert FILE trusts a private CA",
+			(int)n, arg);
+	return vt_cli_usage_error(cmd, "unknown option '%.*s'", (int)n, arg);
+}
+
+int vt_cli_spelled_out(char **argv, int optind_now, const char *optarg_now,
+		       const char *name)
+{
+	/* "--name VALUE" took two words; "--name=VALUE" one. */
+	const char *word = optarg_now == argv[optind_now - 1]
+				   ? argv[optind_now - 2]
+				   : argv[optind_now - 1];
+
+	return strcspn(word, "=") == strlen(name) &&
+	       strncmp(word, name, strlen(name)) == 0;
+}

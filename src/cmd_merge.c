@@ -2,7 +2,6 @@
 /* The merge command: many reports in, the report of them all out. */
 #include "cli.h"
 #include "common.h"
-#include "../parser/source.h"
 #include "../reporter/report.h"
 
 #include <errno.h>
@@ -10,9 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A report is a few kilobytes; this bounds a hostile one. */
-#define MAX_REPORT_BYTES (64u << 20)
 
 static const char merge_help[] =
 	"usage: " VT_NAME " merge [options] REPORT...\n"
@@ -36,46 +32,6 @@ static const char merge_help[] =
 	"Exit codes: 0 every report merged; 1 failure (no report written);\n"
 	"2 usage error; 3 merged, but some reports could not be read (named on\n"
 	"stderr, left out).\n";
-
-/* Reads a whole report file, decompressing a .gz by its content. */
-static char *slurp(const char *path, size_t *len, const char **why)
-{
-	struct vt_source *src = NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	enum vt_err err = vt_source_open(path, &src);
-
-	*why = NULL;
-	while (err == VT_OK) {
-		size_t got;
-
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 1 << 16;
-			if (cap > MAX_REPORT_BYTES + 65536) {
-				*why = "larger than 64 MiB";
-				break;
-			}
-			buf = vt_xrealloc(buf, cap + 1);
-		}
-		err = vt_source_read(src, buf + n, cap - n, &got);
-		if (err == VT_OK && got == 0)
-			break;
-		n += got;
-	}
-	if (err != VT_OK && !*why)
-		*why = err == VT_ERR_FORMAT ? vt_source_error(src)
-					    : strerror(errno);
-	vt_source_free(src);
-	if (*why) {
-		free(buf);
-		return NULL;
-	}
-	if (!buf)
-		buf = vt_xmalloc(1);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 int vt_cmd_merge(int argc, char **argv)
 {
@@ -113,11 +69,10 @@ int vt_cmd_merge(int argc, char **argv)
 			fputs(merge_help, stdout);
 			return VT_EXIT_OK;
 		case ':':
-			return vt_cli_usage_error("merge", "option '%s' needs a value",
-						  argv[optind - 1]);
+			return vt_cli_usage_error("merge", "option '%.*s' needs a value",
+						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
-			return vt_cli_usage_error("merge", "unknown option '%s'",
-						  argv[optind - 1]);
+			return vt_cli_unknown_option("merge", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -130,7 +85,7 @@ int vt_cmd_merge(int argc, char **argv)
 		size_t len;
 		const char *why;
 		char err[160];
-		char *text = slurp(argv[i], &len, &why);
+		char *text = vt_read_report_file(argv[i], &len, &why);
 
 		if (!text) {
 			if (!quiet)

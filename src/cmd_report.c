@@ -40,6 +40,11 @@ static const char report_help[] =
 	"                         VirtualMCPServer); repeatable\n"
 	"  --max-line-bytes N     longest line kept (default 1048576); longer\n"
 	"                         lines are skipped and counted\n"
+	"  --max-instances N      distinct instances kept (default 10000), which\n"
+	"                         bounds memory; lines of further instances\n"
+	"                         count in the totals only\n"
+	"  --max-files N          files read at most (default 100000); the rest\n"
+	"                         are named on stderr and not read\n"
 	"  --instance-by source|component\n"
 	"                         what an instance is: the log source (default),\n"
 	"                         or the audit events' component (one shared file)\n"
@@ -70,6 +75,8 @@ struct report_opts {
 	const char *fleet_key;
 	unsigned shard, nshards; /* nshards 0: all */
 	size_t max_line;
+	size_t max_instances;
+	size_t max_files;
 	enum vt_instance_by instance_by;
 	int strict;
 	int quiet;
@@ -91,13 +98,15 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
 	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG,
-	       O_FLEET_KEY, O_SHARD, O_TOP };
+	       O_FLEET_KEY, O_SHARD, O_TOP, O_MAXINST, O_MAXFILES };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+		{ "max-instances", required_argument, NULL, O_MAXINST },
+		{ "max-files", required_argument, NULL, O_MAXFILES },
 		{ "instance-by", required_argument, NULL, O_INSTBY },
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "servers", required_argument, NULL, O_SERVERS },
@@ -115,6 +124,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	char *end;
 
 	memset(o, 0, sizeof(*o));
+	o->max_files = VT_DEFAULT_MAX_FILES;
 	o->max_line = VT_DEFAULT_MAX_LINE;
 	opterr = 0;
 	optind = 1;
@@ -147,6 +157,21 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 					"report",
 					"--max-line-bytes wants a number from 16 to %d",
 					VT_MAX_MAX_LINE);
+			break;
+		case O_MAXFILES:
+			if (vt_cli_count(optarg, VT_MAX_MAX_FILES, &o->max_files))
+				return vt_cli_usage_error(
+					"report",
+					"--max-files wants a number from 1 to %d",
+					VT_MAX_MAX_FILES);
+			break;
+		case O_MAXINST:
+			if (vt_cli_count(optarg, VT_MAX_MAX_INSTANCES,
+					 &o->max_instances))
+				return vt_cli_usage_error(
+					"report",
+					"--max-instances wants a number from 1 to %d",
+					VT_MAX_MAX_INSTANCES);
 			break;
 		case O_INSTBY:
 			if (strcmp(optarg, "source") == 0)
@@ -200,11 +225,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			fputs(report_help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error("report", "option '%s' needs a value",
-						  argv[optind - 1]);
+			return vt_cli_usage_error("report", "option '%.*s' needs a value",
+						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
-			return vt_cli_usage_error("report", "unknown option '%s'",
-						  argv[optind - 1]);
+			return vt_cli_unknown_option("report", argv[optind - 1]);
 		}
 	}
 	return 0;
@@ -243,6 +267,7 @@ int vt_cmd_report(int argc, char **argv)
 		return VT_EXIT_USAGE;
 	}
 	vt_inputs_init(&in);
+	in.max_files = o.max_files;
 	if (optind >= argc)
 		vt_inputs_add(&in, "-");
 	for (int i = optind; i < argc; i++)
@@ -257,7 +282,8 @@ int vt_cmd_report(int argc, char **argv)
 		vt_inputs_shard(&in, o.shard, o.nshards);
 	vt_inputs_sort(&in);
 
-	struct vt_agg_config acfg = { 0, 0, 0, t.servers, t.clients };
+	struct vt_agg_config acfg = { 0, o.max_instances, 0, t.servers,
+				      t.clients };
 	unsigned char skey[32];
 	int keyed = vt_sketch_key(o.fleet_key, NULL, 0, skey);
 	if (keyed < 0) {

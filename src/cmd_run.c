@@ -18,6 +18,7 @@
 #include "../util/hash.h"
 #include "../util/timeutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -56,6 +57,9 @@ static const char run_help[] =
 	"  --flush                close every open period now\n"
 	"  --max-open-periods N   close the oldest periods beyond N (default 64)\n"
 	"  --max-line-bytes N     longest line kept (default 1048576)\n"
+	"  --max-instances N      distinct instances kept (default 10000), which\n"
+	"                         bounds memory and the state's size\n"
+	"  --max-files N          files tracked at most (default 100000)\n"
 	"  --instance-by source|component\n"
 	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
 	"  --fleet-key-file FILE  key shared by the jobs whose reports should\n"
@@ -80,7 +84,8 @@ static const char run_help[] =
 	"\n"
 	"Exit codes: 0 done (bad lines are counted, not fatal; reports that could\n"
 	"not be sent yet stay pending); 1 failure (the state was not changed);\n"
-	"2 usage error; 3 done, but a given path could not be read; 4 done, but\n"
+	"2 usage error; 3 done, but a given path could not be read (or not to its\n"
+	"end: a damaged .gz, a read error; named on stderr); 4 done, but\n"
 	"the endpoint refused a report (it stays pending). A second run while\n"
 	"one holds the lock exits 0 at once.\n";
 
@@ -91,6 +96,8 @@ struct run_opts {
 	int flush;
 	size_t max_open;
 	size_t max_line;
+	size_t max_instances;
+	size_t max_files;
 	enum vt_instance_by instance_by;
 	const char *rules, *servers, *clients, *now;
 	char **configs; /* --vmcp-config, in argv order */
@@ -136,7 +143,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW,
 	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
 	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_VMCP_CONFIG,
-	       O_FLEET_KEY };
+	       O_FLEET_KEY, O_MAXINST, O_MAXFILES };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
@@ -144,6 +151,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "flush", no_argument, NULL, O_FLUSH },
 		{ "max-open-periods", required_argument, NULL, O_MAXOPEN },
 		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
+		{ "max-instances", required_argument, NULL, O_MAXINST },
+		{ "max-files", required_argument, NULL, O_MAXFILES },
 		{ "instance-by", required_argument, NULL, O_INSTBY },
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "servers", required_argument, NULL, O_SERVERS },
@@ -169,6 +178,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	unsigned long long v;
 
 	memset(o, 0, sizeof(*o));
+	o->max_files = VT_DEFAULT_MAX_FILES;
 	o->period = 86400;
 	o->grace = DEFAULT_GRACE;
 	o->max_open = DEFAULT_MAX_OPEN;
@@ -221,6 +231,21 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			else
 				o->max_line = (size_t)v;
 			break;
+		case O_MAXFILES:
+			if (vt_cli_count(optarg, VT_MAX_MAX_FILES, &o->max_files))
+				return vt_cli_usage_error(
+					"run",
+					"--max-files wants a number from 1 to %d",
+					VT_MAX_MAX_FILES);
+			break;
+		case O_MAXINST:
+			if (vt_cli_count(optarg, VT_MAX_MAX_INSTANCES,
+					 &o->max_instances))
+				return vt_cli_usage_error(
+					"run",
+					"--max-instances wants a number from 1 to %d",
+					VT_MAX_MAX_INSTANCES);
+			break;
 		case O_INSTBY:
 			if (strcmp(optarg, "source") == 0)
 				o->instance_by = VT_INSTANCE_BY_SOURCE;
@@ -252,6 +277,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->tel.config = optarg;
 			break;
 		case O_TOKENFILE:
+			if (!vt_cli_spelled_out(argv, optind, optarg,
+						"--token-file"))
+				return vt_cli_usage_error(
+					"run", "write --token-file in full: a token is never taken from the command line");
 			o->tel.token_file = optarg;
 			break;
 		case O_CACERT:
@@ -284,11 +313,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			fputs(run_help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error("run", "option '%s' needs a value",
-						  argv[optind - 1]);
+			return vt_cli_usage_error("run", "option '%.*s' needs a value",
+						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
-			return vt_cli_usage_error("run", "unknown option '%s'",
-						  argv[optind - 1]);
+			return vt_cli_unknown_option("run", argv[optind - 1]);
 		}
 	}
 	if (!o->state)
@@ -349,8 +377,14 @@ static int make_dir(const char *path)
 {
 	struct stat st;
 
-	if (mkdir(path, 0700) == 0)
-		return 0;
+	if (mkdir(path, 0700) == 0) {
+		/* 0700 whatever the umask (it may take bits away). */
+		if (chmod(path, 0700) == 0)
+			return 0;
+		vt_cli_error("cannot set the mode of '%s': %s", path,
+			     strerror(errno));
+		return -1;
+	}
 	if (errno != EEXIST) {
 		vt_cli_error("cannot create '%s': %s", path, strerror(errno));
 		return -1;
@@ -377,6 +411,7 @@ static int take_lock(struct run *r)
 		return -1;
 	}
 	free(path);
+	fchmod(fd, 0600); /* whatever the umask was when it was created */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
 
@@ -388,6 +423,33 @@ static int take_lock(struct run *r)
 	}
 	r->lock_fd = fd;
 	return 1;
+}
+
+/*
+ * Temporary files a crashed run left (NAME.tmp.XXXXXX beside the state,
+ * the secret and the reports): removed under the lock, so none is in
+ * use. unlink removes a planted link itself, never what it points to.
+ */
+static void remove_leftovers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".tmp.");
+
+		if (!t || t == e->d_name ||
+		    (strncmp(e->d_name, "state.tmp.", 10) != 0 &&
+		     strncmp(e->d_name, "secret.tmp.", 11) != 0 &&
+		     !(t - e->d_name > 8 && strncmp(t - 8, ".json.gz", 8) == 0)))
+			continue;
+		char *p = join(dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
 }
 
 static const char *period_name(int64_t len)
@@ -452,7 +514,7 @@ static void read_head(struct candidate *c)
 	struct stat st;
 
 	c->head_len = 0;
-	if (vt_source_open(c->in->path, &src))
+	if (vt_source_open_regular(c->in->path, &src))
 		return;
 	if (fstat(vt_source_fd(src), &st) == 0) {
 		c->size = (uint64_t)st.st_size;
@@ -561,7 +623,7 @@ static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
 	/* The end is before what was read: look it up again. */
 	struct vt_source *again;
 	uint64_t h = 0;
-	if (vt_source_open(in->path, &again) == VT_OK) {
+	if (vt_source_open_regular(in->path, &again) == VT_OK) {
 		if (vt_source_skip(again, end, tail, n) == VT_OK)
 			h = vt_content_hash(tail, n);
 		vt_source_free(again);
@@ -611,8 +673,11 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 		cp->ino = (uint64_t)c->in->ino;
 		return 0;
 	}
-	if (vt_source_open(c->in->path, &src)) {
-		if (!r->o.quiet)
+	if (vt_source_open_regular(c->in->path, &src)) {
+		if (!r->o.quiet && errno == EINVAL)
+			vt_cli_error("cannot read '%s': not a regular file ('run' cannot resume a pipe or a device; 'report' reads one)",
+				     c->in->path);
+		else if (!r->o.quiet)
 			vt_cli_error("cannot read '%s': %s", c->in->path,
 				     strerror(errno));
 		vt_agg_quality(r->st.agg)->files_failed++;
@@ -636,15 +701,16 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 			vt_agg_quality(r->st.agg)->files_reset++;
 			vt_source_free(src);
 			src = NULL;
-			if (vt_source_open(c->in->path, &src))
+			if (vt_source_open_regular(c->in->path, &src))
 				return -1;
 		}
 	}
-	vt_ingest_source(g, c->in, src, &pos);
+	/* A file that could not be read to its end (named on stderr). */
+	int damaged = vt_ingest_source(g, c->in, src, &pos) != VT_OK;
 	if (!cp && pos.end == 0) {
 		/* nothing consumed (empty, or one torn line): nothing to resume */
 		vt_source_free(src);
-		return 0;
+		return damaged ? -1 : 0;
 	}
 	if (!cp) {
 		c->cp = new_checkpoint(r);
@@ -675,7 +741,8 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->fp_len = (uint32_t)fp_len;
 	cp->offset = pos.end;
 	cp->counted_until = pos.counted_until;
-	cp->size_seen = pos.size;
+	/* A plain file's unread bytes count from its size (a read may stop early). */
+	cp->size_seen = !c->gzip && c->size > pos.size ? c->size : pos.size;
 	cp->marker = marker_of(src, c->in, pos.end, pos.size);
 	cp->dev = (uint64_t)c->in->dev;
 	cp->ino = (uint64_t)c->in->ino;
@@ -685,7 +752,7 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->last_seen = r->now;
 	vt_source_free(src);
 	r->changed = 1;
-	return 0;
+	return damaged ? -1 : 0;
 }
 
 /* Checkpoints whose file is gone: unread bytes are reported as lost. */
@@ -810,6 +877,7 @@ static int commit(struct run *r)
 static void discover(struct run *r, int argc, char **argv)
 {
 	vt_inputs_init(&r->in);
+	r->in.max_files = r->o.max_files;
 	for (int i = optind; i < argc; i++)
 		vt_inputs_add(&r->in, argv[i]);
 	vt_inputs_add_siblings(&r->in);
@@ -1001,6 +1069,7 @@ int vt_cmd_run(int argc, char **argv)
 		return VT_EXIT_USAGE;
 	}
 	r.acfg.period_seconds = r.o.period;
+	r.acfg.max_instances = r.o.max_instances;
 	r.acfg.servers = r.t.servers;
 	r.acfg.clients = r.t.clients;
 	r.dir = vt_xstrdup(r.o.state);
@@ -1026,6 +1095,8 @@ int vt_cmd_run(int argc, char **argv)
 	case -1:
 		goto out;
 	}
+	remove_leftovers(r.dir);
+	remove_leftovers(r.reports);
 	if (load_state(&r))
 		goto out;
 	int had_secret = vt_secret_exists(r.dir), created;

@@ -89,17 +89,20 @@ static int parse(int argc, char **argv, const char *cmd, const char *help,
 			o->tel.config = optarg;
 			break;
 		case O_TOKENFILE:
+			if (!vt_cli_spelled_out(argv, optind, optarg,
+						"--token-file"))
+				return vt_cli_usage_error(
+					cmd, "write --token-file in full: a token is never taken from the command line");
 			o->tel.token_file = optarg;
 			break;
 		case 'h':
 			fputs(help, stdout);
 			return -1;
 		case ':':
-			return vt_cli_usage_error(cmd, "option '%s' needs a value",
-						  argv[optind - 1]);
+			return vt_cli_usage_error(cmd, "option '%.*s' needs a value",
+						  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		default:
-			return vt_cli_usage_error(cmd, "unknown option '%s'",
-						  argv[optind - 1]);
+			return vt_cli_unknown_option(cmd, argv[optind - 1]);
 		}
 	}
 	if (!o->state)

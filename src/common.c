@@ -3,6 +3,7 @@
 #include "common.h"
 #include "../aggregator/config.h"
 #include "cli.h"
+#include "../parser/source.h"
 #include "../reporter/report.h"
 #include "../util/buf.h"
 #include "../util/hash.h"
@@ -364,4 +365,43 @@ uint64_t vt_sketch_scope(const unsigned char *secret, size_t secret_len)
 		return 0;
 	host[sizeof(host) - 1] = '\0';
 	return scope_of(host, strlen(host));
+}
+
+char *vt_read_report_file(const char *path, size_t *len, const char **why)
+{
+	struct vt_source *src = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	enum vt_err err = vt_source_open(path, &src);
+
+	*why = NULL;
+	while (err == VT_OK) {
+		size_t got;
+
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 1 << 16;
+			if (cap > VT_MAX_REPORT_BYTES + 65536) {
+				*why = "larger than 64 MiB";
+				break;
+			}
+			buf = vt_xrealloc(buf, cap + 1);
+		}
+		err = vt_source_read(src, buf + n, cap - n, &got);
+		if (err == VT_OK && got == 0)
+			break;
+		n += got;
+	}
+	if (err != VT_OK && !*why)
+		*why = err == VT_ERR_FORMAT ? vt_source_error(src)
+					    : strerror(errno);
+	vt_source_free(src);
+	if (*why) {
+		free(buf);
+		return NULL;
+	}
+	if (!buf)
+		buf = vt_xmalloc(1);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }

@@ -101,4 +101,13 @@ int vt_write_report(const struct vt_summary *s, const struct vt_output *out);
 int vt_cli_format(const char *cmd, const char *arg, enum vt_format *out);
 int vt_cli_top(const char *cmd, const char *arg, unsigned *out);
 
+/*
+ * Reads a whole report file for merge, gzip'd or plain (by its content),
+ * at most VT_MAX_REPORT_BYTES decompressed. Returns a NUL-terminated heap
+ * copy and its length, or NULL with the reason in *why (static text or
+ * the source's own message; never the file's content).
+ */
+#define VT_MAX_REPORT_BYTES (64u << 20) /* a report is a few kilobytes */
+char *vt_read_report_file(const char *path, size_t *len, const char **why);
+
 #endif

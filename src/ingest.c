@@ -226,7 +226,12 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	}
 	if (g->progress)
 		progress_at(g, src, f.offset, 0);
-	if (!g->stop && pos->count_partial) {
+	/*
+	 * A file that is over counts its torn last line; not after a read
+	 * error, which may pass (a disk, a network volume): the next run
+	 * reads from the last whole line again.
+	 */
+	if (!g->stop && pos->count_partial && f.err != VT_ERR_IO) {
 		flush_pending(g, in);
 		if (!pos->limit)
 			done = f.offset;
@@ -237,7 +242,8 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	pos->end = done;
 	if (pos->counted_until < done)
 		pos->counted_until = done;
-	pos->size = f.offset;
+	/* What the source gave, framed or not (bytes held after a read error). */
+	pos->size = f.offset + (f.end - f.start);
 	q = vt_agg_quality(g->agg);
 	if (!pos->continued)
 		q->files++;

@@ -58,11 +58,14 @@ static long read_refused(const char *dir, const char *name)
 
 	snprintf(marker, n, "%s.refused", name);
 	char *p = path3(dir, marker, NULL);
-	f = fopen(p, "r");
+	int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (f) {
 		if (fscanf(f, "%ld", &status) != 1)
 			status = 0;
 		fclose(f);
+	} else if (fd >= 0) {
+		close(fd);
 	}
 	free(p);
 	free(marker);
@@ -192,9 +195,16 @@ int vt_spool_mark_sent(const char *state_dir, const char *name)
 	char *from = path3(reports, name, NULL);
 	char *to = path3(sent, name, NULL);
 	int rc = -1;
+	struct stat st;
 
-	if ((mkdir(sent, 0700) == 0 || errno == EEXIST) &&
-	    rename(from, to) == 0) {
+	/* sent/ must be our directory, not a link planted in its place. */
+	if (mkdir(sent, 0700) == 0)
+		chmod(sent, 0700);
+	if (lstat(sent, &st) != 0) {
+		/* errno says why */
+	} else if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+	} else if (rename(from, to) == 0) {
 		sync_dir(sent);
 		sync_dir(reports);
 		vt_spool_mark_refused(state_dir, name, 0);
@@ -227,7 +237,8 @@ int vt_spool_mark_refused(const char *state_dir, const char *name,
 		char line[32];
 		int len = snprintf(line, sizeof(line), "%ld\n", status);
 
-		if (fd < 0 || write(fd, line, (size_t)len) != len)
+		if (fd < 0 || fchmod(fd, 0600) != 0 ||
+		    write(fd, line, (size_t)len) != len)
 			rc = -1;
 		if (fd >= 0)
 			close(fd);

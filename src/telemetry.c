@@ -116,12 +116,48 @@ static char *read_token(const char *path)
 	return t;
 }
 
-static int load_token(struct vt_telemetry *t, const struct vt_telemetry_opts *o)
+extern char **environ;
+
+/*
+ * Takes the token out of the environment: a copy is returned (NULL when
+ * the variable is not set), and every copy of the value in the process's
+ * environment block is overwritten, then the variable removed. So the
+ * token is no longer in /proc/PID/environ while the job runs, and no
+ * process it might start inherits it.
+ */
+static char *take_env_token(void)
+{
+	static const char name[] = "VMCP_TELEMETRY_TOKEN=";
+	char *t = NULL;
+
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, name, sizeof(name) - 1) != 0)
+			continue;
+		char *v = *e + sizeof(name) - 1;
+		if (!t)
+			t = vt_xstrdup(v);
+		memset(v, 0, strlen(v));
+	}
+	unsetenv("VMCP_TELEMETRY_TOKEN");
+	return t;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+/* The token from the file named, else from env (taken over or wiped). */
+static int load_token(struct vt_telemetry *t, const struct vt_telemetry_opts *o,
+		      char *env)
 {
 	const char *file = o->token_file ? o->token_file : t->file.token_file;
-	const char *env = getenv("VMCP_TELEMETRY_TOKEN");
 
 	if (file) {
+		wipe_free(env);
 		t->token = read_token(file);
 		if (!t->token) {
 			vt_cli_error("cannot read the token file '%s': %s", file,
@@ -131,8 +167,10 @@ static int load_token(struct vt_telemetry *t, const struct vt_telemetry_opts *o)
 		t->token_source = o->token_file ? "--token-file"
 						: "config file token_file";
 	} else if (env && *env) {
-		t->token = vt_xstrdup(env);
+		t->token = env;
 		t->token_source = "VMCP_TELEMETRY_TOKEN";
+	} else {
+		free(env);
 	}
 	if (t->token && (!*t->token || strpbrk(t->token, "\r\n"))) {
 		vt_cli_error("the bearer token (from %s) is empty or holds a line break",
@@ -185,7 +223,10 @@ int vt_telemetry_setup(struct vt_telemetry *t,
 			     t->decision.endpoint_source);
 		return -1;
 	}
-	if (t->decision.mode == VT_MODE_ON && load_token(t, o))
+	char *env_token = take_env_token();
+	if (t->decision.mode != VT_MODE_ON)
+		wipe_free(env_token);
+	else if (load_token(t, o, env_token))
 		return -1;
 	struct vt_upload_config *u = &t->upload;
 	u->endpoint = ep;

@@ -2,6 +2,7 @@
 /* The installation secret: random, local, deleted when telemetry is off. */
 #include "secret.h"
 #include "../util/hash.h"
+#include "../util/tempfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,39 +25,33 @@ static char *secret_path(const char *dir)
 static enum vt_err create(const char *dir, const char *path,
 			  unsigned char out[VT_SECRET_LEN])
 {
-	size_t n = strlen(path) + 32;
-	char *tmp = vt_xmalloc(n);
-	enum vt_err err = VT_ERR_IO;
-	int fd;
+	char *tmp = NULL;
+	int fd, e, ok;
 
-	if (getrandom(out, VT_SECRET_LEN, 0) != VT_SECRET_LEN) {
+	if (getrandom(out, VT_SECRET_LEN, 0) != VT_SECRET_LEN)
+		return VT_ERR_IO;
+	fd = vt_create_temp(path, 0600, &tmp);
+	if (fd < 0)
+		return VT_ERR_IO;
+	ok = write(fd, out, VT_SECRET_LEN) == VT_SECRET_LEN && fsync(fd) == 0;
+	e = errno;
+	if (close(fd) != 0 && ok)
+		ok = 0, e = errno;
+	if (ok && rename(tmp, path) != 0)
+		ok = 0, e = errno;
+	if (!ok) {
+		unlink(tmp);
 		free(tmp);
+		errno = e;
 		return VT_ERR_IO;
 	}
-	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd >= 0) {
-		if (write(fd, out, VT_SECRET_LEN) == VT_SECRET_LEN &&
-		    fsync(fd) == 0 && close(fd) == 0 &&
-		    rename(tmp, path) == 0) {
-			int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-			if (d >= 0) {
-				fsync(d);
-				close(d);
-			}
-			err = VT_OK;
-		} else {
-			int e = errno;
-
-			close(fd);
-			unlink(tmp);
-			errno = e;
-		}
-	}
 	free(tmp);
-	return err;
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d >= 0) {
+		fsync(d);
+		close(d);
+	}
+	return VT_OK;
 }
 
 enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],

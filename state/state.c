@@ -10,6 +10,7 @@
  */
 #include "state.h"
 #include "../util/hash.h"
+#include "../util/timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,18 @@ static int64_t get_s(struct reader *r)
 	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/* A time a run stored: refused outside VT_TIME_MIN..VT_TIME_MAX. */
+static int64_t get_time(struct reader *r)
+{
+	int64_t t = get_s(r);
+
+	if (t < VT_TIME_MIN || t > VT_TIME_MAX) {
+		r->bad = 1;
+		return 0;
+	}
+	return t;
+}
+
 enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 			    size_t n, struct vt_state *s)
 {
@@ -185,11 +198,11 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
-	s->created = get_s(&r);
-	s->last_run = get_s(&r);
+	s->created = get_time(&r);
+	s->last_run = get_time(&r);
 	s->period_seconds = get_s(&r);
-	s->finalized_until = get_s(&r);
-	s->upload_enabled_at = get_s(&r);
+	s->finalized_until = get_time(&r);
+	s->upload_enabled_at = get_time(&r);
 	s->last_mode = get_s(&r);
 	s->files_lost = get_u(&r);
 	s->bytes_lost = get_u(&r);
@@ -214,7 +227,7 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		c->path_hash = get_u(&r);
 		c->instance = get_u(&r);
 		c->stream = get_u(&r);
-		c->last_seen = get_s(&r);
+		c->last_seen = get_time(&r);
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;
 	}

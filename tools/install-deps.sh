@@ -31,7 +31,7 @@ as_root() {
 debian_packages() {
 	pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
 libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate \
-prometheus python3-prometheus-client chromium binutils strace"
+prometheus python3-prometheus-client chromium binutils strace valgrind"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -29,6 +29,14 @@ struct vt_time_cache {
 int vt_time_parse_cached(struct vt_time_cache *c, const char *s, size_t n,
 			 int64_t *out);
 
+/*
+ * The times a stored encoding may hold: the years a timestamp can have
+ * (0000 to 9999) with a week of margin, so no arithmetic on them can
+ * overflow. Decoders refuse others as damage.
+ */
+#define VT_TIME_MIN (-62167219200LL - 7 * 86400)
+#define VT_TIME_MAX (253402300800LL + 7 * 86400)
+
 /* Writes "YYYY-MM-DDThh:mm:ssZ" (21 bytes with NUL) into out. */
 void vt_time_format(int64_t t, char out[32]);
 

@@ -16,7 +16,7 @@ MAX=4096
 
 [ -x "$BIN" ] || { echo "make-corpus: build $BIN first ('make')" >&2; exit 1; }
 rm -rf "$C"
-for t in fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source; do
+for t in fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report; do
 	mkdir -p "$C/$t"
 done
 tmp=$(mktemp -d)
@@ -112,5 +112,16 @@ cat "$tmp/a.gz" >"$C/fuzz_source/member.gz"
 printf '' >"$C/fuzz_source/empty"
 printf '\037' >"$C/fuzz_source/one-magic-byte"
 printf '\037\213' >"$C/fuzz_source/magic-only"
+
+# fuzz_report: the golden reports whole (a report is about 4 KiB), one
+# gzip'd as run writes them, a merged one with an HLL sketch and hours.
+for f in fixtures/expected/*.json; do
+	cp "$f" "$C/fuzz_report/$(basename "$f")"
+done
+gzip -n -c fixtures/expected/events.json >"$C/fuzz_report/events.json.gz"
+"$BIN" report -q --now 2026-11-25T00:00:00Z fixtures/input/events.jsonl \
+	$S/cli-host/ >"$tmp/r1.json"
+"$BIN" merge "$tmp/r1.json" fixtures/expected/samples.json \
+	>"$C/fuzz_report/merged.json"
 
 echo "make-corpus: $(find "$C" -type f | wc -l) seeds, $(find "$C" -type f -exec cat {} + | wc -c) bytes" >&2

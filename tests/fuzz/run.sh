@@ -13,7 +13,7 @@
 set -eu
 
 cd "$(dirname "$0")/../.."
-ALL="fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source"
+ALL="fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report"
 TARGETS=${*:-$ALL}
 SECONDS_EACH=${VT_FUZZ_SECONDS:-20}
 JOBS=${VT_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}

@@ -811,6 +811,43 @@ START_TEST(cut_off_string_after_value)
 }
 END_TEST
 
+/*
+ * Found by fuzz_decode (tests/fuzz/regressions/fuzz_decode/truncated-
+ * after-value-*): a line that is only a cut-off string was "truncated"
+ * for a new decoder but "invalid_json" for one whose yajl handle had
+ * finished a value on the line before, so the report's reasons depended
+ * on the order of lines.
+ */
+START_TEST(cut_off_string_after_valid_line)
+{
+	static const char *const before[] = { "{}", "1", "\"x\"",
+					      "{\"msg\":\"a\"}" };
+	static const char *const cut[] = { "\"", "\"abc", "\"\\u00",
+					   "\"\xc3", " \"ab\\" };
+	struct vt_record r;
+
+	for (size_t i = 0; i < VT_ARRAY_LEN(before); i++)
+		for (size_t k = 0; k < VT_ARRAY_LEN(cut); k++) {
+			struct vt_decoder *fresh = vt_decoder_new(SCRATCH);
+			struct vt_record f;
+
+			decode_str(before[i], &r);
+			ck_assert(r.json_valid);
+			decode_str(cut[k], &r);
+			vt_decode_line(fresh, cut[k], strlen(cut[k]), &f);
+			vt_decoder_free(fresh);
+			ck_assert_msg(r.cls == VT_LINE_MALFORMED &&
+					      f.cls == r.cls &&
+					      f.reason == r.reason,
+				      "'%s' after '%s': reason %d, alone %d",
+				      cut[k], before[i], r.reason, f.reason);
+			/* a plain string cut off is a truncated line */
+			if (k < 2)
+				ck_assert_int_eq(r.reason, VT_BAD_TRUNCATED);
+		}
+}
+END_TEST
+
 START_TEST(docker_wrapper)
 {
 	const char *line =
@@ -917,6 +954,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tc, invalid_utf8);
 	tcase_add_test(tc, reuse_after_errors);
 	tcase_add_test(tc, cut_off_string_after_value);
+	tcase_add_test(tc, cut_off_string_after_valid_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("corpus");

@@ -702,6 +702,165 @@ START_TEST(report_gzip_to_file)
 }
 END_TEST
 
+
+/* Parses text from a heap buffer of exactly its length (no terminator). */
+static enum vt_err parse_exact(const char *text, size_t len,
+			       struct vt_summary *s, char *err, size_t errlen)
+{
+	char *copy = malloc(len ? len : 1);
+	enum vt_err e;
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, text, len);
+	e = vt_report_parse(copy, len, s, err, errlen);
+	free(copy);
+	return e;
+}
+
+/* text with the first "from" replaced by "to". */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t n = strlen(text) - strlen(from) + strlen(to);
+	char *out = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(at);
+	ck_assert_ptr_nonnull(out);
+	snprintf(out, n + 1, "%.*s%s%s", (int)(at - text), text, to,
+		 at + strlen(from));
+	return out;
+}
+
+/*
+ * What merge reads may be anything: the reader takes a buffer without a
+ * terminator, refuses nesting deep enough to exhaust yajl_tree_free's
+ * recursion (it crashed on "[[[...", 1 MB deep), a key given twice, a
+ * NUL, a name no allowlist could hold; its message never quotes input.
+ */
+START_TEST(report_parse_hostile)
+{
+	static const char *const cases[][2] = {
+		{ "\"sessions\": 1", "\"sessions\": 1, \"sessions\": 7" },
+		{ "\"sessions\": 1",
+		  "\"sessions\": {\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}" },
+		{ "\"github\"", "\"git\\u0000hub\"" },
+		{ "\"github\"", "\"bob@example.com\"" },
+		{ "\"github\"", "\"-github\"" },
+		{ "\"sessions\": 1", "\"sessions\": 1e400" },
+		{ "\"sessions\": 1", "\"sessions\": 99999999999999999999999" },
+		{ "\"sessions\": 1", "\"sessions\": -1" },
+		{ "\"sessions\": 1", "\"sessions\": \"1\"" },
+	};
+	struct vt_summary s, *back = malloc(sizeof(*back));
+	struct vt_buf out;
+	char err[160];
+	char *text, *bad;
+	size_t deep = 200000;
+
+	ck_assert_ptr_nonnull(back);
+	sample(&s);
+	ck_assert_int_eq(render(&s, NULL, &out, NULL), VT_OK);
+	text = vt_xstrndup(out.ptr, out.len);
+	ck_assert_int_eq(parse_exact(text, out.len, back, err, sizeof(err)),
+			 VT_OK);
+	ck_assert_uint_eq(back->tool_calls, 3);
+
+	bad = malloc(2 * deep);
+	ck_assert_ptr_nonnull(bad);
+	memset(bad, '[', deep);
+	memset(bad + deep, ']', deep);
+	ck_assert_int_eq(parse_exact(bad, 2 * deep, back, err, sizeof(err)),
+			 VT_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "nests deeper"));
+	free(bad);
+
+	for (size_t i = 0; i < VT_ARRAY_LEN(cases); i++) {
+		bad = replaced(text, cases[i][0], cases[i][1]);
+		err[0] = '\0';
+		ck_assert_msg(parse_exact(bad, strlen(bad), back, err,
+					  sizeof(err)) == VT_ERR_FORMAT,
+			      "case %zu was accepted", i);
+		ck_assert_msg(err[0] && !strstr(err, "bob") && !strstr(err, "7"),
+			      "case %zu: message '%s'", i, err);
+		free(bad);
+	}
+	/* a raw NUL byte inside the document */
+	bad = vt_xstrndup(text, out.len);
+	bad[out.len / 2] = '\0';
+	ck_assert_int_eq(parse_exact(bad, out.len, back, err, sizeof(err)),
+			 VT_ERR_FORMAT);
+	free(bad);
+	free(text);
+	free(back);
+	vt_buf_release(&out);
+}
+END_TEST
+
+START_TEST(file_sink_private_mode_any_umask)
+{
+	static const mode_t masks[] = { 0, 022, 077, 0277, 0777 };
+	char path[128];
+	struct vt_sink sink;
+	struct stat st;
+	mode_t old = umask(0);
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/state", tmpdir);
+	for (size_t i = 0; i < VT_ARRAY_LEN(masks); i++) {
+		umask(masks[i]);
+		ck_assert_int_eq(vt_sink_file(path, 0600, &sink), VT_OK);
+		ck_assert_int_eq(vt_sink_write(&sink, "x", 1), VT_OK);
+		ck_assert_int_eq(sink.close(sink.ctx), VT_OK);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_msg((st.st_mode & 07777) == 0600,
+			      "umask %03o gave %03o", (unsigned)masks[i],
+			      (unsigned)(st.st_mode & 07777));
+	}
+	/* A file meant to be shared keeps honouring the umask. */
+	umask(077);
+	ck_assert_int_eq(vt_sink_file(path, 0644, &sink), VT_OK);
+	ck_assert_int_eq(sink.close(sink.ctx), VT_OK);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	umask(old);
+	unlink(path);
+	rmdir(tmpdir);
+}
+END_TEST
+
+/*
+ * A link planted where the file goes is replaced, never written through;
+ * a temporary name a crashed run left behind is never in the way.
+ */
+START_TEST(file_sink_never_follows_planted_link)
+{
+	char path[128], target[128], stale[160], buf[16];
+	struct vt_sink sink;
+	struct stat st;
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/state", tmpdir);
+	snprintf(target, sizeof(target), "%s/target", tmpdir);
+	snprintf(stale, sizeof(stale), "%s/state.tmp.%ld", tmpdir,
+		 (long)getpid());
+	write_file(target, "precious");
+	ck_assert_int_eq(symlink(target, path), 0);
+	ck_assert_int_eq(symlink(target, stale), 0);
+	ck_assert_int_eq(vt_sink_file(path, 0600, &sink), VT_OK);
+	ck_assert_int_eq(vt_sink_write(&sink, "new", 3), VT_OK);
+	ck_assert_int_eq(sink.close(sink.ctx), VT_OK);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(read_file(target, buf, sizeof(buf)), 8);
+	ck_assert_mem_eq(buf, "precious", 8);
+	ck_assert_uint_eq(read_file(path, buf, sizeof(buf)), 3);
+	unlink(path);
+	unlink(stale);
+	unlink(target);
+	rmdir(tmpdir);
+}
+END_TEST
+
 Suite *report_suite(void);
 
 Suite *report_suite(void)
@@ -719,6 +878,7 @@ Suite *report_suite(void)
 	tcase_add_test(json, report_installation_id);
 	tcase_add_test(json, report_scrubber_backstop);
 	tcase_add_test(json, report_sink_error);
+	tcase_add_test(json, report_parse_hostile);
 	tcase_add_test(sinks, gzip_sink_round_trip);
 	tcase_add_test(sinks, gzip_sink_large_input);
 	tcase_add_test(sinks, sha256_sink_digest);
@@ -727,6 +887,8 @@ Suite *report_suite(void)
 	tcase_add_test(sinks, file_sink_replaces_on_close_only);
 	tcase_add_test(sinks, file_sink_mode);
 	tcase_add_test(sinks, file_sink_missing_directory);
+	tcase_add_test(sinks, file_sink_private_mode_any_umask);
+	tcase_add_test(sinks, file_sink_never_follows_planted_link);
 	tcase_add_test(sinks, report_gzip_to_file);
 	suite_add_tcase(s, json);
 	suite_add_tcase(s, sinks);

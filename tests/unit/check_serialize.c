@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: aggregate serialization round trips and damage detection. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,42 @@ START_TEST(damage_is_refused)
 }
 END_TEST
 
+/*
+ * Found by fuzz_agg (tests/fuzz/regressions/fuzz_agg/hour-overflow): an
+ * encoding with a valid checksum but an hour index far out of any year
+ * was taken, and turning it into seconds overflowed. Times outside the
+ * years a timestamp can have are refused as damage.
+ */
+START_TEST(times_out_of_range_are_refused)
+{
+	static unsigned char in[4096];
+	struct fixture f;
+	struct vt_agg *c = NULL;
+	FILE *fp = fopen(VT_SOURCE_DIR "/tests/fuzz/regressions/fuzz_agg/hour-overflow",
+			 "rb");
+	size_t n;
+	uint32_t crc;
+
+	ck_assert_ptr_nonnull(fp);
+	n = fread(in, 1, sizeof(in), fp);
+	fclose(fp);
+	ck_assert_uint_gt(n, 9);
+	crc = vt_crc32(0, in, n - 4);
+	for (int i = 0; i < 4; i++)
+		in[n - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
+	setup(&f, "github\n");
+	for (size_t i = 0; i < 4; i++) {
+		static const int64_t periods[] = { 0, 3600, 86400, 7 * 86400 };
+
+		f.cfg.period_seconds = periods[i];
+		ck_assert_int_eq(vt_agg_decode(&f.cfg, (const char *)in, n, &c),
+				 VT_ERR_CORRUPT);
+		ck_assert_ptr_null(c);
+	}
+	done(&f);
+}
+END_TEST
+
 START_TEST(newer_version_is_refused)
 {
 	struct fixture f;
@@ -196,6 +233,7 @@ Suite *serialize_suite(void)
 
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, damage_is_refused);
+	tcase_add_test(tc, times_out_of_range_are_refused);
 	tcase_add_test(tc, newer_version_is_refused);
 	tcase_add_test(tc, names_survive_a_changed_allowlist);
 	suite_add_tcase(s, tc);

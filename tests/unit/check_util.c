@@ -6,6 +6,7 @@
 
 #include "../../util/buf.h"
 #include "../../util/hash.h"
+#include "../../util/jsondepth.h"
 #include "../../util/map.h"
 #include "../../util/timeutil.h"
 
@@ -497,6 +498,35 @@ START_TEST(map_colliding_low_bits)
 }
 END_TEST
 
+
+START_TEST(json_depth_bound)
+{
+	static const char *const ok3[] = {
+		"", "1", "[[[]]]", "{\"a\":{\"b\":[1]}}", "\"[[[[[[\"",
+		"[\"\\\"[[[[\"]", "]]]]][[[", "[[[", "{\"a\":[[\"x]]]]\"]]}",
+	};
+	static const char *const over3[] = {
+		"[[[[]]]]", "{\"a\":{\"b\":{\"c\":{}}}}", "[[[[", "[\"\\\\\",[[[",
+		"\"x\"[[[[",
+	};
+	char *deep = malloc(1000001);
+
+	for (size_t i = 0; i < VT_ARRAY_LEN(ok3); i++)
+		ck_assert_msg(vt_json_depth_ok(ok3[i], strlen(ok3[i]), 3) == 0,
+			      "'%s' refused", ok3[i]);
+	for (size_t i = 0; i < VT_ARRAY_LEN(over3); i++)
+		ck_assert_msg(vt_json_depth_ok(over3[i], strlen(over3[i]), 3) ==
+				      -1,
+			      "'%s' passed", over3[i]);
+	ck_assert_ptr_nonnull(deep);
+	memset(deep, '{', 1000000);
+	ck_assert_int_eq(vt_json_depth_ok(deep, 1000000, 64), -1);
+	ck_assert_int_eq(vt_json_depth_ok(deep, 64, 64), 0);
+	ck_assert_int_eq(vt_json_depth_ok(deep, 65, 64), -1);
+	free(deep);
+}
+END_TEST
+
 Suite *util_suite(void);
 
 Suite *util_suite(void)
@@ -508,6 +538,7 @@ Suite *util_suite(void)
 	TCase *map = tcase_create("map");
 
 	tcase_add_test(hash, sha256_nist_abc);
+	tcase_add_test(hash, json_depth_bound);
 	tcase_add_test(hash, sha256_nist_empty);
 	tcase_add_test(hash, sha256_nist_448_bits);
 	tcase_add_test(hash, sha256_nist_million_a);
