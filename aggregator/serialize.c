@@ -19,6 +19,7 @@
  */
 #include "agg_internal.h"
 #include "../util/hash.h"
+#include "../util/varint.h"
 #include "../util/timeutil.h"
 
 #include <stdlib.h>
@@ -26,48 +27,29 @@
 
 static const char MAGIC[4] = { 'V', 'T', 'A', 'G' };
 
-static void put_u(struct vt_buf *b, uint64_t v)
-{
-	unsigned char tmp[10];
-	size_t n = 0;
-
-	do {
-		unsigned char c = v & 0x7f;
-
-		v >>= 7;
-		tmp[n++] = (unsigned char)(c | (v ? 0x80 : 0));
-	} while (v);
-	vt_buf_append(b, tmp, n);
-}
-
-static void put_s(struct vt_buf *b, int64_t v)
-{
-	put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
 static void put_str(struct vt_buf *b, const char *s)
 {
 	size_t n = strlen(s);
 
-	put_u(b, n);
+	vt_put_u(b, n);
 	vt_buf_append(b, s, n);
 }
 
 static void put_array(struct vt_buf *b, const uint64_t *v, size_t n)
 {
-	put_u(b, n);
+	vt_put_u(b, n);
 	for (size_t i = 0; i < n; i++)
-		put_u(b, v[i]);
+		vt_put_u(b, v[i]);
 }
 
 static void put_facts(struct vt_buf *b, const struct facts *f)
 {
-	put_s(b, f->conflict);
-	put_s(b, f->inauth);
-	put_s(b, f->backends);
-	put_s(b, f->composite);
-	put_u(b, f->outauth);
-	put_u(b, f->features);
+	vt_put_s(b, f->conflict);
+	vt_put_s(b, f->inauth);
+	vt_put_s(b, f->backends);
+	vt_put_s(b, f->composite);
+	vt_put_u(b, f->outauth);
+	vt_put_u(b, f->features);
 }
 
 static void put_named(struct vt_buf *b, const struct vt_allowlist *list,
@@ -79,16 +61,16 @@ static void put_named(struct vt_buf *b, const struct vt_allowlist *list,
 	for (size_t i = 0; i < known + ntail; i++)
 		n += counts[i] != 0 && (i >= known ||
 					i < vt_allowlist_count(list));
-	put_u(b, n);
+	vt_put_u(b, n);
 	for (size_t i = 0; i < vt_allowlist_count(list) && i < known; i++)
 		if (counts[i]) {
 			put_str(b, vt_allowlist_name(list, i));
-			put_u(b, counts[i]);
+			vt_put_u(b, counts[i]);
 		}
 	for (size_t t = 0; t < ntail; t++)
 		if (counts[known + t]) {
 			put_str(b, tail[t]);
-			put_u(b, counts[known + t]);
+			vt_put_u(b, counts[known + t]);
 		}
 }
 
@@ -120,9 +102,9 @@ static void put_procs(struct vt_buf *out, const struct vt_map *procs)
 		if (procs->vals[k] != VT_MAP_NONE)
 			keys[n++] = procs->keys[k];
 	qsort(keys, n, sizeof(*keys), cmp_u64);
-	put_u(out, n);
+	vt_put_u(out, n);
 	for (size_t k = 0; k < n; k++)
-		put_u(out, keys[k]);
+		vt_put_u(out, keys[k]);
 	free(keys);
 }
 
@@ -132,16 +114,16 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 
 	vt_buf_append(out, MAGIC, sizeof(MAGIC));
 	vt_buf_putc(out, VT_AGG_FORMAT_VERSION);
-	put_s(out, a->cfg.period_seconds);
-	put_s(out, a->now);
-	put_u(out, a->nperiods);
+	vt_put_s(out, a->cfg.period_seconds);
+	vt_put_s(out, a->now);
+	vt_put_u(out, a->nperiods);
 	for (size_t i = 0; i < a->nperiods; i++) {
 		const struct period *p = a->periods[i];
 
-		put_s(out, p->start);
-		put_s(out, p->min_ts);
-		put_s(out, p->max_ts);
-		put_u(out, (uint64_t)p->has_ts);
+		vt_put_s(out, p->start);
+		vt_put_s(out, p->min_ts);
+		vt_put_s(out, p->max_ts);
+		vt_put_u(out, (uint64_t)p->has_ts);
 		put_array(out, (const uint64_t *)&p->c, FIXED_COUNTS);
 		put_named(out, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
 			  backend_tail, 2);
@@ -149,34 +131,34 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 			  client_tail, 1);
 		put_array(out, (const uint64_t *)&p->q,
 			  sizeof(p->q) / sizeof(uint64_t));
-		put_u(out, p->ninst);
+		vt_put_u(out, p->ninst);
 		for (size_t k = 0; k < p->ninst; k++) {
 			const struct inst_stats *s = &p->inst[k];
 
-			put_u(out, s->key);
-			put_u(out, s->audit_calls);
-			put_u(out, s->debug_calls);
-			put_s(out, s->first);
-			put_s(out, s->last);
-			put_u(out, (uint64_t)s->has_time);
-			put_u(out, s->seen);
+			vt_put_u(out, s->key);
+			vt_put_u(out, s->audit_calls);
+			vt_put_u(out, s->debug_calls);
+			vt_put_s(out, s->first);
+			vt_put_s(out, s->last);
+			vt_put_u(out, (uint64_t)s->has_time);
+			vt_put_u(out, s->seen);
 		}
 		put_procs(out, &p->procs);
 	}
-	put_u(out, a->ninst);
+	vt_put_u(out, a->ninst);
 	for (size_t i = 0; i < a->ninst; i++) {
-		put_u(out, a->inst[i].key);
+		vt_put_u(out, a->inst[i].key);
 		put_facts(out, &a->inst[i].facts);
-		put_u(out, a->inst[i].last_fp);
-		put_u(out, (uint64_t)a->inst[i].has_fp);
+		vt_put_u(out, a->inst[i].last_fp);
+		vt_put_u(out, (uint64_t)a->inst[i].has_fp);
 	}
-	put_u(out, a->nstreams);
+	vt_put_u(out, a->nstreams);
 	for (size_t i = 0; i < a->nstreams; i++) {
-		put_u(out, a->streams[i].key);
+		vt_put_u(out, a->streams[i].key);
 		put_facts(out, &a->streams[i].pending);
-		put_u(out, a->streams[i].generation);
-		put_u(out, (uint64_t)a->streams[i].booting);
-		put_u(out, (uint64_t)a->streams[i].seen);
+		vt_put_u(out, a->streams[i].generation);
+		vt_put_u(out, (uint64_t)a->streams[i].booting);
+		vt_put_u(out, (uint64_t)a->streams[i].seen);
 	}
 	put_array(out, (const uint64_t *)&a->loose,
 		  sizeof(a->loose) / sizeof(uint64_t));
@@ -184,92 +166,42 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 	for (size_t i = 0; i < a->ninst; i++) {
 		const struct instance *in = &a->inst[i];
 
-		put_u(out, in->component);
-		put_u(out, (uint64_t)in->has_cfg);
-		put_u(out, in->cfg_fp);
-		put_u(out, (uint64_t)in->session);
+		vt_put_u(out, in->component);
+		vt_put_u(out, (uint64_t)in->has_cfg);
+		vt_put_u(out, in->cfg_fp);
+		vt_put_u(out, (uint64_t)in->session);
 		for (int k = 0; k < VT_STEP_COUNT; k++)
-			put_u(out, in->steps[k]);
+			vt_put_u(out, in->steps[k]);
 	}
 	/* Version 3: each period's tool calls by hour. */
 	for (size_t i = 0; i < a->nperiods; i++) {
 		const struct period *p = a->periods[i];
 
-		put_u(out, p->nhours);
+		vt_put_u(out, p->nhours);
 		for (size_t k = 0; k < p->nhours; k++) {
-			put_s(out, p->hours[k]);
-			put_u(out, p->hour_calls[k]);
+			vt_put_s(out, p->hours[k]);
+			vt_put_u(out, p->hour_calls[k]);
 		}
 	}
-	uint32_t crc = vt_crc32(0, out->ptr + start, out->len - start);
-	unsigned char c[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
-			       (unsigned char)(crc >> 16),
-			       (unsigned char)(crc >> 24) };
-	return vt_buf_append(out, c, 4);
-}
-
-struct reader {
-	const unsigned char *p, *end;
-	int bad;
-};
-
-static uint64_t get_u(struct reader *r)
-{
-	uint64_t v = 0;
-
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end) {
-			r->bad = 1;
-			return 0;
-		}
-		unsigned char c = *r->p++;
-		v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return v;
-	}
-	r->bad = 1;
-	return 0;
-}
-
-static int64_t get_s(struct reader *r)
-{
-	uint64_t u = get_u(r);
-
-	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-}
-
-/*
- * A time, within VT_TIME_MIN..VT_TIME_MAX: a checksummed encoding holding
- * another was crafted (found by fuzz_agg: an hour index far out overflowed
- * when turned into seconds).
- */
-static int64_t get_time(struct reader *r)
-{
-	int64_t t = get_s(r);
-
-	if (t < VT_TIME_MIN || t > VT_TIME_MAX) {
-		r->bad = 1;
-		return 0;
-	}
-	return t;
+	return vt_crc_seal(out, start);
 }
 
 /* Reads a length-prefixed array into v[0..cap); extra entries refused. */
-static void get_array(struct reader *r, uint64_t *v, size_t cap)
+static void get_array(struct vt_reader *r, uint64_t *v, size_t cap)
 {
-	uint64_t n = get_u(r);
+	uint64_t n = vt_get_u(r);
 
 	if (n > cap) {
 		r->bad = 1;
 		return;
 	}
 	for (uint64_t i = 0; i < n && !r->bad; i++)
-		v[i] = get_u(r);
+		v[i] = vt_get_u(r);
 }
 
-static size_t get_count(struct reader *r, size_t limit)
+static size_t get_count(struct vt_reader *r, size_t limit)
 {
-	uint64_t n = get_u(r);
+	uint64_t n = vt_get_u(r);
 
 	if (n > limit || n > (uint64_t)(r->end - r->p)) {
 		r->bad = 1;
@@ -278,20 +210,20 @@ static size_t get_count(struct reader *r, size_t limit)
 	return (size_t)n;
 }
 
-static void get_facts(struct reader *r, struct facts *f)
+static void get_facts(struct vt_reader *r, struct facts *f)
 {
-	f->conflict = (int)get_s(r);
-	f->inauth = (int)get_s(r);
-	f->backends = get_s(r);
-	f->composite = get_s(r);
-	f->outauth = (uint32_t)get_u(r);
-	f->features = (uint32_t)get_u(r);
+	f->conflict = (int)vt_get_s(r);
+	f->inauth = (int)vt_get_s(r);
+	f->backends = vt_get_s(r);
+	f->composite = vt_get_s(r);
+	f->outauth = (uint32_t)vt_get_u(r);
+	f->features = (uint32_t)vt_get_u(r);
 	if (f->conflict < -1 || f->conflict >= VT_CONFLICT_UNKNOWN ||
 	    f->inauth < -1 || f->inauth >= VT_INAUTH_UNKNOWN)
 		r->bad = 1;
 }
 
-static void get_named(struct reader *r, const struct vt_allowlist *list,
+static void get_named(struct vt_reader *r, const struct vt_allowlist *list,
 		      uint64_t *counts, size_t known,
 		      const char *const *tail, size_t ntail)
 {
@@ -305,7 +237,7 @@ static void get_named(struct reader *r, const struct vt_allowlist *list,
 		if (r->bad)
 			return;
 		r->p += len;
-		uint64_t c = get_u(r);
+		uint64_t c = vt_get_u(r);
 		for (size_t t = 0; t < ntail; t++)
 			if (strlen(tail[t]) == len && !memcmp(tail[t], name, len))
 				slot = known + t;
@@ -314,17 +246,17 @@ static void get_named(struct reader *r, const struct vt_allowlist *list,
 	}
 }
 
-static void get_period(struct reader *r, struct vt_agg *a)
+static void get_period(struct vt_reader *r, struct vt_agg *a)
 {
-	int64_t start = get_time(r);
+	int64_t start = vt_get_time(r);
 
 	if (r->bad)
 		return;
 	struct period *p = vt_agg_period(a, start);
 
-	p->min_ts = get_time(r);
-	p->max_ts = get_time(r);
-	p->has_ts = get_u(r) != 0;
+	p->min_ts = vt_get_time(r);
+	p->max_ts = vt_get_time(r);
+	p->has_ts = vt_get_u(r) != 0;
 	get_array(r, (uint64_t *)&p->c, FIXED_COUNTS);
 	get_named(r, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
 		  backend_tail, 2);
@@ -333,22 +265,22 @@ static void get_period(struct reader *r, struct vt_agg *a)
 	get_array(r, (uint64_t *)&p->q, sizeof(p->q) / sizeof(uint64_t));
 	size_t n = get_count(r, a->cfg.max_instances);
 	for (size_t k = 0; k < n && !r->bad; k++) {
-		struct inst_stats *s = vt_agg_stats(a, p, get_u(r));
+		struct inst_stats *s = vt_agg_stats(a, p, vt_get_u(r));
 
 		if (!s) {
 			r->bad = 1;
 			return;
 		}
-		s->audit_calls = get_u(r);
-		s->debug_calls = get_u(r);
-		s->first = get_time(r);
-		s->last = get_time(r);
-		s->has_time = get_u(r) != 0;
-		s->seen = (unsigned)get_u(r);
+		s->audit_calls = vt_get_u(r);
+		s->debug_calls = vt_get_u(r);
+		s->first = vt_get_time(r);
+		s->last = vt_get_time(r);
+		s->has_time = vt_get_u(r) != 0;
+		s->seen = (unsigned)vt_get_u(r);
 	}
 	n = get_count(r, SIZE_MAX);
 	for (size_t k = 0; k < n && !r->bad; k++) {
-		uint64_t key = get_u(r);
+		uint64_t key = vt_get_u(r);
 
 		if (vt_map_get(&p->procs, key) == VT_MAP_NONE)
 			vt_map_put(&p->procs, key, 0);
@@ -359,14 +291,12 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			  size_t n, struct vt_agg **out)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	struct reader r;
+	struct vt_reader r;
 	struct vt_agg *a;
 
 	if (n < sizeof(MAGIC) + 5 || memcmp(p, MAGIC, sizeof(MAGIC)) != 0)
 		return VT_ERR_CORRUPT;
-	uint32_t want = (uint32_t)u[n - 4] | (uint32_t)u[n - 3] << 8 |
-			(uint32_t)u[n - 2] << 16 | (uint32_t)u[n - 1] << 24;
-	if (vt_crc32(0, p, n - 4) != want)
+	if (!vt_crc_check(p, n))
 		return VT_ERR_CORRUPT;
 	if (u[4] > VT_AGG_FORMAT_VERSION)
 		return VT_ERR_VERSION;
@@ -380,62 +310,65 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	wide.max_instances = VT_MAX_MAX_INSTANCES;
 	wide.max_streams = 4 * (size_t)VT_MAX_MAX_INSTANCES;
 	a = vt_agg_new(&wide);
-	if (get_s(&r) != cfg->period_seconds)
+	if (vt_get_s(&r) != cfg->period_seconds)
 		r.bad = 1;
-	a->now = get_time(&r);
+	a->now = vt_get_time(&r);
 	size_t np = get_count(&r, 100000);
 	for (size_t i = 0; i < np && !r.bad; i++)
 		get_period(&r, a);
 	size_t ni = get_count(&r, a->cfg.max_instances);
 	for (size_t i = 0; i < ni && !r.bad; i++) {
-		struct instance *in = vt_agg_instance_get(a, get_u(&r));
+		struct instance *in = vt_agg_instance_get(a, vt_get_u(&r));
 
 		if (!in) {
 			r.bad = 1;
 			break;
 		}
 		get_facts(&r, &in->facts);
-		in->last_fp = get_u(&r);
-		in->has_fp = get_u(&r) != 0;
+		in->last_fp = vt_get_u(&r);
+		in->has_fp = vt_get_u(&r) != 0;
 	}
 	size_t ns = get_count(&r, a->cfg.max_streams);
 	for (size_t i = 0; i < ns && !r.bad; i++) {
-		struct stream *s = vt_agg_stream_get(a, get_u(&r));
+		struct stream *s = vt_agg_stream_get(a, vt_get_u(&r));
 
 		if (!s) {
 			r.bad = 1;
 			break;
 		}
 		get_facts(&r, &s->pending);
-		s->generation = (uint32_t)get_u(&r);
-		s->booting = get_u(&r) != 0;
-		s->seen = get_u(&r) != 0;
+		s->generation = (uint32_t)vt_get_u(&r);
+		s->booting = vt_get_u(&r) != 0;
+		s->seen = vt_get_u(&r) != 0;
 	}
 	get_array(&r, (uint64_t *)&a->loose,
 		  sizeof(a->loose) / sizeof(uint64_t));
 	for (size_t i = 0; u[4] >= 2 && i < a->ninst && !r.bad; i++) {
 		struct instance *in = &a->inst[i];
 
-		in->component = get_u(&r);
-		in->has_cfg = get_u(&r) != 0;
-		in->cfg_fp = get_u(&r);
-		uint64_t session = get_u(&r);
+		in->component = vt_get_u(&r);
+		in->has_cfg = vt_get_u(&r) != 0;
+		in->cfg_fp = vt_get_u(&r);
+		uint64_t session = vt_get_u(&r);
 		in->session = session < VT_SESSION_COUNT ? (int)session
 							 : VT_SESSION_UNKNOWN;
 		for (int k = 0; k < VT_STEP_COUNT; k++)
-			in->steps[k] = (uint32_t)get_u(&r);
+			in->steps[k] = (uint32_t)vt_get_u(&r);
 	}
 	for (size_t i = 0; u[4] >= 3 && i < a->nperiods && !r.bad; i++) {
 		size_t nh = get_count(&r, VT_MAX_HOURS);
 
 		for (size_t k = 0; k < nh && !r.bad; k++) {
-			int64_t hour = get_s(&r); /* an hour index: time / 3600 */
-			uint64_t calls = get_u(&r);
+			/* an hour index: time / 3600 */
+			int64_t hour = vt_get_s(&r);
+			uint64_t calls = vt_get_u(&r);
+			struct period *per = a->periods[i];
 
-			if (hour < VT_TIME_MIN / 3600 || hour > VT_TIME_MAX / 3600)
+			if (hour < VT_TIME_MIN / 3600 ||
+			    hour > VT_TIME_MAX / 3600)
 				r.bad = 1;
-			else if (vt_map_get(&a->periods[i]->hour_map, (uint64_t)hour) !=
-			    VT_MAP_NONE)
+			else if (vt_map_get(&per->hour_map, (uint64_t)hour) !=
+				 VT_MAP_NONE)
 				r.bad = 1; /* each hour once */
 			else
 				vt_period_add_calls(a->periods[i], hour, calls);

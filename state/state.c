@@ -10,6 +10,7 @@
  */
 #include "state.h"
 #include "../util/hash.h"
+#include "../util/varint.h"
 #include "../util/timeutil.h"
 
 #include <stdlib.h>
@@ -66,25 +67,6 @@ void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
 	cp->marker = vt_content_hash(tail, n);
 }
 
-static void put_u(struct vt_buf *b, uint64_t v)
-{
-	unsigned char tmp[10];
-	size_t n = 0;
-
-	do {
-		unsigned char c = v & 0x7f;
-
-		v >>= 7;
-		tmp[n++] = (unsigned char)(c | (v ? 0x80 : 0));
-	} while (v);
-	vt_buf_append(b, tmp, n);
-}
-
-static void put_s(struct vt_buf *b, int64_t v)
-{
-	put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
 enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 {
 	struct vt_buf agg;
@@ -99,98 +81,50 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 	}
 	vt_buf_append(out, MAGIC, sizeof(MAGIC));
 	vt_buf_putc(out, VT_STATE_FORMAT_VERSION);
-	put_s(out, s->created);
-	put_s(out, s->last_run);
-	put_s(out, s->period_seconds);
-	put_s(out, s->finalized_until);
-	put_s(out, s->upload_enabled_at);
-	put_s(out, s->last_mode);
-	put_u(out, s->files_lost);
-	put_u(out, s->bytes_lost);
-	put_u(out, s->ncps);
+	vt_put_s(out, s->created);
+	vt_put_s(out, s->last_run);
+	vt_put_s(out, s->period_seconds);
+	vt_put_s(out, s->finalized_until);
+	vt_put_s(out, s->upload_enabled_at);
+	vt_put_s(out, s->last_mode);
+	vt_put_u(out, s->files_lost);
+	vt_put_u(out, s->bytes_lost);
+	vt_put_u(out, s->ncps);
 	for (size_t i = 0; i < s->ncps; i++) {
 		const struct vt_checkpoint *c = &s->cps[i];
 
-		put_u(out, c->fp);
-		put_u(out, c->fp_len);
-		put_u(out, c->offset);
-		put_u(out, c->counted_until);
-		put_u(out, c->marker);
-		put_u(out, c->size_seen);
-		put_u(out, c->dev);
-		put_u(out, c->ino);
-		put_u(out, c->path_hash);
-		put_u(out, c->instance);
-		put_u(out, c->stream);
-		put_s(out, c->last_seen);
+		vt_put_u(out, c->fp);
+		vt_put_u(out, c->fp_len);
+		vt_put_u(out, c->offset);
+		vt_put_u(out, c->counted_until);
+		vt_put_u(out, c->marker);
+		vt_put_u(out, c->size_seen);
+		vt_put_u(out, c->dev);
+		vt_put_u(out, c->ino);
+		vt_put_u(out, c->path_hash);
+		vt_put_u(out, c->instance);
+		vt_put_u(out, c->stream);
+		vt_put_s(out, c->last_seen);
 	}
-	put_u(out, agg.len);
+	vt_put_u(out, agg.len);
 	vt_buf_append(out, agg.ptr, agg.len);
-	uint32_t crc = vt_crc32(0, out->ptr + start, out->len - start);
-	unsigned char c[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
-			       (unsigned char)(crc >> 16),
-			       (unsigned char)(crc >> 24) };
-	err = vt_buf_append(out, c, 4);
+	err = vt_crc_seal(out, start);
 out:
 	vt_buf_release(&agg);
 	return err;
-}
-
-struct reader {
-	const unsigned char *p, *end;
-	int bad;
-};
-
-static uint64_t get_u(struct reader *r)
-{
-	uint64_t v = 0;
-
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end) {
-			r->bad = 1;
-			return 0;
-		}
-		unsigned char c = *r->p++;
-		v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return v;
-	}
-	r->bad = 1;
-	return 0;
-}
-
-static int64_t get_s(struct reader *r)
-{
-	uint64_t u = get_u(r);
-
-	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-}
-
-/* A time a run stored: refused outside VT_TIME_MIN..VT_TIME_MAX. */
-static int64_t get_time(struct reader *r)
-{
-	int64_t t = get_s(r);
-
-	if (t < VT_TIME_MIN || t > VT_TIME_MAX) {
-		r->bad = 1;
-		return 0;
-	}
-	return t;
 }
 
 enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 			    size_t n, struct vt_state *s)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	struct reader r;
+	struct vt_reader r;
 	enum vt_err err;
 
 	vt_state_init(s);
 	if (n < sizeof(MAGIC) + 5 || memcmp(p, MAGIC, sizeof(MAGIC)) != 0)
 		return VT_ERR_CORRUPT;
-	uint32_t want = (uint32_t)u[n - 4] | (uint32_t)u[n - 3] << 8 |
-			(uint32_t)u[n - 2] << 16 | (uint32_t)u[n - 1] << 24;
-	if (vt_crc32(0, p, n - 4) != want)
+	if (!vt_crc_check(p, n))
 		return VT_ERR_CORRUPT;
 	if (u[4] != VT_STATE_FORMAT_VERSION)
 		return u[4] > VT_STATE_FORMAT_VERSION ? VT_ERR_VERSION
@@ -198,15 +132,15 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
-	s->created = get_time(&r);
-	s->last_run = get_time(&r);
-	s->period_seconds = get_s(&r);
-	s->finalized_until = get_time(&r);
-	s->upload_enabled_at = get_time(&r);
-	s->last_mode = get_s(&r);
-	s->files_lost = get_u(&r);
-	s->bytes_lost = get_u(&r);
-	uint64_t ncps = get_u(&r);
+	s->created = vt_get_time(&r);
+	s->last_run = vt_get_time(&r);
+	s->period_seconds = vt_get_s(&r);
+	s->finalized_until = vt_get_time(&r);
+	s->upload_enabled_at = vt_get_time(&r);
+	s->last_mode = vt_get_s(&r);
+	s->files_lost = vt_get_u(&r);
+	s->bytes_lost = vt_get_u(&r);
+	uint64_t ncps = vt_get_u(&r);
 	if (ncps > (uint64_t)(r.end - r.p) / 12)
 		r.bad = 1;
 	if (!r.bad && ncps) {
@@ -216,22 +150,22 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	for (size_t i = 0; i < s->ncps && !r.bad; i++) {
 		struct vt_checkpoint *c = &s->cps[i];
 
-		c->fp = get_u(&r);
-		c->fp_len = (uint32_t)get_u(&r);
-		c->offset = get_u(&r);
-		c->counted_until = get_u(&r);
-		c->marker = get_u(&r);
-		c->size_seen = get_u(&r);
-		c->dev = get_u(&r);
-		c->ino = get_u(&r);
-		c->path_hash = get_u(&r);
-		c->instance = get_u(&r);
-		c->stream = get_u(&r);
-		c->last_seen = get_time(&r);
+		c->fp = vt_get_u(&r);
+		c->fp_len = (uint32_t)vt_get_u(&r);
+		c->offset = vt_get_u(&r);
+		c->counted_until = vt_get_u(&r);
+		c->marker = vt_get_u(&r);
+		c->size_seen = vt_get_u(&r);
+		c->dev = vt_get_u(&r);
+		c->ino = vt_get_u(&r);
+		c->path_hash = vt_get_u(&r);
+		c->instance = vt_get_u(&r);
+		c->stream = vt_get_u(&r);
+		c->last_seen = vt_get_time(&r);
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;
 	}
-	uint64_t alen = get_u(&r);
+	uint64_t alen = vt_get_u(&r);
 	if (r.bad || alen != (uint64_t)(r.end - r.p)) {
 		vt_state_release(s);
 		return VT_ERR_CORRUPT;

@@ -9,6 +9,7 @@
 #include "../../util/jsondepth.h"
 #include "../../util/map.h"
 #include "../../util/timeutil.h"
+#include "../../util/varint.h"
 
 /* Hex of SHA-256 over n bytes of p. */
 static void sha_hex(const void *p, size_t n, char out[2 * VT_SHA256_LEN + 1])
@@ -527,6 +528,59 @@ START_TEST(json_depth_bound)
 }
 END_TEST
 
+/* Varints at their edges, zigzag both ways, and the CRC seal. */
+START_TEST(varint_round_trip_and_damage)
+{
+	static const uint64_t u[] = { 0, 1, 127, 128, 16383, 16384,
+				      UINT64_MAX / 2, UINT64_MAX };
+	static const int64_t s[] = { 0, -1, 1, -64, 63, INT64_MIN, INT64_MAX };
+	struct vt_buf b;
+	struct vt_reader r;
+
+	vt_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < sizeof(u) / sizeof(*u); i++)
+		vt_put_u(&b, u[i]);
+	for (size_t i = 0; i < sizeof(s) / sizeof(*s); i++)
+		vt_put_s(&b, s[i]);
+	ck_assert_uint_eq(vt_crc_seal(&b, 0), VT_OK);
+	ck_assert(vt_crc_check(b.ptr, b.len));
+	r.p = (const unsigned char *)b.ptr;
+	r.end = r.p + b.len - 4;
+	r.bad = 0;
+	for (size_t i = 0; i < sizeof(u) / sizeof(*u); i++)
+		ck_assert(vt_get_u(&r) == u[i]);
+	for (size_t i = 0; i < sizeof(s) / sizeof(*s); i++)
+		ck_assert(vt_get_s(&r) == s[i]);
+	ck_assert_int_eq(r.bad, 0);
+	ck_assert(r.p == r.end);
+	/* past the end: bad, and 0 from then on */
+	ck_assert(vt_get_u(&r) == 0);
+	ck_assert_int_eq(r.bad, 1);
+	/* a flipped bit breaks the seal */
+	b.ptr[3] ^= 0x10;
+	ck_assert(!vt_crc_check(b.ptr, b.len));
+	ck_assert(!vt_crc_check(b.ptr, 3));
+	/* eleven continuation bytes are more than 64 bits */
+	static const unsigned char longer[11] = { 0xff, 0xff, 0xff, 0xff,
+						  0xff, 0xff, 0xff, 0xff,
+						  0xff, 0xff, 0x01 };
+	r.p = longer;
+	r.end = longer + sizeof(longer);
+	r.bad = 0;
+	ck_assert(vt_get_u(&r) == 0);
+	ck_assert_int_eq(r.bad, 1);
+	/* a time outside the years 0000-9999 is damage */
+	vt_buf_reset(&b);
+	vt_put_s(&b, VT_TIME_MAX + 1);
+	r.p = (const unsigned char *)b.ptr;
+	r.end = r.p + b.len;
+	r.bad = 0;
+	ck_assert(vt_get_time(&r) == 0);
+	ck_assert_int_eq(r.bad, 1);
+	vt_buf_release(&b);
+}
+END_TEST
+
 Suite *util_suite(void);
 
 Suite *util_suite(void)
@@ -547,6 +601,7 @@ Suite *util_suite(void)
 	tcase_add_test(hash, hmac_rfc4231_case2);
 	tcase_add_test(hash, hmac_rfc4231_case6);
 	tcase_add_test(hash, crc32_check_value);
+	tcase_add_test(hash, varint_round_trip_and_damage);
 	tcase_add_test(hash, hex_lower_case);
 	tcase_add_test(time, time_parse_zulu_and_epoch);
 	tcase_add_test(time, time_parse_offsets);
