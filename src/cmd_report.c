@@ -2,6 +2,7 @@
 /* The report command: read everything given, print one report. */
 #include "cli.h"
 #include "common.h"
+#include "readopts.h"
 #include "ingest.h"
 #include "parallel.h"
 #include "../reporter/report.h"
@@ -62,73 +63,62 @@ static const char report_help[] =
 	"be read, or a line that was malformed, too long or not a vMCP line).\n";
 
 struct report_opts {
+	struct vt_read_opts rd;
 	const char *output;
 	enum vt_format format;
 	unsigned top;
-	const char *rules;
-	const char *servers;
-	const char *clients;
-	const char *now;
-	char **configs; /* --vmcp-config, in argv order */
-	size_t nconfigs;
 	size_t threads; /* 0: one per processor */
-	const char *fleet_key;
 	unsigned shard, nshards; /* nshards 0: all */
-	size_t max_line;
-	size_t max_instances;
-	size_t max_files;
-	enum vt_instance_by instance_by;
 	int strict;
-	int quiet;
 };
 
-static int parse_size(const char *s, size_t *out)
+/* --shard I/N: 0, or -1 when it is not 0 <= I < N <= 100000. */
+static int parse_shard(const char *s, unsigned *shard, unsigned *nshards)
 {
 	char *end;
+	unsigned long i, n;
 
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < 16 || v > VT_MAX_MAX_LINE)
+	if (*s < '0' || *s > '9')
 		return -1;
-	*out = (size_t)v;
+	errno = 0;
+	i = strtoul(s, &end, 10);
+	if (errno || *end != '/' || end[1] < '0' || end[1] > '9')
+		return -1;
+	n = strtoul(end + 1, &end, 10);
+	if (errno || *end || n < 1 || n > 100000 || i >= n)
+		return -1;
+	*shard = (unsigned)i;
+	*nshards = (unsigned)n;
 	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { O_FORMAT = 256, O_THREADS, O_MAXLINE, O_INSTBY, O_RULES,
-	       O_SERVERS, O_CLIENTS, O_NOW, O_STRICT, O_VMCP_CONFIG,
-	       O_FLEET_KEY, O_SHARD, O_TOP, O_MAXINST, O_MAXFILES };
+	enum { O_FORMAT = 256, O_THREADS, O_STRICT, O_SHARD, O_TOP };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, O_THREADS },
-		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
-		{ "max-instances", required_argument, NULL, O_MAXINST },
-		{ "max-files", required_argument, NULL, O_MAXFILES },
-		{ "instance-by", required_argument, NULL, O_INSTBY },
-		{ "rules", required_argument, NULL, O_RULES },
-		{ "servers", required_argument, NULL, O_SERVERS },
-		{ "clients", required_argument, NULL, O_CLIENTS },
-		{ "now", required_argument, NULL, O_NOW },
 		{ "strict", no_argument, NULL, O_STRICT },
-		{ "vmcp-config", required_argument, NULL, O_VMCP_CONFIG },
-		{ "fleet-key-file", required_argument, NULL, O_FLEET_KEY },
 		{ "shard", required_argument, NULL, O_SHARD },
-		{ "quiet", no_argument, NULL, 'q' },
+		VT_READ_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
-	char *end;
+	int c, taken;
+	size_t n;
 
 	memset(o, 0, sizeof(*o));
-	o->max_files = VT_DEFAULT_MAX_FILES;
-	o->max_line = VT_DEFAULT_MAX_LINE;
+	vt_read_opts_init(&o->rd);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+		taken = vt_read_opt("report", c, optarg, &o->rd);
+		if (taken == 1)
+			continue;
+		if (taken)
+			return taken;
 		switch (c) {
 		case O_FORMAT:
 			if (vt_cli_format("report", optarg, &o->format))
@@ -141,85 +131,21 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'o':
 			o->output = optarg;
 			break;
-		case O_THREADS: {
-			errno = 0;
-			long n = strtol(optarg, &end, 10);
-			if (n < 1 || n > 1024 || *end || errno)
+		case O_THREADS:
+			if (vt_cli_count(optarg, 1024, &n))
 				return vt_cli_usage_error(
 					"report",
 					"--threads wants a number from 1 to 1024");
-			o->threads = (size_t)n;
-			break;
-		}
-		case O_MAXLINE:
-			if (parse_size(optarg, &o->max_line))
-				return vt_cli_usage_error(
-					"report",
-					"--max-line-bytes wants a number from 16 to %d",
-					VT_MAX_MAX_LINE);
-			break;
-		case O_MAXFILES:
-			if (vt_cli_count(optarg, VT_MAX_MAX_FILES, &o->max_files))
-				return vt_cli_usage_error(
-					"report",
-					"--max-files wants a number from 1 to %d",
-					VT_MAX_MAX_FILES);
-			break;
-		case O_MAXINST:
-			if (vt_cli_count(optarg, VT_MAX_MAX_INSTANCES,
-					 &o->max_instances))
-				return vt_cli_usage_error(
-					"report",
-					"--max-instances wants a number from 1 to %d",
-					VT_MAX_MAX_INSTANCES);
-			break;
-		case O_INSTBY:
-			if (strcmp(optarg, "source") == 0)
-				o->instance_by = VT_INSTANCE_BY_SOURCE;
-			else if (strcmp(optarg, "component") == 0)
-				o->instance_by = VT_INSTANCE_BY_COMPONENT;
-			else
-				return vt_cli_usage_error(
-					"report",
-					"--instance-by wants 'source' or 'component'");
-			break;
-		case O_RULES:
-			o->rules = optarg;
-			break;
-		case O_SERVERS:
-			o->servers = optarg;
-			break;
-		case O_CLIENTS:
-			o->clients = optarg;
-			break;
-		case O_NOW:
-			o->now = optarg;
+			o->threads = n;
 			break;
 		case O_STRICT:
 			o->strict = 1;
 			break;
-		case O_FLEET_KEY:
-			o->fleet_key = optarg;
-			break;
-		case O_SHARD: {
-			unsigned i, n;
-			char extra;
-			if (sscanf(optarg, "%u/%u%c", &i, &n, &extra) != 2 ||
-			    n < 1 || n > 100000 || i >= n)
+		case O_SHARD:
+			if (parse_shard(optarg, &o->shard, &o->nshards))
 				return vt_cli_usage_error(
 					"report",
 					"--shard wants I/N with 0 <= I < N (an Indexed Job's JOB_COMPLETION_INDEX/completions)");
-			o->shard = i;
-			o->nshards = n;
-			break;
-		}
-		case O_VMCP_CONFIG:
-			o->configs = vt_xrealloc(o->configs, (o->nconfigs + 1) *
-							     sizeof(*o->configs));
-			o->configs[o->nconfigs++] = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
 			break;
 		case 'h':
 			fputs(report_help, stdout);
@@ -253,21 +179,21 @@ int vt_cmd_report(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc) {
-		free(o.configs);
+		vt_read_opts_release(&o.rd);
 		return rc < 0 ? VT_EXIT_OK : rc;
 	}
-	if (vt_cli_clock(o.now, &now)) {
-		free(o.configs);
+	if (vt_cli_clock(o.rd.now, &now)) {
+		vt_read_opts_release(&o.rd);
 		return vt_cli_usage_error(
 			"report", "--now wants an RFC 3339 time (or SOURCE_DATE_EPOCH seconds)");
 	}
-	if (vt_tables_load(&t, o.rules, o.servers, o.clients)) {
+	if (vt_tables_load(&t, o.rd.rules, o.rd.servers, o.rd.clients)) {
 		vt_tables_free(&t);
-		free(o.configs);
+		vt_read_opts_release(&o.rd);
 		return VT_EXIT_USAGE;
 	}
 	vt_inputs_init(&in);
-	in.max_files = o.max_files;
+	in.max_files = o.rd.max_files;
 	if (optind >= argc)
 		vt_inputs_add(&in, "-");
 	for (int i = optind; i < argc; i++)
@@ -282,14 +208,14 @@ int vt_cmd_report(int argc, char **argv)
 		vt_inputs_shard(&in, o.shard, o.nshards);
 	vt_inputs_sort(&in);
 
-	struct vt_agg_config acfg = { 0, o.max_instances, 0, t.servers,
+	struct vt_agg_config acfg = { 0, o.rd.max_instances, 0, t.servers,
 				      t.clients };
 	unsigned char skey[32];
-	int keyed = vt_sketch_key(o.fleet_key, NULL, 0, skey);
+	int keyed = vt_sketch_key(o.rd.fleet_key, NULL, 0, skey);
 	if (keyed < 0) {
 		vt_inputs_release(&in);
 		vt_tables_free(&t);
-		free(o.configs);
+		vt_read_opts_release(&o.rd);
 		return VT_EXIT_USAGE;
 	}
 	agg = vt_agg_new(&acfg);
@@ -297,15 +223,15 @@ int vt_cmd_report(int argc, char **argv)
 	if (keyed)
 		vt_agg_set_sketch_key(agg, skey, sizeof(skey));
 	vt_agg_set_sketch_scope(agg, vt_sketch_scope(NULL, 0));
-	ds.quiet = o.quiet;
+	ds.quiet = o.rd.quiet;
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
-	struct vt_ingest_config icfg = { o.max_line, o.instance_by, o.strict, 0 };
+	struct vt_ingest_config icfg = { o.rd.max_line, o.rd.instance_by, o.strict, 0 };
 	vt_ingest_init(&g, &icfg, t.rules, agg, &diag);
 	for (size_t i = 0; i < in.nproblems; i++) {
 		const struct vt_input_problem *p = &in.problems[i];
 
 		vt_agg_quality(agg)->files_failed++;
-		if (!o.quiet)
+		if (!o.rd.quiet)
 			vt_cli_error("cannot read '%s': %s", p->path,
 				     p->what ? p->what : strerror(p->err));
 		if (o.strict)
@@ -314,7 +240,7 @@ int vt_cmd_report(int argc, char **argv)
 	size_t threads = o.threads ? o.threads : vt_cpu_count();
 	icfg.prefetch = threads > 1;
 	g.cfg.prefetch = icfg.prefetch;
-	ds.progress = vt_progress_start(&in, in.count, o.quiet);
+	ds.progress = vt_progress_start(&in, in.count, o.rd.quiet);
 	g.progress = ds.progress;
 	if (o.strict || threads < 2 || in.count == 0) {
 		for (size_t i = 0; i < in.count && !g.stop; i++)
@@ -325,15 +251,15 @@ int vt_cmd_report(int argc, char **argv)
 	}
 	vt_progress_stop(ds.progress);
 	ds.progress = NULL;
-	if (ds.suppressed && !o.quiet)
+	if (ds.suppressed && !o.rd.quiet)
 		vt_cli_error("%llu more problems not shown (counted in the report's quality section)",
 			     ds.suppressed);
 	/* After the logs: a configuration attaches to the instances they named. */
 	int changed;
 	if (!g.stop)
 		vt_agg_quality(agg)->files_failed +=
-			(uint64_t)vt_load_configs(agg, o.configs, o.nconfigs,
-						  o.quiet, config_no_own,
+			(uint64_t)vt_load_configs(agg, o.rd.configs, o.rd.nconfigs,
+						  o.rd.quiet, config_no_own,
 						  &changed);
 
 	rc = VT_EXIT_OK;
@@ -357,6 +283,6 @@ out:
 	vt_agg_free(agg);
 	vt_inputs_release(&in);
 	vt_tables_free(&t);
-	free(o.configs);
+	vt_read_opts_release(&o.rd);
 	return rc;
 }

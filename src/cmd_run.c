@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "common.h"
+#include "readopts.h"
 #include "ingest.h"
 #include "spool.h"
 #include "telemetry.h"
@@ -90,20 +91,12 @@ static const char run_help[] =
 	"one holds the lock exits 0 at once.\n";
 
 struct run_opts {
+	struct vt_read_opts rd;
 	const char *state;
 	int64_t period;
 	int64_t grace;
 	int flush;
 	size_t max_open;
-	size_t max_line;
-	size_t max_instances;
-	size_t max_files;
-	enum vt_instance_by instance_by;
-	const char *rules, *servers, *clients, *now;
-	char **configs; /* --vmcp-config, in argv order */
-	size_t nconfigs;
-	const char *fleet_key;
-	int quiet;
 	struct vt_telemetry_opts tel;
 };
 
@@ -140,24 +133,14 @@ static int parse_duration(const char *s, int64_t *out)
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_STATE = 256, O_PERIOD, O_GRACE, O_FLUSH, O_MAXOPEN,
-	       O_MAXLINE, O_INSTBY, O_RULES, O_SERVERS, O_CLIENTS, O_NOW,
 	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
-	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_VMCP_CONFIG,
-	       O_FLEET_KEY, O_MAXINST, O_MAXFILES };
+	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
 		{ "grace", required_argument, NULL, O_GRACE },
 		{ "flush", no_argument, NULL, O_FLUSH },
 		{ "max-open-periods", required_argument, NULL, O_MAXOPEN },
-		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
-		{ "max-instances", required_argument, NULL, O_MAXINST },
-		{ "max-files", required_argument, NULL, O_MAXFILES },
-		{ "instance-by", required_argument, NULL, O_INSTBY },
-		{ "rules", required_argument, NULL, O_RULES },
-		{ "servers", required_argument, NULL, O_SERVERS },
-		{ "clients", required_argument, NULL, O_CLIENTS },
-		{ "now", required_argument, NULL, O_NOW },
 		{ "telemetry", required_argument, NULL, O_TELEMETRY },
 		{ "endpoint", required_argument, NULL, O_ENDPOINT },
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -167,25 +150,25 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "key", required_argument, NULL, O_KEY },
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "vmcp-config", required_argument, NULL, O_VMCP_CONFIG },
-		{ "fleet-key-file", required_argument, NULL, O_FLEET_KEY },
-		{ "quiet", no_argument, NULL, 'q' },
+		VT_READ_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
-	char *end;
-	unsigned long long v;
+	int c, taken;
 
 	memset(o, 0, sizeof(*o));
-	o->max_files = VT_DEFAULT_MAX_FILES;
+	vt_read_opts_init(&o->rd);
 	o->period = 86400;
 	o->grace = DEFAULT_GRACE;
 	o->max_open = DEFAULT_MAX_OPEN;
-	o->max_line = VT_DEFAULT_MAX_LINE;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+		taken = vt_read_opt("run", c, optarg, &o->rd);
+		if (taken == 1)
+			continue;
+		if (taken)
+			return taken;
 		switch (c) {
 		case O_STATE:
 			o->state = optarg;
@@ -209,63 +192,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case O_FLUSH:
 			o->flush = 1;
 			break;
-		case O_VMCP_CONFIG:
-			o->configs = vt_xrealloc(o->configs, (o->nconfigs + 1) *
-							     sizeof(*o->configs));
-			o->configs[o->nconfigs++] = optarg;
-			break;
-		case O_FLEET_KEY:
-			o->fleet_key = optarg;
-			break;
 		case O_MAXOPEN:
-		case O_MAXLINE:
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 ||
-			    (c == O_MAXLINE && (v < 16 || v > VT_MAX_MAX_LINE)) ||
-			    (c == O_MAXOPEN && v > 100000))
-				return vt_cli_usage_error(
-					"run", "bad number for %s", argv[optind - 1]);
-			if (c == O_MAXOPEN)
-				o->max_open = (size_t)v;
-			else
-				o->max_line = (size_t)v;
-			break;
-		case O_MAXFILES:
-			if (vt_cli_count(optarg, VT_MAX_MAX_FILES, &o->max_files))
+			if (vt_cli_count(optarg, 100000, &o->max_open))
 				return vt_cli_usage_error(
 					"run",
-					"--max-files wants a number from 1 to %d",
-					VT_MAX_MAX_FILES);
-			break;
-		case O_MAXINST:
-			if (vt_cli_count(optarg, VT_MAX_MAX_INSTANCES,
-					 &o->max_instances))
-				return vt_cli_usage_error(
-					"run",
-					"--max-instances wants a number from 1 to %d",
-					VT_MAX_MAX_INSTANCES);
-			break;
-		case O_INSTBY:
-			if (strcmp(optarg, "source") == 0)
-				o->instance_by = VT_INSTANCE_BY_SOURCE;
-			else if (strcmp(optarg, "component") == 0)
-				o->instance_by = VT_INSTANCE_BY_COMPONENT;
-			else
-				return vt_cli_usage_error(
-					"run", "--instance-by wants 'source' or 'component'");
-			break;
-		case O_RULES:
-			o->rules = optarg;
-			break;
-		case O_SERVERS:
-			o->servers = optarg;
-			break;
-		case O_CLIENTS:
-			o->clients = optarg;
-			break;
-		case O_NOW:
-			o->now = optarg;
+					"--max-open-periods wants a number from 1 to 100000");
 			break;
 		case O_TELEMETRY:
 			o->tel.telemetry = optarg;
@@ -306,9 +237,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				o->tel.timeout_s = (long)d;
 			break;
 		}
-		case 'q':
-			o->quiet = 1;
-			break;
 		case 'h':
 			fputs(run_help, stdout);
 			return -1;
@@ -674,10 +602,10 @@ static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
 		return 0;
 	}
 	if (vt_source_open_regular(c->in->path, &src)) {
-		if (!r->o.quiet && errno == EINVAL)
+		if (!r->o.rd.quiet && errno == EINVAL)
 			vt_cli_error("cannot read '%s': not a regular file ('run' cannot resume a pipe or a device; 'report' reads one)",
 				     c->in->path);
-		else if (!r->o.quiet)
+		else if (!r->o.rd.quiet)
 			vt_cli_error("cannot read '%s': %s", c->in->path,
 				     strerror(errno));
 		vt_agg_quality(r->st.agg)->files_failed++;
@@ -774,7 +702,7 @@ static void forget_gone(struct run *r)
 			q->bytes_lost += cp->size_seen - cp->offset;
 			r->st.files_lost++;
 			r->st.bytes_lost += cp->size_seen - cp->offset;
-			if (!r->o.quiet)
+			if (!r->o.rd.quiet)
 				vt_cli_error("a tracked file was rotated away with %llu bytes unread (counted as lost)",
 					     (unsigned long long)(cp->size_seen - cp->offset));
 		}
@@ -877,7 +805,7 @@ static int commit(struct run *r)
 static void discover(struct run *r, int argc, char **argv)
 {
 	vt_inputs_init(&r->in);
-	r->in.max_files = r->o.max_files;
+	r->in.max_files = r->o.rd.max_files;
 	for (int i = optind; i < argc; i++)
 		vt_inputs_add(&r->in, argv[i]);
 	vt_inputs_add_siblings(&r->in);
@@ -886,7 +814,7 @@ static void discover(struct run *r, int argc, char **argv)
 		const struct vt_input_problem *p = &r->in.problems[i];
 
 		r->input_problems++;
-		if (!r->o.quiet)
+		if (!r->o.rd.quiet)
 			vt_cli_error("cannot read '%s': %s", p->path,
 				     p->what ? p->what : strerror(p->err));
 	}
@@ -910,22 +838,22 @@ static void release(struct run *r)
 	free(r->cp_seen);
 	free(r->dir);
 	free(r->reports);
-	free(r->o.configs);
+	vt_read_opts_release(&r->o.rd);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 }
 
 static int ingest_all(struct run *r)
 {
-	struct vt_diag_state ds = { r->o.quiet, NULL, 0, 0, NULL };
+	struct vt_diag_state ds = { r->o.rd.quiet, NULL, 0, 0, NULL };
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
-	struct vt_ingest_config icfg = { r->o.max_line, r->o.instance_by, 0, 0 };
+	struct vt_ingest_config icfg = { r->o.rd.max_line, r->o.rd.instance_by, 0, 0 };
 	struct vt_ingest g;
 	int rc = 0;
 
 	vt_ingest_init(&g, &icfg, r->t.rules, r->st.agg, &diag);
 	/* What is new is not known before reading: no total, no ETA. */
-	ds.progress = vt_progress_start(NULL, r->ncands, r->o.quiet);
+	ds.progress = vt_progress_start(NULL, r->ncands, r->o.rd.quiet);
 	g.progress = ds.progress;
 	for (size_t i = 0; i < r->ncands && rc == 0; i++) {
 		if (read_file_new(r, &g, i))
@@ -936,7 +864,7 @@ static int ingest_all(struct run *r)
 			rc = finalize(r, 0);
 	}
 	vt_progress_stop(ds.progress);
-	if (ds.suppressed && !r->o.quiet)
+	if (ds.suppressed && !r->o.rd.quiet)
 		vt_cli_error("%llu more problems not shown (counted in the reports' quality sections)",
 			     ds.suppressed);
 	vt_ingest_release(&g);
@@ -1056,20 +984,20 @@ int vt_cmd_run(int argc, char **argv)
 	r.lock_fd = -1;
 	rc = parse_args(argc, argv, &r.o);
 	if (rc) {
-		free(r.o.configs);
+		vt_read_opts_release(&r.o.rd);
 		return rc < 0 ? VT_EXIT_OK : rc;
 	}
-	if (vt_cli_clock(r.o.now, &now)) {
-		free(r.o.configs);
+	if (vt_cli_clock(r.o.rd.now, &now)) {
+		vt_read_opts_release(&r.o.rd);
 		return vt_cli_usage_error("run", "--now wants an RFC 3339 time");
 	}
 	r.now = now;
-	if (vt_tables_load(&r.t, r.o.rules, r.o.servers, r.o.clients)) {
+	if (vt_tables_load(&r.t, r.o.rd.rules, r.o.rd.servers, r.o.rd.clients)) {
 		release(&r);
 		return VT_EXIT_USAGE;
 	}
 	r.acfg.period_seconds = r.o.period;
-	r.acfg.max_instances = r.o.max_instances;
+	r.acfg.max_instances = r.o.rd.max_instances;
 	r.acfg.servers = r.t.servers;
 	r.acfg.clients = r.t.clients;
 	r.dir = vt_xstrdup(r.o.state);
@@ -1107,7 +1035,7 @@ int vt_cmd_run(int argc, char **argv)
 	}
 	record_consent(&r, had_secret);
 	unsigned char skey[32];
-	if (vt_sketch_key(r.o.fleet_key, r.secret, sizeof(r.secret), skey) < 0) {
+	if (vt_sketch_key(r.o.rd.fleet_key, r.secret, sizeof(r.secret), skey) < 0) {
 		rc = VT_EXIT_USAGE;
 		goto out;
 	}
@@ -1124,7 +1052,8 @@ int vt_cmd_run(int argc, char **argv)
 		goto out;
 	int config_changed;
 	r.input_problems += vt_load_configs(
-		r.st.agg, r.o.configs, r.o.nconfigs, r.o.quiet, 0, &config_changed);
+		r.st.agg, r.o.rd.configs, r.o.rd.nconfigs, r.o.rd.quiet, 0,
+		&config_changed);
 	if (config_changed)
 		r.changed = 1;
 	forget_gone(&r);
