@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "common.h"
 #include "readopts.h"
+#include "run.h"
 #include "ingest.h"
 #include "spool.h"
 #include "telemetry.h"
@@ -33,14 +34,6 @@
 
 #define DEFAULT_GRACE (15 * 60)
 #define DEFAULT_MAX_OPEN 64
-/*
- * A renamed (not compressed) rotated file may still have a writer that
- * has not reopened its log (delaycompress exists for that): its torn last
- * line counts only once the file has been quiet this long, by its mtime.
- */
-#define ROTATED_QUIET_S 60
-/* Checkpoints kept at most; the oldest unseen ones go first. */
-#define MAX_CHECKPOINTS 100000
 
 static const char run_help[] =
 	"usage: " VT_NAME " run --state DIR [options] PATH|GLOB...\n"
@@ -90,15 +83,6 @@ static const char run_help[] =
 	"the endpoint refused a report (it stays pending). A second run while\n"
 	"one holds the lock exits 0 at once.\n";
 
-struct run_opts {
-	struct vt_read_opts rd;
-	const char *state;
-	int64_t period;
-	int64_t grace;
-	int flush;
-	size_t max_open;
-	struct vt_telemetry_opts tel;
-};
 
 static int parse_duration(const char *s, int64_t *out)
 {
@@ -258,40 +242,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* A file found this run, with its head for identification. */
-struct candidate {
-	struct vt_input *in;
-	unsigned char head[VT_FP_LEN];
-	size_t head_len;
-	int gzip;
-	uint64_t size; /* st_size (compressed size for gzip) */
-	int64_t mtime;
-	size_t cp;     /* index into the state's checkpoints, or NO_CP */
-	int duplicate; /* the same content as another candidate: not read */
-};
-
-#define NO_CP SIZE_MAX
-
-struct run {
-	struct run_opts o;
-	int64_t now;
-	char *dir, *reports;
-	int lock_fd;
-	struct vt_state st;
-	int have_state;
-	struct vt_agg_config acfg;
-	struct vt_tables t;
-	struct vt_inputs in;
-	struct candidate *cands;
-	size_t ncands;
-	unsigned char *cp_seen;
-	int changed;
-	int input_problems;
-	struct vt_telemetry tel;
-	unsigned char secret[VT_SECRET_LEN];
-	int refused;
-};
-
 static char *join(const char *a, const char *b)
 {
 	size_t n = strlen(a) + strlen(b) + 2;
@@ -436,281 +386,6 @@ static int load_state(struct run *r)
 	return rc;
 }
 
-static void read_head(struct candidate *c)
-{
-	struct vt_source *src;
-	struct stat st;
-
-	c->head_len = 0;
-	if (vt_source_open_regular(c->in->path, &src))
-		return;
-	if (fstat(vt_source_fd(src), &st) == 0) {
-		c->size = (uint64_t)st.st_size;
-		c->mtime = (int64_t)st.st_mtime;
-	}
-	c->gzip = vt_source_is_gzip(src);
-	while (c->head_len < VT_FP_LEN) {
-		size_t got = 0;
-
-		if (vt_source_read(src, (char *)c->head + c->head_len,
-				   VT_FP_LEN - c->head_len, &got) ||
-		    got == 0)
-			break;
-		c->head_len += got;
-	}
-	vt_source_free(src);
-}
-
-static int same_head(const struct candidate *a, const struct candidate *b)
-{
-	size_t n = a->head_len < b->head_len ? a->head_len : b->head_len;
-
-	return n > 0 && memcmp(a->head, b->head, n) == 0;
-}
-
-/* Which of two copies of one file to read: see drop_duplicates. */
-static int better_copy(const struct candidate *a, const struct candidate *b)
-{
-	if ((a->cp != NO_CP) != (b->cp != NO_CP))
-		return a->cp != NO_CP;
-	if (a->gzip != b->gzip)
-		return !a->gzip;
-	if (a->head_len != b->head_len)
-		return a->head_len > b->head_len;
-	return !a->in->rotated && b->in->rotated;
-}
-
-/*
- * Two files that begin with the same bytes are one file caught in two
- * forms: "x.log.1" and the "x.log.1.gz" gzip is still writing, or a
- * copytruncate copy before the truncation. Reading both would count the
- * same lines twice, so only one is read this run: the one that holds the
- * checkpoint, else the plain one (a .gz being written is incomplete),
- * else the longer, else the live one. The next run sees what is left.
- */
-static void drop_duplicates(struct run *r)
-{
-	for (size_t i = 0; i < r->ncands; i++) {
-		struct candidate *a = &r->cands[i];
-
-		for (size_t k = i + 1; k < r->ncands && !a->duplicate; k++) {
-			struct candidate *b = &r->cands[k];
-
-			if (b->duplicate || !same_head(a, b))
-				continue;
-			if (better_copy(a, b))
-				b->duplicate = 1;
-			else
-				a->duplicate = 1;
-		}
-	}
-}
-
-/*
- * Pairs files with checkpoints by content: a checkpoint belongs to the
- * file whose first fp_len bytes it fingerprinted. Among several files
- * with that head, the one with the checkpoint's device and inode wins
- * (a copy made by copytruncate has the same head as what is left of
- * its original only until the original is truncated).
- */
-static void match(struct run *r)
-{
-	r->cp_seen = vt_xcalloc(r->st.ncps + 1, 1);
-	for (size_t k = 0; k < r->st.ncps; k++) {
-		struct vt_checkpoint *cp = &r->st.cps[k];
-		struct candidate *best = NULL;
-
-		for (size_t i = 0; i < r->ncands; i++) {
-			struct candidate *c = &r->cands[i];
-
-			if (c->cp != NO_CP ||
-			    !vt_checkpoint_head_matches(cp, c->head, c->head_len))
-				continue;
-			if (!best || (c->in->dev == cp->dev &&
-				      c->in->ino == cp->ino))
-				best = c;
-		}
-		if (best) {
-			best->cp = k;
-			r->cp_seen[k] = 1;
-		}
-	}
-	drop_duplicates(r);
-}
-
-static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
-			  uint64_t end, uint64_t size)
-{
-	unsigned char tail[VT_MARKER_LEN];
-	size_t n = vt_marker_len(end);
-
-	if (n == 0)
-		return 0;
-	if (end == size && vt_source_tail(src, tail, n) == n)
-		return vt_content_hash(tail, n);
-	/* The end is before what was read: look it up again. */
-	struct vt_source *again;
-	uint64_t h = 0;
-	if (vt_source_open_regular(in->path, &again) == VT_OK) {
-		if (vt_source_skip(again, end, tail, n) == VT_OK)
-			h = vt_content_hash(tail, n);
-		vt_source_free(again);
-	}
-	return h;
-}
-
-/* Appends a checkpoint; pointers into the array do not survive this. */
-static size_t new_checkpoint(struct run *r)
-{
-	r->st.cps = vt_xrealloc(r->st.cps,
-				(r->st.ncps + 1) * sizeof(*r->st.cps));
-	r->cp_seen = vt_xrealloc(r->cp_seen, r->st.ncps + 1);
-	r->cp_seen[r->st.ncps] = 1;
-	memset(&r->st.cps[r->st.ncps], 0, sizeof(r->st.cps[0]));
-	return r->st.ncps++;
-}
-
-/* Reads what is new in one file; returns -1 when the file could not be read. */
-static int read_file_new(struct run *r, struct vt_ingest *g, size_t ci)
-{
-	struct candidate *c = &r->cands[ci];
-	struct vt_checkpoint *cp = c->cp == NO_CP ? NULL : &r->st.cps[c->cp];
-	struct vt_source *src = NULL;
-	struct vt_ingest_pos pos;
-	unsigned char tail[VT_MARKER_LEN];
-	size_t fp_len = c->head_len;
-
-	if (c->duplicate)
-		return 0; /* another form of a file read this run */
-
-	/*
-	 * Nothing new: a plain file no longer than where we stopped, or a
-	 * compressed file (they never change) that was read to its end. The
-	 * latter only if the checkpoint was taken on this very .gz (same
-	 * device and inode): one taken on the plain file it was compressed
-	 * from saw that file's size then, and lines may have been appended
-	 * before it was rotated and compressed.
-	 */
-	if (cp && cp->fp_len == fp_len &&
-	    ((!c->gzip && c->size == cp->offset) ||
-	     (c->gzip && cp->offset == cp->size_seen && cp->size_seen &&
-	      cp->dev == (uint64_t)c->in->dev &&
-	      cp->ino == (uint64_t)c->in->ino))) {
-		cp->last_seen = r->now;
-		cp->dev = (uint64_t)c->in->dev;
-		cp->ino = (uint64_t)c->in->ino;
-		return 0;
-	}
-	if (vt_source_open_regular(c->in->path, &src)) {
-		if (!r->o.rd.quiet && errno == EINVAL)
-			vt_cli_error("cannot read '%s': not a regular file ('run' cannot resume a pipe or a device; 'report' reads one)",
-				     c->in->path);
-		else if (!r->o.rd.quiet)
-			vt_cli_error("cannot read '%s': %s", c->in->path,
-				     strerror(errno));
-		vt_agg_quality(r->st.agg)->files_failed++;
-		return -1;
-	}
-	memset(&pos, 0, sizeof(pos));
-	/* Wall-clock time on purpose: --now moves events, not the disk. */
-	pos.count_partial = c->gzip ||
-			    (c->in->rotated &&
-			     (int64_t)time(NULL) - c->mtime >= ROTATED_QUIET_S);
-	if (cp && cp->offset) {
-		size_t n = vt_marker_len(cp->offset);
-		enum vt_err e = vt_source_skip(src, cp->offset, tail, n);
-
-		if (e == VT_OK && vt_checkpoint_marker_ok(cp, tail, n)) {
-			pos.start = cp->offset;
-			pos.replay_until = cp->counted_until;
-		} else {
-			/* Shrunk below, or rewritten before, the checkpoint:
-			 * a different file now; read it from its start. */
-			vt_agg_quality(r->st.agg)->files_reset++;
-			vt_source_free(src);
-			src = NULL;
-			if (vt_source_open_regular(c->in->path, &src))
-				return -1;
-		}
-	}
-	/* A file that could not be read to its end (named on stderr). */
-	int damaged = vt_ingest_source(g, c->in, src, &pos) != VT_OK;
-	if (!cp && pos.end == 0) {
-		/* nothing consumed (empty, or one torn line): nothing to resume */
-		vt_source_free(src);
-		return damaged ? -1 : 0;
-	}
-	if (!cp) {
-		c->cp = new_checkpoint(r);
-		cp = &r->st.cps[c->cp];
-	}
-	/*
-	 * The fingerprint must describe the bytes the offset counts in: when
-	 * this read began at 0, take it from what was read now (the file may
-	 * have been truncated or replaced since its head was first looked
-	 * at); when it resumed, the marker just proved it is the same file.
-	 */
-	/*
-	 * It also covers only consumed bytes: a torn first line is not yet
-	 * content ("{\"time\":\"2026-1" would match any log).
-	 */
-	if (pos.start == 0) {
-		const unsigned char *h;
-
-		fp_len = vt_source_head(src, &h);
-		if (fp_len > pos.end)
-			fp_len = (size_t)pos.end;
-		cp->fp = vt_content_hash(h, fp_len);
-	} else {
-		if (fp_len > pos.end)
-			fp_len = (size_t)pos.end;
-		cp->fp = vt_content_hash(c->head, fp_len);
-	}
-	cp->fp_len = (uint32_t)fp_len;
-	cp->offset = pos.end;
-	cp->counted_until = pos.counted_until;
-	/* A plain file's unread bytes count from its size (a read may stop early). */
-	cp->size_seen = !c->gzip && c->size > pos.size ? c->size : pos.size;
-	cp->marker = marker_of(src, c->in, pos.end, pos.size);
-	cp->dev = (uint64_t)c->in->dev;
-	cp->ino = (uint64_t)c->in->ino;
-	cp->path_hash = vt_hash64(c->in->path, strlen(c->in->path));
-	cp->instance = c->in->instance;
-	cp->stream = c->in->stream;
-	cp->last_seen = r->now;
-	vt_source_free(src);
-	r->changed = 1;
-	return damaged ? -1 : 0;
-}
-
-/* Checkpoints whose file is gone: unread bytes are reported as lost. */
-static void forget_gone(struct run *r)
-{
-	size_t w = 0;
-
-	for (size_t k = 0; k < r->st.ncps; k++) {
-		struct vt_checkpoint *cp = &r->st.cps[k];
-
-		if (r->cp_seen[k] && w < MAX_CHECKPOINTS) {
-			r->st.cps[w++] = *cp;
-			continue;
-		}
-		if (cp->size_seen > cp->offset) {
-			struct vt_quality *q = vt_agg_quality(r->st.agg);
-
-			q->files_lost++;
-			q->bytes_lost += cp->size_seen - cp->offset;
-			r->st.files_lost++;
-			r->st.bytes_lost += cp->size_seen - cp->offset;
-			if (!r->o.rd.quiet)
-				vt_cli_error("a tracked file was rotated away with %llu bytes unread (counted as lost)",
-					     (unsigned long long)(cp->size_seen - cp->offset));
-		}
-		r->changed = 1;
-	}
-	r->st.ncps = w;
-}
-
 static char *report_path(const struct run *r, int64_t start)
 {
 	char t[32], name[96];
@@ -802,31 +477,6 @@ static int commit(struct run *r)
 	return err ? -1 : 0;
 }
 
-static void discover(struct run *r, int argc, char **argv)
-{
-	vt_inputs_init(&r->in);
-	r->in.max_files = r->o.rd.max_files;
-	for (int i = optind; i < argc; i++)
-		vt_inputs_add(&r->in, argv[i]);
-	vt_inputs_add_siblings(&r->in);
-	vt_inputs_sort(&r->in);
-	for (size_t i = 0; i < r->in.nproblems; i++) {
-		const struct vt_input_problem *p = &r->in.problems[i];
-
-		r->input_problems++;
-		if (!r->o.rd.quiet)
-			vt_cli_error("cannot read '%s': %s", p->path,
-				     p->what ? p->what : strerror(p->err));
-	}
-	r->cands = vt_xcalloc(r->in.count + 1, sizeof(*r->cands));
-	r->ncands = r->in.count;
-	for (size_t i = 0; i < r->ncands; i++) {
-		r->cands[i].in = &r->in.files[i];
-		r->cands[i].cp = NO_CP;
-		read_head(&r->cands[i]);
-	}
-}
-
 static void release(struct run *r)
 {
 	vt_state_release(&r->st);
@@ -856,7 +506,7 @@ static int ingest_all(struct run *r)
 	ds.progress = vt_progress_start(NULL, r->ncands, r->o.rd.quiet);
 	g.progress = ds.progress;
 	for (size_t i = 0; i < r->ncands && rc == 0; i++) {
-		if (read_file_new(r, &g, i))
+		if (vt_run_read_new(r, &g, i))
 			r->input_problems++;
 		vt_progress_file_done(ds.progress);
 		/* Bound memory: close the oldest periods past the limit. */
@@ -1046,8 +696,8 @@ int vt_cmd_run(int argc, char **argv)
 	vt_agg_set_now(r.st.agg, r.now);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
-	discover(&r, argc, argv);
-	match(&r);
+	vt_run_discover(&r, argc, argv);
+	vt_run_match(&r);
 	if (ingest_all(&r))
 		goto out;
 	int config_changed;
@@ -1056,7 +706,7 @@ int vt_cmd_run(int argc, char **argv)
 		&config_changed);
 	if (config_changed)
 		r.changed = 1;
-	forget_gone(&r);
+	vt_run_forget_gone(&r);
 	if (close_periods(&r))
 		goto out;
 	if ((r.changed || !r.have_state) && commit(&r))
