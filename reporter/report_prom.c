@@ -109,14 +109,11 @@ static void names(struct prom *p, const char *name, const char *help,
 
 static void info(struct prom *p, const struct vt_summary *s)
 {
-	char id[VT_REPORT_ID_LEN + 1];
-
-	vt_report_id(s, p->scrub, id);
 	family(p, "report_info", "gauge",
-	       "The report these metrics come from (always 1): its id, schema, generator version and period granularity.");
+	       "The report these metrics come from (always 1): its schema, generator version and period granularity.");
 	vt_text_printf(&p->t,
-		       PREFIX "report_info{report_id=\"%s\",schema_version=\"%d\",generator_version=\"",
-		       id, VT_SCHEMA_VERSION);
+		       PREFIX "report_info{schema_version=\"%d\",generator_version=\"",
+		       VT_SCHEMA_VERSION);
 	label_value(p, VT_VERSION);
 	vt_text_printf(&p->t, "\",granularity=\"%s\"} 1\n", s->granularity);
 	single(p, "period_start_timestamp_seconds", "gauge",

@@ -54,7 +54,7 @@ SUMS = {("usage", "tool_calls", "total"): "tool_calls_total",
         ("quality", "lines_unrecognized"): "lines_unrecognized_total"}
 # JSON numbers left out of the metrics on purpose (docs/formats.md).
 LEFT_OUT = [("schema_version",), ("usage", "tool_calls_by_hour")]
-INFO_LABELS = ["report_id", "schema_version", "generator_version", "granularity"]
+INFO_LABELS = ["schema_version", "generator_version", "granularity"]
 
 problems = []
 
@@ -142,7 +142,7 @@ def compare(doc, series, types):
             bad("JSON %s is not the sum of %s%s" % (".".join(path), P, metric))
         covered.add(path)
     info = [pairs for (n, pairs) in series if n == P + "report_info"]
-    want = [("report_id", doc["report_id"]), ("schema_version", str(doc["schema_version"])),
+    want = [("schema_version", str(doc["schema_version"])),
             ("generator_version", doc["generator"]["version"]),
             ("granularity", doc["period"]["granularity"])]
     if info != [tuple(want)] or series[(P + "report_info", tuple(want))] != 1:
