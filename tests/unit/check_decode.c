@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for parser/decode.h: audit, app and bad lines, docker wrappers. */
+#include "testutil.h"
 #include "../../parser/decode.h"
 
 #include <check.h>
@@ -625,27 +626,6 @@ START_TEST(invalid_utf8)
 }
 END_TEST
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	ck_assert_msg(fp != NULL, "cannot open %s", path);
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + n, 1, cap - n, fp);
-		n += got;
-	} while (got > 0);
-	fclose(fp);
-	*len = n;
-	return buf;
-}
-
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -653,8 +633,7 @@ static int cmp_names(const void *a, const void *b)
 
 START_TEST(json_test_suite)
 {
-	const char *dir = VT_SOURCE_DIR
-		"/../shared/reference/JSONTestSuite/test_parsing";
+	const char *dir = VT_JSON_TEST_SUITE;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char **names = NULL;
@@ -676,7 +655,7 @@ START_TEST(json_test_suite)
 		struct vt_record r;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		char *text = read_all(path, &len);
+		char *text = vt_test_read_all(path, &len);
 		/* one decoder for the whole corpus, errors and all */
 		vt_decode_line(dec, text, len, &r);
 		if (names[i][0] == 'y') {

@@ -4,6 +4,7 @@
  * together with the newline after it, must give exactly the record
  * vt_decode_line gives, on good lines and on every kind of bad one.
  */
+#include "testutil.h"
 #include "../../parser/decode.h"
 
 #include <check.h>
@@ -214,32 +215,10 @@ START_TEST(every_mutation)
 }
 END_TEST
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	ck_assert_msg(fp != NULL, "cannot open %s", path);
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			data = realloc(data, cap);
-			ck_assert_ptr_nonnull(data);
-		}
-		got = fread(data + n, 1, cap - n, fp);
-		n += got;
-	} while (got > 0);
-	fclose(fp);
-	*len = n;
-	return data;
-}
-
 /* JSONTestSuite: whole files, some with newlines of their own. */
 START_TEST(json_test_suite)
 {
-	const char *dir = VT_SOURCE_DIR
-		"/../shared/reference/JSONTestSuite/test_parsing";
+	const char *dir = VT_JSON_TEST_SUITE;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	size_t files = 0;
@@ -252,7 +231,7 @@ START_TEST(json_test_suite)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		char *text = read_all(path, &len);
+		char *text = vt_test_read_all(path, &len);
 		if (len <= SCRATCH)
 			check_both(text, len, e->d_name);
 		free(text);
@@ -277,7 +256,7 @@ START_TEST(fixture_lines)
 		size_t len, start = 0, no = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", VT_SOURCE_DIR, files[f]);
-		char *text = read_all(path, &len);
+		char *text = vt_test_read_all(path, &len);
 		for (size_t i = 0; i <= len; i++) {
 			if (i < len && text[i] != '\n')
 				continue;

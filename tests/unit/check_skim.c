@@ -4,6 +4,7 @@
  * yajl accepts too), spans exactly the value, and refuses what it does
  * not take (the caller then lets yajl decide).
  */
+#include "testutil.h"
 #include "../../parser/decode.h"
 #include "../../parser/skim.h"
 
@@ -138,35 +139,13 @@ START_TEST(find_members)
 }
 END_TEST
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	ck_assert_msg(fp != NULL, "cannot open %s", path);
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			data = realloc(data, cap);
-			ck_assert_ptr_nonnull(data);
-		}
-		got = fread(data + n, 1, cap - n, fp);
-		n += got;
-	} while (got > 0);
-	fclose(fp);
-	*len = n;
-	return data;
-}
-
 /*
  * JSONTestSuite: what skimming takes whole, yajl takes too; no file that
  * must be refused is taken; and it takes many of those that must not be.
  */
 START_TEST(json_test_suite)
 {
-	const char *dir = VT_SOURCE_DIR
-		"/../shared/reference/JSONTestSuite/test_parsing";
+	const char *dir = VT_JSON_TEST_SUITE;
 	struct vt_decoder *dec = vt_decoder_new(1 << 20);
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -181,7 +160,7 @@ START_TEST(json_test_suite)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		char *text = read_all(path, &len);
+		char *text = vt_test_read_all(path, &len);
 		size_t got = len ? vt_skim_value(text, len) : 0;
 		/* whitespace yajl would skip may end a file */
 		while (got && got < len && (text[got] == ' ' ||
