@@ -71,9 +71,9 @@ def apt_packages(stage):
 
 def dpkg_closure(roots):
     """The installed packages that installing ROOTS brings (Depends, Pre-Depends)."""
-    seen, todo = set(), list(roots)
-    while todo:
-        p = todo.pop()
+    seen, pending = set(), list(roots)
+    while pending:
+        p = pending.pop()
         if p in seen:
             continue
         seen.add(p)
@@ -85,7 +85,7 @@ def dpkg_closure(roots):
             for alt in dep.split("|"):
                 name = alt.strip().split(" ")[0].split(":")[0]
                 if name:
-                    todo.append(name)
+                    pending.append(name)
     return seen
 
 
