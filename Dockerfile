@@ -14,7 +14,8 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gcc make pkg-config libc6-dev \
-      libyajl-dev zlib1g-dev libcurl4-openssl-dev libpcre2-dev libyaml-dev \
+      libyajl-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev \
+      libcurl4-openssl-dev libpcre2-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,7 +24,7 @@ RUN make -j"$(nproc)" all && make install PREFIX=/usr/local DESTDIR=/out
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libyajl2 zlib1g libcurl4 libpcre2-8-0 libyaml-0-2 ca-certificates \
+      libyajl2 zlib1g libzstd1 liblzma5 libbz2-1.0 libcurl4 libpcre2-8-0 libyaml-0-2 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/bin/vmcp-telemetry /usr/local/bin/vmcp-telemetry
 # A numeric user, so Kubernetes can check runAsNonRoot without /etc/passwd.

@@ -15,12 +15,18 @@ WERROR   ?= 1
 BUILD    ?= build
 VERSION  := 0.1.0
 
-DEPS      := yajl zlib libcurl libpcre2-8 yaml-0.1
+DEPS      := yajl zlib libzstd liblzma libcurl libpcre2-8 yaml-0.1
+# libbz2 ships no pkg-config file on Debian 12 (libbz2-dev has no bzip2.pc):
+# use it when a distribution has one, else link -lbz2 (bzlib.h is in
+# /usr/include). Debian package: libbz2-dev.
+BZIP2_LIBS ?= $(shell $(PKG_CONFIG) --exists bzip2 2>/dev/null && $(PKG_CONFIG) --libs bzip2 || echo -lbz2)
 TEST_DEPS := check
 
 # Debian package of each pkg-config module, to name it when missing.
 pkg_yajl := libyajl-dev
 pkg_zlib := zlib1g-dev
+pkg_libzstd := libzstd-dev
+pkg_liblzma := liblzma-dev
 pkg_libcurl := libcurl4-openssl-dev
 pkg_libpcre2-8 := libpcre2-dev
 pkg_yaml-0.1 := libyaml-dev
@@ -45,7 +51,7 @@ FINAL_LDFLAGS := $(SAN) $(LDFLAGS)
 # libcurl is not linked: reporter/upload.c loads it when a run uploads
 # (its own dependencies cost every start about 6 ms); only its headers
 # are needed here, and libcurl4 at run time to upload.
-LIBS := $(call dep_libs,$(filter-out libcurl,$(DEPS))) -ldl -lpthread -lm
+LIBS := $(call dep_libs,$(filter-out libcurl,$(DEPS))) $(BZIP2_LIBS) -ldl -lpthread -lm
 TEST_LIBS := $(call dep_libs,$(TEST_DEPS))
 
 LIB_SRC := $(wildcard util/*.c parser/*.c aggregator/*.c reporter/*.c state/*.c) \
@@ -72,11 +78,16 @@ check-deps:
 	@for m in $(DEPS); do \
 	  $(PKG_CONFIG) --exists $$m || { \
 	    case $$m in yajl) p=libyajl-dev;; zlib) p=zlib1g-dev;; \
+	      libzstd) p=libzstd-dev;; liblzma) p=liblzma-dev;; \
 	      libcurl) p=libcurl4-openssl-dev;; libpcre2-8) p=libpcre2-dev;; \
 	      yaml-0.1) p=libyaml-dev;; esac; \
 	    echo "vmcp-telemetry: missing library '$$m' (Debian package $$p); 'make deps' installs it" >&2; \
 	    exit 1; }; \
 	done
+	@printf '#include <bzlib.h>\nint main(void){return 0;}\n' | \
+	  $(CC) -x c -o /dev/null - $(BZIP2_LIBS) 2>/dev/null || { \
+	    echo "vmcp-telemetry: missing library 'bzip2' (Debian package libbz2-dev); 'make deps' installs it" >&2; \
+	    exit 1; }
 
 $(BUILD)/gen/data.c: data/rules.conf data/servers.txt data/clients.txt tools/embed.sh
 	@mkdir -p $(@D)

@@ -3,9 +3,11 @@
  * File sources. The only file that inflates with zlib. Gzip input is
  * detected by the two magic bytes; concatenated members are read one
  * after another (as gzip(1) does), and the CRC and length in each
- * member's trailer are checked by zlib.
+ * member's trailer are checked by zlib. zstd, xz and bzip2 go through
+ * decompress.c, also told by their magic bytes.
  */
 #include "source.h"
+#include "decompress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +44,9 @@ struct vt_source {
 	struct prefetch *pf;
 	int fd;
 	int gzip;
+	struct vt_codec *codec; /* zstd, xz or bzip2; NULL for plain and gzip */
+	enum vt_codec_kind kind;
+	int codec_clean;  /* the data so far ends at a stream's end */
 	int eof;          /* no more raw bytes */
 	int done;         /* no more output */
 	int member_end;   /* the last inflate ended a gzip member */
@@ -118,8 +123,8 @@ enum vt_err vt_source_from_fd(int fd, struct vt_source **out)
 
 	s->fd = fd;
 	s->raw = vt_xmalloc(RAW_CAP);
-	/* Read the first block to look for gzip's magic bytes. */
-	while (s->raw_len < 2 && !s->eof) {
+	/* Read the first block to look for the formats' magic bytes. */
+	while (s->raw_len < VT_CODEC_MAGIC_LEN && !s->eof) {
 		ssize_t n = read(fd, s->raw + s->raw_len, RAW_CAP - s->raw_len);
 
 		if (n < 0 && errno == EINTR)
@@ -136,6 +141,13 @@ enum vt_err vt_source_from_fd(int fd, struct vt_source **out)
 	if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
 		s->gzip = 1;
 		if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
+			err = VT_ERR_NOMEM;
+			goto fail;
+		}
+	} else if ((s->kind = vt_codec_detect(s->raw, s->raw_len)) !=
+		   VT_CODEC_NONE) {
+		s->codec = vt_codec_new(s->kind);
+		if (!s->codec) {
 			err = VT_ERR_NOMEM;
 			goto fail;
 		}
@@ -232,7 +244,7 @@ static enum vt_err read_plain(struct vt_source *s, char *buf, size_t cap,
 	return VT_OK;
 }
 
-static enum vt_err gz_fail(struct vt_source *s, const char *why)
+static enum vt_err format_fail(struct vt_source *s, const char *why)
 {
 	s->error = why;
 	s->done = 1;
@@ -252,9 +264,9 @@ static enum vt_err next_member(struct vt_source *s)
 	if (s->raw_pos == s->raw_len)
 		return VT_OK; /* clean end */
 	if (s->raw[s->raw_pos] != 0x1f)
-		return gz_fail(s, "trailing garbage after gzip data");
+		return format_fail(s, "trailing garbage after gzip data");
 	if (inflateReset(&s->z) != Z_OK)
-		return gz_fail(s, "corrupt gzip data");
+		return format_fail(s, "corrupt gzip data");
 	s->member_end = 0;
 	return VT_OK;
 }
@@ -293,15 +305,52 @@ static enum vt_err read_gzip(struct vt_source *s, char *buf, size_t cap,
 		s->raw_pos = s->raw_len - s->z.avail_in;
 		*got = (size_t)((char *)s->z.next_out - buf);
 		if (at_end && *got == 0 && rc != Z_STREAM_END)
-			return gz_fail(s, "truncated gzip data");
+			return format_fail(s, "truncated gzip data");
 		if (rc == Z_STREAM_END)
 			s->member_end = 1;
 		else if (rc == Z_DATA_ERROR)
 			return *got ? (s->done = 1, s->error = "corrupt gzip data",
 				       VT_OK)
-				    : gz_fail(s, "corrupt gzip data");
+				    : format_fail(s, "corrupt gzip data");
 		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			return gz_fail(s, "corrupt gzip data");
+			return format_fail(s, "corrupt gzip data");
+	}
+	return VT_OK;
+}
+
+/* zstd, xz, bzip2: the same contract as read_gzip. */
+static enum vt_err read_codec(struct vt_source *s, char *buf, size_t cap,
+			      size_t *got)
+{
+	enum vt_err err;
+
+	*got = 0;
+	while (!s->done && *got == 0) {
+		size_t used = 0;
+		const char *why = NULL;
+
+		err = fill_raw(s);
+		if (err)
+			return err;
+		if (s->raw_pos == s->raw_len && s->eof) {
+			/* the end of the file: inside a stream is a truncation */
+			s->done = 1;
+			if (!s->codec_clean)
+				return format_fail(s, s->kind == VT_CODEC_ZSTD ? "truncated zstd data"
+						  : s->kind == VT_CODEC_XZ ? "truncated xz data"
+									    : "truncated bzip2 data");
+			break;
+		}
+		err = vt_codec_step(s->codec, s->raw + s->raw_pos,
+				    s->raw_len - s->raw_pos, &used,
+				    (unsigned char *)buf, cap, got,
+				    &s->codec_clean, &why);
+		s->raw_pos += used;
+		if (err)
+			return *got ? (s->done = 1, s->error = why, VT_OK)
+				    : format_fail(s, why);
+		if (used == 0 && *got == 0 && s->raw_pos < s->raw_len)
+			return format_fail(s, "corrupt compressed data");
 	}
 	return VT_OK;
 }
@@ -309,7 +358,7 @@ static enum vt_err read_gzip(struct vt_source *s, char *buf, size_t cap,
 static enum vt_err read_any(struct vt_source *s, char *buf, size_t cap,
 			    size_t *got)
 {
-	if (!s->gzip)
+	if (!s->gzip && !s->codec)
 		return read_plain(s, buf, cap, got);
 	if (s->done && s->error) {
 		/* Report damage found while delivering the last bytes. */
@@ -317,9 +366,10 @@ static enum vt_err read_any(struct vt_source *s, char *buf, size_t cap,
 
 		*got = 0;
 		s->error = NULL;
-		return gz_fail(s, why);
+		return format_fail(s, why);
 	}
-	return read_gzip(s, buf, cap, got);
+	return s->gzip ? read_gzip(s, buf, cap, got)
+		       : read_codec(s, buf, cap, got);
 }
 
 static void *prefetcher(void *arg)
@@ -359,7 +409,7 @@ int vt_source_prefetch(struct vt_source *s)
 {
 	struct prefetch *pf;
 
-	if (s->pf || !s->gzip || s->delivered)
+	if (s->pf || (!s->gzip && !s->codec) || s->delivered)
 		return s->pf != NULL;
 	pf = vt_xcalloc(1, sizeof(*pf));
 	for (int i = 0; i < PF_BUFS; i++)
@@ -452,7 +502,7 @@ enum vt_err vt_source_skip(struct vt_source *s, uint64_t n,
 
 	if (tail_len > 256)
 		return VT_ERR_USAGE;
-	if (!s->gzip && n > s->raw_len) {
+	if (!s->gzip && !s->codec && n > s->raw_len) {
 		/* Plain file: read the tail, then continue after it. */
 		uint64_t at = n - tail_len;
 		ssize_t r;
@@ -509,6 +559,11 @@ int vt_source_is_gzip(const struct vt_source *s)
 	return s->gzip;
 }
 
+const char *vt_source_compression(const struct vt_source *s)
+{
+	return s->gzip ? "gzip" : s->codec ? vt_codec_name(s->kind) : NULL;
+}
+
 uint64_t vt_source_raw_bytes(const struct vt_source *s)
 {
 	return s->raw_total;
@@ -539,6 +594,7 @@ void vt_source_free(struct vt_source *s)
 	}
 	if (s->gzip)
 		inflateEnd(&s->z);
+	vt_codec_free(s->codec);
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->raw);

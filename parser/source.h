@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Byte sources: a plain file, a gzip file (by content), or stdin. */
+/* Byte sources: a plain file, a gzip, zstd, xz or bzip2 file (by content), or stdin. */
 #ifndef VT_SOURCE_H
 #define VT_SOURCE_H
 
@@ -60,6 +60,12 @@ size_t vt_source_tail(const struct vt_source *s, unsigned char *out,
 enum vt_err vt_source_skip(struct vt_source *s, uint64_t n,
 			   unsigned char *tail, size_t tail_len);
 int vt_source_is_gzip(const struct vt_source *s);
+/*
+ * The compression the source is read through ("gzip", "zstd", "xz",
+ * "bzip2"), or NULL for a plain file. Compressed sources never change
+ * once written; their offsets are decompressed bytes.
+ */
+const char *vt_source_compression(const struct vt_source *s);
 /*
  * Starts a thread that decompresses ahead of the reader (gzip sources
  * that have delivered nothing yet; others keep reading in the caller's

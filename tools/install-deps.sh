@@ -29,8 +29,8 @@ as_root() {
 }
 
 debian_packages() {
-	pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
-libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate \
+	pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev \
+libcurl4-openssl-dev libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate zstd xz-utils bzip2 \
 prometheus python3-prometheus-client chromium binutils strace valgrind"
 	missing=""
 	for p in $pkgs; do
