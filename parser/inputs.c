@@ -98,74 +98,6 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-/* A date suffix: 8 to 14 digits, maybe with one '-' (20261124-101500). */
-static int date_like(const char *s, size_t n)
-{
-	size_t digits = 0, dashes = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			digits++;
-		else if (s[i] == '-' && i > 0)
-			dashes++;
-		else
-			return 0;
-	}
-	return digits >= 8 && digits <= 14 && dashes <= 1;
-}
-
-void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
-		      char *age, size_t agen)
-{
-	size_t len = strlen(name);
-	char tail[64] = "";
-
-	*rotated = 0;
-	if (len > 3 && strcmp(name + len - 3, ".gz") == 0) {
-		len -= 3;
-		*rotated = 1;
-		snprintf(tail, sizeof(tail), "0");
-	}
-	/* Find the last '.' or '-' separated field. */
-	size_t i = len;
-	while (i > 0 && name[i - 1] != '.' && name[i - 1] != '-')
-		i--;
-	if (i > 1) {
-		const char *field = name + i;
-		size_t fl = len - i;
-		char sep = name[i - 1];
-
-		if (sep == '-' && i > 2) {
-			/* "-YYYYMMDD-hhmmss": take the field before too */
-			size_t j = i - 1;
-
-			while (j > 0 && name[j - 1] != '.' && name[j - 1] != '-')
-				j--;
-			if (j > 1 && date_like(name + j, len - j)) {
-				i = j;
-				field = name + j;
-				fl = len - j;
-				sep = name[j - 1];
-			}
-		}
-		if (date_like(field, fl)) {
-			*rotated = 1;
-			snprintf(tail, sizeof(tail), "1%.*s", (int)fl, field);
-			len = i - 1;
-		} else if (sep == '.' && all_digits(field, fl) && fl <= 6) {
-			long k = strtol(field, NULL, 10);
-
-			*rotated = 1;
-			snprintf(tail, sizeof(tail), "2%07ld", 9999999L - k);
-			len = i - 1;
-		}
-	}
-	if (!*rotated)
-		snprintf(tail, sizeof(tail), "9");
-	snprintf(out, n, "%.*s", (int)len, name);
-	snprintf(age, agen, "%s", tail);
-}
-
 /*
  * Kubernetes builds pod-template hashes and generated-name suffixes from
  * an alphabet without vowels and look-alike digits, so a word such as
@@ -442,49 +374,126 @@ void vt_inputs_add(struct vt_inputs *in, const char *arg)
 		globfree(&g);
 }
 
-static void add_siblings_of(struct vt_inputs *in, const char *path)
+static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? vt_xstrndup(path, (size_t)(slash - path) +
-						      (slash == path))
-			  : vt_xstrdup(".");
-	const char *name = slash ? slash + 1 : path;
+
+	return slash ? vt_xstrndup(path, (size_t)(slash - path) + (slash == path))
+		     : vt_xstrdup(".");
+}
+
+static size_t find_file(const struct vt_inputs *in, const struct stat *st)
+{
+	for (size_t i = 0; i < in->count; i++)
+		if (in->files[i].dev == st->st_dev &&
+		    in->files[i].ino == st->st_ino)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * Makes file f a member of live file l's rotation group: the same
+ * instance and stream, and a sort key that puts it before l, by age.
+ */
+static void join_group(struct vt_input *f, const struct vt_input *l,
+		       enum vt_rotation_rule rule, const char *age,
+		       size_t rot_at, int in_olddir)
+{
+	const char *lname = strrchr(l->path, '/');
+	char lbase[4096], lage[64];
+	int lrot;
+
+	lname = lname ? lname + 1 : l->path;
+	vt_rotation_base(lname, lbase, sizeof(lbase), &lrot, lage, sizeof(lage));
+	size_t keep = strlen(l->order), al = strlen(lage);
+	keep = keep >= al ? keep - al : keep;
+	size_t n = keep + strlen(age) + 1;
+	free(f->order);
+	f->order = vt_xmalloc(n);
+	snprintf(f->order, n, "%.*s%s", (int)keep, l->order, age);
+	f->instance = l->instance;
+	f->stream = l->stream;
+	f->k8s = l->k8s;
+	f->restart = l->restart;
+	f->rotated = 1;
+	f->rule = rule;
+	f->group = l->group;
+	f->rot_at = rot_at;
+	f->in_olddir = in_olddir;
+}
+
+/* The rotated forms of live file li in directory dir (its own, or an olddir). */
+static void scan_dir(struct vt_inputs *in, size_t li, const char *dir,
+		     int in_olddir)
+{
+	const char *lname = strrchr(in->files[li].path, '/');
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char base[4096], age[64];
-	int rotated;
+	char age[64];
+	enum vt_rotation_rule rule;
 
-	if (!d) {
-		free(dir);
+	lname = lname ? lname + 1 : in->files[li].path;
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || strcmp(e->d_name, name) == 0)
-			continue;
-		vt_rotation_base(e->d_name, base, sizeof(base), &rotated, age,
-				 sizeof(age));
-		if (!rotated || strcmp(base, name) != 0)
+		if (e->d_name[0] == '.' ||
+		    !vt_rotation_match(lname, e->d_name, &rule, age, sizeof(age)) ||
+		    rule == VT_ROT_LIVE)
 			continue;
 		size_t n = strlen(dir) + strlen(e->d_name) + 2;
 		char *p = vt_xmalloc(n);
 		struct stat st;
 
 		snprintf(p, n, "%s/%s", dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			add_file(in, p, &st);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			size_t at = find_file(in, &st);
+			/* the extension form keeps only the stem of the live name */
+			size_t rot_at = rule == VT_ROT_EXTENSION
+						? (size_t)(strrchr(lname, '.') - lname)
+						: strlen(lname);
+
+			if (at == SIZE_MAX) {
+				add_file(in, p, &st);
+				at = find_file(in, &st);
+			}
+			/* a live file named on its own is never another's sibling */
+			if (at != SIZE_MAX && at != li && in->files[at].rotated)
+				join_group(&in->files[at], &in->files[li], rule,
+					   age, rot_at, in_olddir);
+		}
 		free(p);
 	}
 	closedir(d);
-	free(dir);
 }
 
 void vt_inputs_add_siblings(struct vt_inputs *in)
 {
 	size_t n = in->count;
 
-	for (size_t i = 0; i < n; i++)
-		if (!in->files[i].rotated && strcmp(in->files[i].path, "-"))
-			add_siblings_of(in, in->files[i].path);
+	for (size_t i = 0; i < n; i++) {
+		struct vt_input *l = &in->files[i];
+
+		if (l->rotated || strcmp(l->path, "-") == 0)
+			continue;
+		l->group = vt_hash64(l->path, strlen(l->path));
+		l->rule = VT_ROT_LIVE;
+		l->rot_at = strlen(strrchr(l->path, '/') ? strrchr(l->path, '/') + 1
+							 : l->path);
+		char *dir = dir_of(l->path);
+
+		scan_dir(in, i, dir, 0);
+		for (size_t k = 0; k < in->nolddirs; k++) {
+			const char *od = in->olddirs[k];
+			size_t m = strlen(dir) + strlen(od) + 2;
+			char *p = vt_xmalloc(m);
+
+			/* a relative olddir is relative to the log's directory, as in logrotate */
+			snprintf(p, m, "%s/%s", od[0] == '/' ? "" : dir, od);
+			scan_dir(in, i, od[0] == '/' ? od : p, 1);
+			free(p);
+		}
+		free(dir);
+	}
 }
 
 static int cmp_input(const void *a, const void *b)
@@ -499,4 +508,39 @@ void vt_inputs_sort(struct vt_inputs *in)
 {
 	if (in->count > 1)
 		qsort(in->files, in->count, sizeof(*in->files), cmp_input);
+}
+
+int vt_inputs_name_of(const struct vt_inputs *in, uint64_t group,
+		      int extension, int in_olddir, const char *rot,
+		      char *out, size_t n)
+{
+	for (size_t i = 0; i < in->count; i++) {
+		const struct vt_input *l = &in->files[i];
+
+		if (l->rule != VT_ROT_LIVE || !l->group || l->group != group)
+			continue;
+		const char *slash = strrchr(l->path, '/');
+		const char *base = slash ? slash + 1 : l->path;
+		const char *dot = strrchr(base, '.');
+		size_t stem = extension && dot && dot != base
+				      ? (size_t)(dot - base)
+				      : strlen(base);
+		int dl = slash ? (int)(slash - l->path) : 1;
+		const char *dir = slash ? l->path : ".";
+
+		if (in_olddir && in->nolddirs && in->olddirs[0][0] == '/')
+			snprintf(out, n, "%s/%.*s%s", in->olddirs[0], (int)stem,
+				 base, rot);
+		else if (in_olddir)
+			snprintf(out, n, "%.*s/%s/%.*s%s", dl, dir,
+				 in->nolddirs ? in->olddirs[0] : "(olddir)",
+				 (int)stem, base, rot);
+		else
+			snprintf(out, n, "%.*s/%.*s%s", dl, dir, (int)stem, base,
+				 rot);
+		return 1;
+	}
+	snprintf(out, n, "(a file of a log not named this run)%s%s",
+		 *rot ? ", rotated as ..." : "", rot);
+	return 0;
 }

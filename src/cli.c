@@ -22,6 +22,25 @@ void vt_cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+const char *vt_cli_escape(const char *in, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; *in && k + 5 < n; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			k += (size_t)snprintf(out + k, n - k, c == '\\' ? "\\\\" : "\\x%02x", c);
+		else
+			out[k++] = (char)c;
+	}
+	if (*in && n >= 4 && k + 4 <= n)
+		k += (size_t)snprintf(out + k, n - k, "...");
+	if (n)
+		out[k < n ? k : n - 1] = '\0';
+	return out;
+}
+
 int vt_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -54,6 +54,9 @@ static const char run_help[] =
 	"  --max-instances N      distinct instances kept (default 10000), which\n"
 	"                         bounds memory and the state's size\n"
 	"  --max-files N          files tracked at most (default 100000)\n"
+	"  --olddir DIR           also look for rotated files in DIR (logrotate's\n"
+	"                         olddir; relative to each log's directory);\n"
+	"                         may be given more than once\n"
 	"  --instance-by source|component\n"
 	"  --rules FILE, --servers FILE, --clients FILE   as for 'report'\n"
 	"  --fleet-key-file FILE  key shared by the jobs whose reports should\n"
@@ -78,8 +81,10 @@ static const char run_help[] =
 	"\n"
 	"Exit codes: 0 done (bad lines are counted, not fatal; reports that could\n"
 	"not be sent yet stay pending); 1 failure (the state was not changed);\n"
-	"2 usage error; 3 done, but a given path could not be read (or not to its\n"
-	"end: a damaged .gz, a read error; named on stderr); 4 done, but\n"
+	"2 usage error; 3 done, but some input was not counted: a given path\n"
+	"could not be read (or not to its end: a damaged .gz, .zst, .xz or\n"
+	".bz2, a read error), or a tracked file's unread lines were found\n"
+	"nowhere (lost; named on stderr, counted in quality.files_lost); 4 done, but\n"
 	"the endpoint refused a report (it stays pending). A second run while\n"
 	"one holds the lock exits 0 at once.\n";
 
@@ -118,7 +123,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_STATE = 256, O_PERIOD, O_GRACE, O_FLUSH, O_MAXOPEN,
 	       O_TELEMETRY, O_ENDPOINT, O_CONFIG, O_TOKENFILE, O_CACERT,
-	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT };
+	       O_CERT, O_KEY, O_DEADLINE, O_TIMEOUT, O_OLDDIR };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "period", required_argument, NULL, O_PERIOD },
@@ -134,6 +139,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "key", required_argument, NULL, O_KEY },
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "olddir", required_argument, NULL, O_OLDDIR },
 		VT_READ_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -184,6 +190,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_TELEMETRY:
 			o->tel.telemetry = optarg;
+			break;
+		case O_OLDDIR:
+			if (o->nolddirs == VT_MAX_OLDDIRS)
+				return vt_cli_usage_error("run", "--olddir: at most %d", VT_MAX_OLDDIRS);
+			o->olddirs[o->nolddirs++] = optarg;
 			break;
 		case O_ENDPOINT:
 			o->tel.endpoint = optarg;
@@ -696,6 +707,8 @@ int vt_cmd_run(int argc, char **argv)
 	vt_agg_set_now(r.st.agg, r.now);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
+	r.olddirs = r.o.olddirs;
+	r.nolddirs = r.o.nolddirs;
 	vt_run_discover(&r, argc, argv);
 	vt_run_match(&r);
 	if (ingest_all(&r))
@@ -713,9 +726,9 @@ int vt_cmd_run(int argc, char **argv)
 		goto out;
 	if (r.tel.decision.mode == VT_MODE_ON)
 		upload_pending(&r);
-	rc = r.refused		? VT_EXIT_REFUSED
-	     : r.input_problems ? VT_EXIT_SKIPPED
-				: VT_EXIT_OK;
+	rc = r.refused				? VT_EXIT_REFUSED
+	     : r.input_problems || r.lost ? VT_EXIT_SKIPPED
+					  : VT_EXIT_OK;
 out:
 	release(&r);
 	return rc;

@@ -26,6 +26,8 @@
 /* Checkpoints kept at most; the oldest unseen ones go first. */
 #define MAX_CHECKPOINTS 100000
 
+#define VT_MAX_OLDDIRS 8
+
 struct run_opts {
 	struct vt_read_opts rd;
 	const char *state;
@@ -34,6 +36,8 @@ struct run_opts {
 	int flush;
 	size_t max_open;
 	struct vt_telemetry_opts tel;
+	const char *olddirs[VT_MAX_OLDDIRS]; /* --olddir */
+	size_t nolddirs;
 };
 
 /* A file found this run, with its head for identification. */
@@ -41,8 +45,8 @@ struct candidate {
 	struct vt_input *in;
 	unsigned char head[VT_FP_LEN];
 	size_t head_len;
-	int gzip;
-	uint64_t size; /* st_size (compressed size for gzip) */
+	int compressed; /* gzip, zstd, xz or bzip2: never changes */
+	uint64_t size; /* st_size (the compressed size when compressed) */
 	int64_t mtime;
 	size_t cp;     /* index into the state's checkpoints, or NO_CP */
 	int duplicate; /* the same content as another candidate: not read */
@@ -68,6 +72,9 @@ struct run {
 	struct vt_telemetry tel;
 	unsigned char secret[VT_SECRET_LEN];
 	int refused;
+	int lost;      /* files whose unread lines were found nowhere this run */
+	const char *const *olddirs; /* --olddir, in the order given */
+	size_t nolddirs;
 };
 
 /* Lists the files named after the options (argv[optind..]), and siblings. */

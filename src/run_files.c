@@ -30,7 +30,7 @@ static void read_head(struct candidate *c)
 		c->size = (uint64_t)st.st_size;
 		c->mtime = (int64_t)st.st_mtime;
 	}
-	c->gzip = vt_source_is_gzip(src);
+	c->compressed = vt_source_compression(src) != NULL;
 	while (c->head_len < VT_FP_LEN) {
 		size_t got = 0;
 
@@ -55,8 +55,8 @@ static int better_copy(const struct candidate *a, const struct candidate *b)
 {
 	if ((a->cp != NO_CP) != (b->cp != NO_CP))
 		return a->cp != NO_CP;
-	if (a->gzip != b->gzip)
-		return !a->gzip;
+	if (a->compressed != b->compressed)
+		return !a->compressed;
 	if (a->head_len != b->head_len)
 		return a->head_len > b->head_len;
 	return !a->in->rotated && b->in->rotated;
@@ -141,6 +141,26 @@ static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
 	return h;
 }
 
+/*
+ * Remembers where the file is now, to name it should it be lost: its live
+ * file's group and the rotation part of its name ("" for the live file).
+ */
+static void where_found(struct vt_checkpoint *cp, const struct vt_input *in)
+{
+	const char *slash = strrchr(in->path, '/');
+	const char *base = slash ? slash + 1 : in->path;
+	const char *rot = in->group && in->rot_at <= strlen(base)
+				  ? base + in->rot_at
+				  : "";
+
+	if (!vt_rot_valid(rot, strlen(rot)))
+		rot = "";
+	cp->group = vt_rot_valid(rot, strlen(rot)) ? in->group : 0;
+	cp->flags = (in->in_olddir ? VT_CP_IN_OLDDIR : 0) |
+		    (in->rule == VT_ROT_EXTENSION ? VT_CP_EXTENSION : 0);
+	snprintf(cp->rot, sizeof(cp->rot), "%s", rot);
+}
+
 /* Appends a checkpoint; pointers into the array do not survive this. */
 static size_t new_checkpoint(struct run *r)
 {
@@ -174,13 +194,14 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	 * before it was rotated and compressed.
 	 */
 	if (cp && cp->fp_len == fp_len &&
-	    ((!c->gzip && c->size == cp->offset) ||
-	     (c->gzip && cp->offset == cp->size_seen && cp->size_seen &&
+	    ((!c->compressed && c->size == cp->offset) ||
+	     (c->compressed && cp->offset == cp->size_seen && cp->size_seen &&
 	      cp->dev == (uint64_t)c->in->dev &&
 	      cp->ino == (uint64_t)c->in->ino))) {
 		cp->last_seen = r->now;
 		cp->dev = (uint64_t)c->in->dev;
 		cp->ino = (uint64_t)c->in->ino;
+		where_found(cp, c->in);
 		return 0;
 	}
 	if (vt_source_open_regular(c->in->path, &src)) {
@@ -195,7 +216,7 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	}
 	memset(&pos, 0, sizeof(pos));
 	/* Wall-clock time on purpose: --now moves events, not the disk. */
-	pos.count_partial = c->gzip ||
+	pos.count_partial = c->compressed ||
 			    (c->in->rotated &&
 			     (int64_t)time(NULL) - c->mtime >= ROTATED_QUIET_S);
 	if (cp && cp->offset) {
@@ -252,11 +273,12 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->offset = pos.end;
 	cp->counted_until = pos.counted_until;
 	/* A plain file's unread bytes count from its size (a read may stop early). */
-	cp->size_seen = !c->gzip && c->size > pos.size ? c->size : pos.size;
+	cp->size_seen = !c->compressed && c->size > pos.size ? c->size : pos.size;
 	cp->marker = marker_of(src, c->in, pos.end, pos.size);
 	cp->dev = (uint64_t)c->in->dev;
 	cp->ino = (uint64_t)c->in->ino;
 	cp->path_hash = vt_hash64(c->in->path, strlen(c->in->path));
+	where_found(cp, c->in);
 	cp->instance = c->in->instance;
 	cp->stream = c->in->stream;
 	cp->last_seen = r->now;
@@ -265,7 +287,58 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	return damaged ? -1 : 0;
 }
 
-/* Checkpoints whose file is gone: unread bytes are reported as lost. */
+/* 1 when the live file of group is among this run's files. */
+static int live_listed(const struct run *r, uint64_t group)
+{
+	for (size_t i = 0; i < r->in.count; i++)
+		if (r->in.files[i].rule == VT_ROT_LIVE &&
+		    r->in.files[i].group == group)
+			return 1;
+	return 0;
+}
+
+/*
+ * A checkpoint whose file was found nowhere (by content, among its live
+ * file and every rotated form of it, beside it and in the olddirs). Its
+ * unread lines are lost when it had bytes a run saw but did not read, or
+ * when it was the live file and its live file is still there: it was
+ * replaced or rotated away and deleted (rotate 0, maxage) before this
+ * run, so what was written to it since the last run is gone. A rotated
+ * file read to its end that disappears is logrotate expiring it: no loss.
+ * A group whose live file is gone too (a deleted pod) loses only what a
+ * run saw unread.
+ */
+static void lose(struct run *r, const struct vt_checkpoint *cp)
+{
+	uint64_t unread = cp->size_seen > cp->offset ? cp->size_seen - cp->offset : 0;
+	int replaced = cp->group && !cp->rot[0] && live_listed(r, cp->group);
+
+	if (!unread && !replaced)
+		return;
+	struct vt_quality *q = vt_agg_quality(r->st.agg);
+	struct vt_loss loss = { r->now, unread, cp->group, cp->flags, "" };
+	char name[4096], shown[4096];
+
+	snprintf(loss.rot, sizeof(loss.rot), "%s", cp->rot);
+	vt_state_add_loss(&r->st, &loss);
+	q->files_lost++;
+	q->bytes_lost += unread;
+	r->st.files_lost++;
+	r->st.bytes_lost += unread;
+	r->lost++;
+	vt_inputs_name_of(&r->in, cp->group, cp->flags & VT_CP_EXTENSION,
+			  cp->flags & VT_CP_IN_OLDDIR, cp->rot, name, sizeof(name));
+	vt_cli_escape(name, shown, sizeof(shown));
+	if (replaced && !unread)
+		vt_cli_error("'%s' was replaced or rotated away and deleted before this run read it, and its content is in none of its rotated files: lines written to it after the last run are lost (counted in quality.files_lost)",
+			     shown);
+	else
+		vt_cli_error("'%s' is gone with %llu bytes unread%s, found in none of its rotated files (counted as lost in quality.files_lost)",
+			     shown, (unsigned long long)unread,
+			     replaced ? " and anything written after the last run" : "");
+}
+
+/* Checkpoints whose file is gone: unread lines are reported as lost. */
 void vt_run_forget_gone(struct run *r)
 {
 	size_t w = 0;
@@ -277,17 +350,9 @@ void vt_run_forget_gone(struct run *r)
 			r->st.cps[w++] = *cp;
 			continue;
 		}
-		if (cp->size_seen > cp->offset) {
-			struct vt_quality *q = vt_agg_quality(r->st.agg);
-
-			q->files_lost++;
-			q->bytes_lost += cp->size_seen - cp->offset;
-			r->st.files_lost++;
-			r->st.bytes_lost += cp->size_seen - cp->offset;
-			if (!r->o.rd.quiet)
-				vt_cli_error("a tracked file was rotated away with %llu bytes unread (counted as lost)",
-					     (unsigned long long)(cp->size_seen - cp->offset));
-		}
+		if (r->cp_seen[k])
+			cp->group = 0; /* over MAX_CHECKPOINTS: only unread bytes are lost */
+		lose(r, cp);
 		r->changed = 1;
 	}
 	r->st.ncps = w;
@@ -297,6 +362,8 @@ void vt_run_discover(struct run *r, int argc, char **argv)
 {
 	vt_inputs_init(&r->in);
 	r->in.max_files = r->o.rd.max_files;
+	r->in.olddirs = r->olddirs;
+	r->in.nolddirs = r->nolddirs;
 	for (int i = optind; i < argc; i++)
 		vt_inputs_add(&r->in, argv[i]);
 	vt_inputs_add_siblings(&r->in);

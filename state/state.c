@@ -4,9 +4,13 @@
  * zigzag-encoded): created last_run period_seconds finalized_until
  * upload_enabled_at last_mode files_lost bytes_lost, ncps { fp fp_len offset
  * counted_until marker size_seen dev ino path_hash instance stream
- * last_seen }, then the aggregate's own encoding (length-prefixed), then
- * a CRC-32 of all bytes before it. The state holds hashes, offsets and
- * counts: no path, name or log text.
+ * last_seen [group flags rot] }, then (format 2) nlosses { at bytes group
+ * flags rot }, then the aggregate's own encoding (length-prefixed), then a
+ * CRC-32 of all bytes before it; rot is a length and bytes. Format 1 (no
+ * bracketed fields, no losses) is still read. The state holds hashes,
+ * offsets and counts, and the rotation part of a file's name (digits,
+ * separators, extensions: "-20261124.gz"), never a path, a log's own
+ * name or log text.
  */
 #include "state.h"
 #include "../util/hash.h"
@@ -60,6 +64,50 @@ int vt_checkpoint_marker_ok(const struct vt_checkpoint *cp,
 	       vt_content_hash(tail, n) == cp->marker;
 }
 
+int vt_rot_valid(const char *rot, size_t n)
+{
+	if (n > VT_ROT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)rot[i] < 0x20 || rot[i] == 0x7f ||
+		    rot[i] == '/' || (rot[i] == '.' && i + 1 < n && rot[i + 1] == '.'))
+			return 0;
+	return 1;
+}
+
+void vt_state_add_loss(struct vt_state *s, const struct vt_loss *loss)
+{
+	if (s->nlosses == VT_MAX_LOSSES) {
+		memmove(s->losses, s->losses + 1,
+			(VT_MAX_LOSSES - 1) * sizeof(*s->losses));
+		s->nlosses--;
+	}
+	s->losses[s->nlosses++] = *loss;
+}
+
+static void put_rot(struct vt_buf *out, const char *rot)
+{
+	size_t n = strlen(rot);
+
+	vt_put_u(out, n);
+	vt_buf_append(out, rot, n);
+}
+
+static void get_rot(struct vt_reader *r, char *rot)
+{
+	uint64_t n = vt_get_u(r);
+
+	rot[0] = '\0';
+	if (r->bad || n > VT_ROT_MAX || n > (uint64_t)(r->end - r->p) ||
+	    !vt_rot_valid((const char *)r->p, (size_t)n)) {
+		r->bad = 1;
+		return;
+	}
+	memcpy(rot, r->p, (size_t)n);
+	rot[n] = '\0';
+	r->p += n;
+}
+
 void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
 			const unsigned char *tail, size_t n)
 {
@@ -89,6 +137,14 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 	vt_put_s(out, s->last_mode);
 	vt_put_u(out, s->files_lost);
 	vt_put_u(out, s->bytes_lost);
+	vt_put_u(out, s->nlosses);
+	for (size_t i = 0; i < s->nlosses; i++) {
+		vt_put_s(out, s->losses[i].at);
+		vt_put_u(out, s->losses[i].bytes);
+		vt_put_u(out, s->losses[i].group);
+		vt_put_u(out, s->losses[i].flags);
+		put_rot(out, s->losses[i].rot);
+	}
 	vt_put_u(out, s->ncps);
 	for (size_t i = 0; i < s->ncps; i++) {
 		const struct vt_checkpoint *c = &s->cps[i];
@@ -105,6 +161,9 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 		vt_put_u(out, c->instance);
 		vt_put_u(out, c->stream);
 		vt_put_s(out, c->last_seen);
+		vt_put_u(out, c->group);
+		vt_put_u(out, c->flags);
+		put_rot(out, c->rot);
 	}
 	vt_put_u(out, agg.len);
 	vt_buf_append(out, agg.ptr, agg.len);
@@ -126,9 +185,11 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		return VT_ERR_CORRUPT;
 	if (!vt_crc_check(p, n))
 		return VT_ERR_CORRUPT;
-	if (u[4] != VT_STATE_FORMAT_VERSION)
-		return u[4] > VT_STATE_FORMAT_VERSION ? VT_ERR_VERSION
-						      : VT_ERR_CORRUPT;
+	if (u[4] > VT_STATE_FORMAT_VERSION)
+		return VT_ERR_VERSION;
+	if (u[4] < 1)
+		return VT_ERR_CORRUPT;
+	int v2 = u[4] >= 2;
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
@@ -140,6 +201,18 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	s->last_mode = vt_get_s(&r);
 	s->files_lost = vt_get_u(&r);
 	s->bytes_lost = vt_get_u(&r);
+	uint64_t nl = v2 ? vt_get_u(&r) : 0;
+	if (nl > VT_MAX_LOSSES)
+		r.bad = 1;
+	for (size_t i = 0; i < nl && !r.bad; i++) {
+		struct vt_loss *l = &s->losses[s->nlosses++];
+
+		l->at = vt_get_time(&r);
+		l->bytes = vt_get_u(&r);
+		l->group = vt_get_u(&r);
+		l->flags = (uint32_t)vt_get_u(&r);
+		get_rot(&r, l->rot);
+	}
 	uint64_t ncps = vt_get_u(&r);
 	if (ncps > (uint64_t)(r.end - r.p) / 12)
 		r.bad = 1;
@@ -162,6 +235,11 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		c->instance = vt_get_u(&r);
 		c->stream = vt_get_u(&r);
 		c->last_seen = vt_get_time(&r);
+		if (v2) {
+			c->group = vt_get_u(&r);
+			c->flags = (uint32_t)vt_get_u(&r);
+			get_rot(&r, c->rot);
+		}
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;
 	}

@@ -13,6 +13,8 @@
 #define VT_FP_LEN 1024
 /* Bytes before a checkpoint's offset that must still be there on resume. */
 #define VT_MARKER_LEN 64
+/* Longest rotation part of a name kept ("-20261124-1764000000.log.gz"). */
+#define VT_ROT_MAX 63
 
 /*
  * What the job knows about one file it has read. Identity is content,
@@ -34,7 +36,28 @@ struct vt_checkpoint {
 	uint64_t path_hash;
 	uint64_t instance, stream;
 	int64_t last_seen;      /* run time this file was last found */
+	/* Where it was last found, to name it if it is lost (format 2): */
+	uint64_t group;         /* hash of its live file's path; 0: unknown */
+	uint32_t flags;         /* VT_CP_IN_OLDDIR, VT_CP_EXTENSION */
+	char rot[VT_ROT_MAX + 1]; /* its name less the live name ("" = the live file) */
 };
+
+#define VT_CP_IN_OLDDIR 1u  /* in an olddir, not beside its live file */
+#define VT_CP_EXTENSION 2u  /* rot replaces the live name's extension too */
+
+/*
+ * A file whose unread lines could not be found anywhere, kept to name it
+ * in 'status' (the newest VT_MAX_LOSSES).
+ */
+struct vt_loss {
+	int64_t at;             /* the run that found it gone */
+	uint64_t bytes;         /* unread bytes known (lines written after the
+				 * last run that saw the file are not known) */
+	uint64_t group;
+	uint32_t flags;
+	char rot[VT_ROT_MAX + 1];
+};
+#define VT_MAX_LOSSES 16
 
 /* The whole state, as one committed unit. */
 struct vt_state {
@@ -46,6 +69,8 @@ struct vt_state {
 	int64_t last_mode;           /* enum vt_mode of the last run */
 	uint64_t files_lost;
 	uint64_t bytes_lost;
+	struct vt_loss losses[VT_MAX_LOSSES]; /* oldest first */
+	size_t nlosses;
 	struct vt_checkpoint *cps;
 	size_t ncps;
 	struct vt_agg *agg;          /* owned */
@@ -61,7 +86,7 @@ void vt_state_release(struct vt_state *s);
  * empty, or VT_ERR_USAGE when the state was made with another period
  * length (then only s->period_seconds is set).
  */
-#define VT_STATE_FORMAT_VERSION 1
+#define VT_STATE_FORMAT_VERSION 2
 enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out);
 enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 			    size_t n, struct vt_state *s);
@@ -81,6 +106,10 @@ int vt_checkpoint_head_matches(const struct vt_checkpoint *cp,
 int vt_checkpoint_marker_ok(const struct vt_checkpoint *cp,
 			    const unsigned char *tail, size_t n);
 /* Records that the file was read up to offset; tail: the bytes before it. */
+/* Records a loss, dropping the oldest beyond VT_MAX_LOSSES. */
+void vt_state_add_loss(struct vt_state *s, const struct vt_loss *loss);
+/* 1 when rot is a rotation part a state may hold (no control characters, '/' or "..", short). */
+int vt_rot_valid(const char *rot, size_t n);
 void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
 			const unsigned char *tail, size_t n);
 /* How many bytes the marker covers for a given offset. */

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rotation name rules: which names in a directory are rotated forms of a
+ * live log, after logrotate's own rules and the kubelet's.
+ *
+ * logrotate builds a rotated name from the live name and, in this order:
+ * a number (".1") or a dateformat ("-%Y%m%d" by default; dateformat
+ * allows only %Y %m %d %H %M %S %V and %s, so its output is digits and
+ * the literal separators the user wrote), then with `extension EXT` the
+ * extension moved after that part ("name-20261124.log"), then the
+ * compression extension (compressext; ".gz" by default). The kubelet
+ * renames "N.log" to "N.log.YYYYmmdd-HHMMSS" and gzips older ones.
+ *
+ * So a rotated name is the live name plus a suffix of digits and
+ * separators (at least 4 digits, or ".N"), or the extension form, plus at
+ * most one compression extension this tool can read. Anything with a
+ * letter in that part (".bak", "-other", ".tmp") is another file and is
+ * never opened. docs/run.md has the table.
+ */
+#include "inputs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const COMPRESSED[] = { ".gz", ".zst", ".zstd", ".xz",
+					  ".bz2" };
+
+/* The length of name without a compression extension; *compressed set. */
+static size_t strip_compression(const char *name, size_t len, int *compressed)
+{
+	*compressed = 0;
+	for (size_t i = 0; i < sizeof(COMPRESSED) / sizeof(*COMPRESSED); i++) {
+		size_t n = strlen(COMPRESSED[i]);
+
+		if (len > n && memcmp(name + len - n, COMPRESSED[i], n) == 0) {
+			*compressed = 1;
+			return len - n;
+		}
+	}
+	return len;
+}
+
+/* ".N": 1 to 6 digits after a dot (logrotate's numbered names). */
+static int numbered(const char *s, size_t n)
+{
+	if (n < 2 || n > 7 || s[0] != '.')
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * What a dateformat can print: digits and separators, 'T' only between
+ * digits (ISO 8601), at least 4 digits (a year, or %s).
+ */
+static int dated(const char *s, size_t n)
+{
+	size_t digits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (digit(s[i]))
+			digits++;
+		else if (s[i] == 'T' && i > 0 && i + 1 < n && digit(s[i - 1]) &&
+			 digit(s[i + 1]))
+			continue;
+		else if (!strchr("-_.:+,", s[i]))
+			return 0;
+	}
+	return digits >= 4;
+}
+
+/* "N.log" and ".YYYYmmdd-HHMMSS": the kubelet's rotation. */
+static int kubelet(const char *live, const char *s, size_t n)
+{
+	size_t ll = strlen(live);
+
+	if (ll < 5 || strcmp(live + ll - 4, ".log") != 0)
+		return 0;
+	for (size_t i = 0; i + 4 < ll; i++)
+		if (!digit(live[i]))
+			return 0;
+	if (n != 16 || s[0] != '.' || s[9] != '-')
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (i != 9 && !digit(s[i]))
+			return 0;
+	return 1;
+}
+
+/* The sort key of a suffix: older sorts first, the live file ("9") last. */
+static void age_of(const char *s, size_t n, int num, char *age, size_t agen)
+{
+	char key[64];
+	size_t k = 1;
+
+	if (num) {
+		long v = 0;
+
+		for (size_t i = 1; i < n; i++)
+			v = v * 10 + (s[i] - '0');
+		snprintf(age, agen, "2%07ld", 9999999L - v);
+		return;
+	}
+	/*
+	 * "1" and the digits, left-padded to 24: dates of one format have one
+	 * length, and %s gains a digit only in 2286.
+	 */
+	size_t nd = 0;
+	for (size_t i = 0; i < n; i++)
+		nd += digit(s[i]);
+	key[0] = '1';
+	while (nd + k < 25 && k + 1 < sizeof(key))
+		key[k++] = '0';
+	for (size_t i = 0; i < n && k + 1 < sizeof(key); i++)
+		if (digit(s[i]))
+			key[k++] = s[i];
+	key[k] = '\0';
+	snprintf(age, agen, "%s", key);
+}
+
+const char *vt_rotation_rule_name(enum vt_rotation_rule rule)
+{
+	static const char *const names[] = {
+		[VT_ROT_LIVE] = "live",
+		[VT_ROT_NUMBERED] = "numbered",
+		[VT_ROT_DATED] = "dateext",
+		[VT_ROT_EXTENSION] = "extension",
+		[VT_ROT_KUBELET] = "kubelet",
+		[VT_ROT_COMPRESSED] = "compressed",
+	};
+
+	return rule <= VT_ROT_COMPRESSED ? names[rule] : "?";
+}
+
+int vt_rotation_match(const char *live, const char *name,
+		      enum vt_rotation_rule *rule, char *age, size_t agen)
+{
+	size_t ll = strlen(live), nl = strlen(name);
+	int compressed;
+	size_t len = strip_compression(name, nl, &compressed);
+
+	if (agen)
+		age[0] = '\0';
+	if (len == nl && nl == ll && memcmp(name, live, ll) == 0) {
+		*rule = VT_ROT_LIVE;
+		snprintf(age, agen, "9");
+		return 1;
+	}
+	if (len == ll && memcmp(name, live, ll) == 0) {
+		*rule = VT_ROT_COMPRESSED;
+		snprintf(age, agen, "0");
+		return 1;
+	}
+	/* live + suffix: "x.log.1", "x.log-20261124-1764000000.gz" */
+	if (len > ll && memcmp(name, live, ll) == 0) {
+		const char *s = name + ll;
+		size_t n = len - ll;
+		int num = numbered(s, n);
+
+		if (num || dated(s, n)) {
+			*rule = num		     ? VT_ROT_NUMBERED
+				: kubelet(live, s, n) ? VT_ROT_KUBELET
+						      : VT_ROT_DATED;
+			age_of(s, n, num, age, agen);
+			return 1;
+		}
+	}
+	/* extension: "x.log" -> "x-20261124.log.gz", "x.1.log" */
+	const char *dot = strrchr(live, '.');
+	if (!dot || dot == live)
+		return 0;
+	size_t stem = (size_t)(dot - live), ext = ll - stem;
+	if (len > ll && memcmp(name, live, stem) == 0 &&
+	    memcmp(name + len - ext, dot, ext) == 0) {
+		const char *s = name + stem;
+		size_t n = len - ll;
+		int num = numbered(s, n);
+
+		if (num || dated(s, n)) {
+			*rule = VT_ROT_EXTENSION;
+			age_of(s, n, num, age, agen);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The live name of a rotated name when the live name is not known (files
+ * named one by one, as 'report' takes them): the name less its
+ * compression extension and the longest rotation suffix that starts at a
+ * separator. The extension form cannot be told from a name alone.
+ */
+void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
+		      char *age, size_t agen)
+{
+	size_t nl = strlen(name);
+	int compressed;
+	size_t len = strip_compression(name, nl, &compressed);
+	size_t cut = len;
+
+	for (size_t i = 1; i < len; i++) {
+		if (!strchr(".-_", name[i]) || name[i - 1] == '/')
+			continue;
+		if (numbered(name + i, len - i) || dated(name + i, len - i)) {
+			cut = i;
+			break;
+		}
+	}
+	*rotated = compressed || cut < len;
+	snprintf(out, n, "%.*s", (int)cut, name);
+	if (cut < len)
+		age_of(name + cut, len - cut, numbered(name + cut, len - cut),
+		       age, agen);
+	else
+		snprintf(age, agen, "%s", compressed ? "0" : "9");
+}
