@@ -535,9 +535,11 @@ int vt_inputs_name_of(const struct vt_inputs *in, uint64_t group,
 			snprintf(out, n, "%.*s/%s/%.*s%s", dl, dir,
 				 in->nolddirs ? in->olddirs[0] : "(olddir)",
 				 (int)stem, base, rot);
-		else
+		else if (slash)
 			snprintf(out, n, "%.*s/%.*s%s", dl, dir, (int)stem, base,
 				 rot);
+		else
+			snprintf(out, n, "%.*s%s", (int)stem, base, rot);
 		return 1;
 	}
 	snprintf(out, n, "(a file of a log not named this run)%s%s",

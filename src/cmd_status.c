@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "common.h"
 #include "spool.h"
+#include "status_files.h"
 #include "telemetry.h"
 #include "../parser/inputs.h"
 #include "../parser/source.h"
@@ -30,6 +31,11 @@ static const char status_help[] =
 	"refused and sent reports. Reads only; sends nothing.\n"
 	"\n"
 	"  --json                 a JSON document instead of text\n"
+	"  --olddir DIR           as for 'run': where rotated files also are\n"
+	"\n"
+	"Name the paths 'run' is given to see, for each live file, the files\n"
+	"taken as its rotation group and why (the name rule, and whether the\n"
+	"content matches a checkpoint), and the lost files by name.\n"
 	"  --telemetry, --endpoint, --config, --token-file   as for 'run'\n";
 
 static const char preview_help[] =
@@ -45,13 +51,15 @@ struct view_opts {
 	const char *state;
 	int json, raw;
 	struct vt_telemetry_opts tel;
+	const char *olddirs[8];  /* --olddir, as for run */
+	size_t nolddirs;
 };
 
 static int parse(int argc, char **argv, const char *cmd, const char *help,
 		 struct view_opts *o)
 {
 	enum { O_STATE = 256, O_JSON, O_RAW, O_TELEMETRY, O_ENDPOINT,
-	       O_CONFIG, O_TOKENFILE };
+	       O_CONFIG, O_TOKENFILE, O_OLDDIR };
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "json", no_argument, NULL, O_JSON },
@@ -60,6 +68,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *help,
 		{ "endpoint", required_argument, NULL, O_ENDPOINT },
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "token-file", required_argument, NULL, O_TOKENFILE },
+		{ "olddir", required_argument, NULL, O_OLDDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -87,6 +96,11 @@ static int parse(int argc, char **argv, const char *cmd, const char *help,
 			break;
 		case O_CONFIG:
 			o->tel.config = optarg;
+			break;
+		case O_OLDDIR:
+			if (o->nolddirs == sizeof(o->olddirs) / sizeof(*o->olddirs))
+				return vt_cli_usage_error(cmd, "--olddir: at most 8");
+			o->olddirs[o->nolddirs++] = optarg;
 			break;
 		case O_TOKENFILE:
 			if (!vt_cli_spelled_out(argv, optind, optarg,
@@ -346,6 +360,7 @@ static void json_status(const struct view *v)
 	vt_json_int(j, (int64_t)v->st.files_lost);
 	vt_json_key(j, "bytes_lost");
 	vt_json_int(j, (int64_t)v->st.bytes_lost);
+	vt_status_files_json(j, &v->in, &v->st);
 	vt_json_close(j, 0);
 	vt_json_finish(j);
 }
@@ -365,9 +380,12 @@ static int open_view(struct view *v, int argc, char **argv, const char *cmd,
 	vt_spool_list(v->o.state, 0, &v->pending, &v->npending);
 	vt_spool_list(v->o.state, 1, &v->sent, &v->nsent);
 	vt_inputs_init(&v->in);
+	v->in.olddirs = v->o.olddirs;
+	v->in.nolddirs = v->o.nolddirs;
 	for (int i = optind; i < argc; i++)
 		vt_inputs_add(&v->in, argv[i]);
 	vt_inputs_add_siblings(&v->in);
+	vt_inputs_sort(&v->in);
 	return -1;
 }
 
@@ -394,6 +412,7 @@ int vt_cmd_status(int argc, char **argv)
 		} else {
 			text_telemetry(&v);
 			text_state(&v);
+			vt_status_files_text(&v.in, &v.st);
 			text_reports(&v);
 		}
 		rc = VT_EXIT_OK;
