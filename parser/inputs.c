@@ -452,12 +452,14 @@ static void scan_dir(struct vt_inputs *in, size_t li, const char *dir,
 						? (size_t)(strrchr(lname, '.') - lname)
 						: strlen(lname);
 
+			int named = at != SIZE_MAX && !in->files[at].rotated;
+
 			if (at == SIZE_MAX) {
 				add_file(in, p, &st);
 				at = find_file(in, &st);
 			}
 			/* a live file named on its own is never another's sibling */
-			if (at != SIZE_MAX && at != li && in->files[at].rotated)
+			if (at != SIZE_MAX && at != li && !named)
 				join_group(&in->files[at], &in->files[li], rule,
 					   age, rot_at, in_olddir);
 		}

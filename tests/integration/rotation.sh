@@ -5,8 +5,11 @@
 #   VT_SEED=1234 bash tests/integration/rotation.sh BIN     replay a seed
 #   VT_STEPS=200 ...                                        longer scenarios
 #
-# For each rotation mode (create, copytruncate, compress, compress +
-# delaycompress, dateext), a writer appends sequence-numbered vMCP audit
+# For each rotation scheme (every logrotate directive that renames, moves
+# or compresses: create, copytruncate, copy, compress, delaycompress,
+# dateext with six dateformats, extension, olddir, compresscmd with gzip,
+# zstd, xz and bzip2, start, nocreate, dateyesterday; and the kubelet's
+# own renaming, done here as the kubelet does it), a writer appends sequence-numbered vMCP audit
 # lines, sometimes leaving a torn last line that its next write completes;
 # between writes, in an order drawn from a seeded RNG, 'run' is called,
 # logrotate rotates the file, and runs are started in the background and
@@ -18,7 +21,7 @@
 # away unread, and a same-name replacement.
 #
 # Needs bash, logrotate (/usr/sbin/logrotate; tools/install-deps.sh
-# installs it), flock, gzip, awk, cmp, stat. No python.
+# installs it), flock, gzip, zstd, xz, bzip2, awk, cmp, stat. No python.
 set -u
 if [ $# -lt 1 ]; then
 	echo "usage: bash $0 BIN" >&2
@@ -27,7 +30,7 @@ fi
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 LOGROTATE=${LOGROTATE:-/usr/sbin/logrotate}
 NOW=2026-11-25T00:00:00Z
-STEPS=${VT_STEPS:-100}
+STEPS=${VT_STEPS:-80}
 seed=${VT_SEED:-$(date +%s)}
 echo "rotation.sh: seed $seed (replay with VT_SEED=$seed)"
 RANDOM=$seed
@@ -160,10 +163,11 @@ write_step() {
 # --- the job ----------------------------------------------------------------
 runs_us=0
 runs_n=0
-vt_run() { "$BIN" run -q --state "$ST" --now "$NOW" --grace 1d "$@" "$live"; }
+RUN_EXTRA=() # --olddir for the olddir scenario
+vt_run() { "$BIN" run -q --state "$ST" --now "$NOW" --grace 1d "${RUN_EXTRA[@]}" "$@" "$live"; }
 # For runs started in the background to be killed: exec, so that $! is the
 # binary itself and SIGKILL reaches it (not only the subshell around it).
-vt_exec() { exec "$BIN" run -q --state "$ST" --now "$NOW" --grace 1d "$@" "$live"; }
+vt_exec() { exec "$BIN" run -q --state "$ST" --now "$NOW" --grace 1d "${RUN_EXTRA[@]}" "$@" "$live"; }
 
 run_step() {
 	local t0 rc
@@ -236,35 +240,60 @@ write_conf() { # FILE OPTIONS...
 }
 logrotate_now() { # CONF
 	if ! "$LOGROTATE" -s "$D/lr.state" -f "$1" >"$D/lr.out" 2>&1; then
+		# a dateformat coarser than a second names two rotations in one
+		# hour alike: logrotate refuses the second, and nothing moves
+		if [ "$coarse" = 1 ] && grep -q "already exists" "$D/lr.out"; then
+			skipped=$((skipped + 1))
+			return 1
+		fi
 		bad "$name: logrotate failed"
 		cat "$D/lr.out"
+		return 1
 	fi
+}
+# The kubelet's rotation (pkg/kubelet/logs): gzip every rotated file but
+# the newest (to NAME.tmp, renamed to NAME.gz, then the original removed),
+# then rename the live N.log to N.log.<UTC YYYYmmdd-HHMMSS>; the runtime
+# reopens N.log.
+kubelet_rotate() {
+	local f
+	for f in "$live".*; do
+		case $f in *.gz | *.tmp) continue ;; esac
+		[ -e "$f" ] || continue
+		gzip -c "$f" >"$f.tmp" && mv "$f.tmp" "$f.gz" && rm "$f"
+	done
+	mv "$live" "$live.$(date -u +%Y%m%d-%H%M%S)"
 }
 rotate_step() {
 	# The writer reopens before logrotate, so nothing goes to a file that
 	# is about to be compressed.
 	[ "$late" = 1 ] && writer_open
 	case $mode in
-	copytruncate | compress)
-		# copytruncate: between copying and truncating, logrotate itself
-		# loses what a writer appends, and a torn line would be split
-		# between the copy and the truncated file; compress: the renamed
-		# file is gzipped at once. So the writer pauses at a line
-		# boundary while logrotate runs (this script is the writer, and
-		# it does nothing else while logrotate runs).
+	copy | compress)
+		# copytruncate, copy: between copying and truncating, logrotate
+		# itself loses what a writer appends, and a torn line would be
+		# split between the copy and the file; compress without
+		# delaycompress: the renamed file is compressed at once. So the
+		# writer pauses at a line boundary while logrotate runs (this
+		# script is the writer, and it does nothing else meanwhile).
 		writer_finish
 		;;
 	esac
-	if [ "$mode" = dateext ]; then
-		# dateformat has one-second resolution: one rotation a second
+	if [ "$by_second" = 1 ]; then
+		# names with one-second resolution: one rotation a second
 		while [ "$EPOCHSECONDS" = "$last_rotation" ]; do pause_us 50000; done
 		last_rotation=$EPOCHSECONDS
 	fi
-	logrotate_now "$D/lr.conf"
+	if [ "$mode" = kubelet ]; then
+		kubelet_rotate
+		: >>"$live" # the runtime reopens (creates) the log at once
+	else
+		logrotate_now "$D/lr.conf" || return 0
+	fi
 	rotations=$((rotations + 1))
 	case $mode in
-	copytruncate) ;; # fd 3 appends to the truncated file
-	compress) writer_open ;;
+	copy) ;; # fd 3 appends to the same (maybe truncated) file
+	compress | reopen) writer_open ;;
 	*)
 		writer_finish # into the renamed file, which fd 3 still holds
 		if [ $((RANDOM % 2)) = 0 ]; then late=1; else writer_open; fi
@@ -273,14 +302,38 @@ rotate_step() {
 }
 
 # --- the scenarios ------------------------------------------------------------
-scenario() { # NAME MODE LOGROTATE-OPTIONS...
-	name=$1 mode=$2
-	shift 2
+# scenario NAME LOGROTATE-OPTIONS... ("kubelet" alone: the kubelet's scheme).
+# How the writer behaves around a rotation follows from the options.
+scenario() {
+	name=$1
+	shift
 	D=$TMP/$name
 	ST=$D/st
 	live=$D/x.log
+	RUN_EXTRA=()
 	mkdir -m 0755 "$D"
-	write_conf "$D/lr.conf" "rotate 50" missingok nomail "$@"
+	local o all=" $* "
+	mode=rename by_second=0 coarse=0 skipped=0
+	case $all in
+	*" kubelet "*)
+		mode=kubelet by_second=1
+		live=$D/pods/vmcp_vmcp-7d9f8b6c5d-x2k4p_0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/vmcp/0.log
+		mkdir -p "$(dirname "$live")"
+		;;
+	*" copytruncate "* | *" copy "*) mode=copy ;;
+	*" compress "*) case $all in *" delaycompress "*) ;; *) mode=compress ;; esac ;;
+	esac
+	# nocreate: the writer creates the new file when it reopens, at once
+	case $all in *" nocreate "*) [ "$mode" = rename ] && mode=reopen ;; esac
+	case $all in *"%s"* | *"%S"*) by_second=1 ;; *"dateext"*) coarse=1 ;; esac
+	for o in "$@"; do
+		case $o in "olddir "*)
+			mkdir -m 0755 "$D/${o#olddir }"
+			RUN_EXTRA=(--olddir "${o#olddir }")
+			;;
+		esac
+	done
+	[ "$mode" = kubelet ] || write_conf "$D/lr.conf" "rotate 50" missingok nomail "$@"
 	seq=0 pending="" rotations=0 kills=0 kills_changed=0 kills_commit=0
 	runs_us=0 runs_n=0
 	writer_open
@@ -294,37 +347,71 @@ scenario() { # NAME MODE LOGROTATE-OPTIONS...
 		else commit_kill_step
 		fi
 	done
+	# every scheme rotates at least twice, whatever the seed
+	while [ "$rotations" -lt 2 ] && [ "$skipped" -lt 2 ]; do write_step; rotate_step; done
 	writer_finish
 	step=final
 	run_step
 	vt_run --flush 2>"$D/run.err" || { bad "$name: --flush failed"; cat "$D/run.err"; }
 	exec 3>&-
 
-	local got lost malformed resets
+	local got lost malformed resets files
 	got=$(tool_calls "$ST")
 	lost=$(sum_of "$ST" files_lost)
 	malformed=$(max_of "$ST" lines_malformed)
 	resets=$(sum_of "$ST" files_reset)
+	files=$(cd "$(dirname "$live")" && ls | grep -v '^st$\|^lr' | tr '\n' ' ')
 	echo "  $name: $seq lines, $rotations rotations, $runs_n runs, $kills killed runs ($kills_changed changed the state, $kills_commit killed in the commit), files_reset $resets; counted $got"
 	if [ "$got" = "$seq" ]; then ok; else
 		bad "$name: reports count $got tool calls, $seq lines were written"
-		echo "  the files hold $(zcat -f "$live"* | grep -c "audit_event") lines; files:"
-		ls -l "$D"
+		echo "  files: $files"
 	fi
 	check "$name: files_lost is $lost, want 0" [ "$lost" = 0 ]
 	check "$name: a report has lines_malformed $malformed, want 0" [ "$malformed" = 0 ]
 	check_modes "$name" "$ST"
+	# status names every file of the group, and why
+	"$BIN" status --state "$ST" "${RUN_EXTRA[@]}" "$live" >"$D/status.out" 2>&1
+	local f n=0 miss=""
+	for f in "$(dirname "$live")"/* "$D"/old/*; do
+		case $f in */st | */lr.* | */run.err | */status.out | */old) continue ;; esac
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		grep -qF "$f" "$D/status.out" || miss="$miss $(basename "$f")"
+	done
+	check "$name: status does not list$miss in the rotation group" [ -z "$miss" ]
 }
 
 echo "rotation.sh: $STEPS steps per scenario"
-scenario create create create
-scenario copytruncate copytruncate copytruncate
-scenario compress compress create compress
-scenario delaycompress delaycompress create compress delaycompress
-# dateext: x.log-YYYYMMDD-hhmmss (a date of 8 to 14 digits, with at most
-# one '-', is what the job recognizes), gzipped one rotation later.
-scenario dateext dateext create dateext "dateformat -%Y%m%d-%H%M%S" \
-	compress delaycompress
+GZ=$(command -v gzip) ZSTD=$(command -v zstd) XZ=$(command -v xz) BZ=$(command -v bzip2)
+scenario create create
+scenario copytruncate copytruncate
+scenario copy copy
+scenario compress create compress
+scenario delaycompress create compress delaycompress
+# the issue's recipe for rotating more than once a day
+scenario dateext-epoch create dateext "dateformat -%Y%m%d-%s" compress
+scenario dateext-dashes create dateext "dateformat -%Y-%m-%d-%s" compress delaycompress
+scenario dateext-T create dateext "dateformat .%Y%m%dT%H%M%S"
+scenario dateext-under copytruncate dateext "dateformat _%Y-%m-%d_%H-%M-%S" compress \
+	"compresscmd $XZ" "uncompresscmd $(command -v unxz)" "compressext .xz"
+scenario dateext-hour create dateext "dateformat -%Y%m%d%H" compress delaycompress
+scenario dateext-yesterday create dateext dateyesterday "dateformat -%Y%m%d-%s"
+# x.log -> x-20261124-1764000000.log.gz
+scenario extension create dateext "dateformat -%Y%m%d-%s" "extension .log" compress
+# x.log -> x.1.log, x.2.log.gz
+scenario extension-numbered create "extension .log" compress delaycompress
+scenario olddir create "olddir old" dateext "dateformat -%Y%m%d-%s" compress delaycompress
+scenario gzipcmd create compress "compresscmd $GZ" "uncompresscmd $(command -v gunzip)" \
+	"compressext .gz" "compressoptions -9"
+scenario zstd create compress delaycompress "compresscmd $ZSTD" \
+	"uncompresscmd $(command -v unzstd)" "compressext .zst" "compressoptions -q"
+scenario xz create compress "compresscmd $XZ" "uncompresscmd $(command -v unxz)" \
+	"compressext .xz"
+scenario bzip2 copytruncate compress delaycompress "compresscmd $BZ" \
+	"uncompresscmd $(command -v bunzip2)" "compressext .bz2"
+# numbered from 0; logrotate does not create the new file (the writer does)
+scenario start0-nocreate nocreate "start 0" compress "compressoptions -1"
+scenario kubelet kubelet
 
 # --- deterministic checks -------------------------------------------------------
 new_dir() { # NAME: sets D, ST, live; a fresh writer
@@ -438,14 +525,15 @@ lost=$(sum_of "$ST" files_lost)
 got=$(tool_calls "$ST")
 check "lost: quality.files_lost is $lost, want >= 1" [ "$lost" -ge 1 ]
 check "lost: $got tool calls, want 6 (3 read, 3 lost, 3 after)" [ "$got" = 6 ]
-check "lost: the run did not warn about the file rotated away unread" grep -q "rotated away" "$D/err"
+check "lost: the run did not name the lost file ($live) on stderr: $(cat "$D/err")" \
+	grep -qF "'$live' is gone" "$D/err"
 exec 3>&-
 
 # (4b) lines written after a run that read everything, then two rotations
-# with 'rotate 1' before the next run: no run saw those lines, so nothing
-# can say they existed (docs/run.md, "What it cannot do": files_lost counts
-# bytes a run saw but had not read). What must hold: the rest is counted
-# once, and the lines the job never saw are not made up.
+# with 'rotate 1' before the next run: no run read those lines, and their
+# file is gone. The live file's checkpoint is found nowhere (neither the
+# live file nor any rotated file begins with its bytes), so the loss is
+# reported: counted, named, in status, and exit 3. The rest counts once.
 new_dir lost2 14000
 lines 3
 vt_run 2>/dev/null
@@ -457,11 +545,104 @@ lines 2
 logrotate_now "$D/lr1.conf"
 writer_open
 lines 1
-vt_run 2>/dev/null
+"$BIN" run --state "$ST" --now "$NOW" --grace 1d "$live" 2>"$D/err"
+rc=$?
 vt_run --flush 2>/dev/null
 got=$(tool_calls "$ST")
 check "lost2: $got tool calls, want 6 (3 read, 2 lost unseen, 3 after)" [ "$got" = 6 ]
-echo "  lost2: quality.files_lost $(sum_of "$ST" files_lost) (lines no run saw cannot be reported)"
+check_lost() { # NAME RC: the loss of $live is counted, named, in status, exit 3
+	local what=$1 code=$2 lost
+	lost=$(sum_of "$ST" files_lost)
+	check "$what: exit $code, want 3 (some input not counted)" [ "$code" = 3 ]
+	check "$what: quality.files_lost is $lost, want 1" [ "$lost" = 1 ]
+	check "$what: stderr does not name '$live': $(cat "$D/err")" grep -qF "'$live'" "$D/err"
+	"$BIN" status --state "$ST" "$live" >"$D/status.out" 2>&1
+	check "$what: status does not list the lost file" \
+		grep -A1 -F "lost files" "$D/status.out" | grep -qF "$live"
+	"$BIN" status --json --state "$ST" "$live" >"$D/status.json" 2>&1
+	check "$what: status --json has no files_lost 1" grep -q '"files_lost": 1' "$D/status.json"
+}
+check_lost lost2 "$rc"
+exec 3>&-
+
+# (4c) logrotate 'rotate 0': the file is deleted at rotation, before a run
+# read what was written since the last one
+new_dir rotate0 14500
+lines 4
+vt_run 2>/dev/null
+lines 3
+write_conf "$D/lr0.conf" "rotate 0" missingok nomail create
+logrotate_now "$D/lr0.conf"
+writer_open
+lines 2
+"$BIN" run --state "$ST" --now "$NOW" --grace 1d "$live" 2>"$D/err"
+rc=$?
+vt_run --flush 2>/dev/null
+check "rotate0: $(tool_calls "$ST") tool calls, want 6 (4 read, 3 deleted unread, 2 after)" \
+	[ "$(tool_calls "$ST")" = 6 ]
+check_lost rotate0 "$rc"
+exec 3>&-
+
+# (4d) logrotate 'maxage 1': the rotated file is older than a day by its
+# mtime, and the next rotation deletes it before a run read it
+new_dir maxage 14700
+lines 4
+vt_run 2>/dev/null
+lines 3
+write_conf "$D/lra.conf" "rotate 5" "maxage 1" missingok nomail create
+logrotate_now "$D/lra.conf"
+writer_open
+touch -d '3 days ago' "$live.1"
+lines 2
+logrotate_now "$D/lra.conf"
+writer_open
+"$BIN" run --state "$ST" --now "$NOW" --grace 1d "$live" 2>"$D/err"
+rc=$?
+vt_run --flush 2>/dev/null
+check "maxage: $(tool_calls "$ST") tool calls, want 6 (4 read, 3 deleted unread, 2 after)" \
+	[ "$(tool_calls "$ST")" = 6 ]
+check_lost maxage "$rc"
+exec 3>&-
+
+# (4e) a rotated compressed file that cannot be read (cut short) is named
+# on stderr and counted, and the run exits 3; the lines before the damage
+# count
+new_dir damagedgz 14800
+lines 6
+exec 3>&-
+for z in gzip zstd xz bzip2; do
+	# each its own lines: files with the same head would be one file
+	: >"$D/plain"
+	for ((i = 0; i < 40; i++)); do line "$seq"; seq=$((seq + 1)); printf '%s' "$L" >>"$D/plain"; done
+	$z -c "$D/plain" >"$D/whole"
+	head -c $(($(stat -c %s "$D/whole") - 9)) "$D/whole" >"$live.9.$z"
+done
+mv "$live.9.gzip" "$live.9.gz"
+mv "$live.9.zstd" "$live.9.zst"
+mv "$live.9.bzip2" "$live.9.bz2"
+rm -f "$D/whole" "$D/plain"
+: >"$live"
+"$BIN" run --state "$ST" --now "$NOW" --grace 1d "$live" 2>"$D/err"
+rc=$?
+check "damagedgz: exit $rc, want 3" [ "$rc" = 3 ]
+for z in gz zst xz bz2; do
+	check "damagedgz: stderr does not name x.log.9.$z: $(cat "$D/err")" \
+		grep -qF "$live.9.$z" "$D/err"
+done
+vt_run --flush 2>/dev/null
+failed=$(sum_of "$ST" files_failed)
+# the .zst gave no byte before the damage: each run tries it again
+check "damagedgz: quality.files_failed is $failed, want 5 (2 for the .zst)" [ "$failed" = 5 ]
+
+# (4f) other logs in the directory are never taken: a backup, another
+# log, another program's rotated log, a temporary file
+new_dir others 14900
+lines 3
+for o in x.log.bak x-other.log syslog.1 x.log.1.tmp x.logger x.log.old; do
+	cp "$live" "$D/$o"
+done
+vt_run --flush 2>"$D/err"
+check "others: $(tool_calls "$ST") tool calls, want 3 (only x.log)" [ "$(tool_calls "$ST")" = 3 ]
 exec 3>&-
 
 # (5) the file is replaced under the same name (the inode may be reused):
