@@ -15,6 +15,7 @@ Suite *lines_suite(void);
 Suite *unwrap_suite(void);
 Suite *rules_suite(void);
 Suite *inputs_suite(void);
+Suite *rotation_suite(void);
 Suite *serialize_suite(void);
 Suite *state_suite(void);
 Suite *mode_suite(void);
@@ -38,6 +39,7 @@ int main(void)
 	srunner_add_suite(sr, unwrap_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, inputs_suite());
+	srunner_add_suite(sr, rotation_suite());
 	srunner_add_suite(sr, serialize_suite());
 	srunner_add_suite(sr, state_suite());
 	srunner_add_suite(sr, mode_suite());
