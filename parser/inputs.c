@@ -512,39 +512,49 @@ void vt_inputs_sort(struct vt_inputs *in)
 		qsort(in->files, in->count, sizeof(*in->files), cmp_input);
 }
 
+/* The path of group's live file: listed, or named but missing; NULL if neither. */
+static const char *live_path(const struct vt_inputs *in, uint64_t group)
+{
+	for (size_t i = 0; i < in->count; i++)
+		if (in->files[i].rule == VT_ROT_LIVE && in->files[i].group &&
+		    in->files[i].group == group)
+			return in->files[i].path;
+	for (size_t i = 0; i < in->nproblems; i++)
+		if (group && vt_hash64(in->problems[i].path,
+				       strlen(in->problems[i].path)) == group)
+			return in->problems[i].path;
+	return NULL;
+}
+
 int vt_inputs_name_of(const struct vt_inputs *in, uint64_t group,
 		      int extension, int in_olddir, const char *rot,
 		      char *out, size_t n)
 {
-	for (size_t i = 0; i < in->count; i++) {
-		const struct vt_input *l = &in->files[i];
+	const char *path = live_path(in, group);
 
-		if (l->rule != VT_ROT_LIVE || !l->group || l->group != group)
-			continue;
-		const char *slash = strrchr(l->path, '/');
-		const char *base = slash ? slash + 1 : l->path;
-		const char *dot = strrchr(base, '.');
-		size_t stem = extension && dot && dot != base
-				      ? (size_t)(dot - base)
-				      : strlen(base);
-		int dl = slash ? (int)(slash - l->path) : 1;
-		const char *dir = slash ? l->path : ".";
-
-		if (in_olddir && in->nolddirs && in->olddirs[0][0] == '/')
-			snprintf(out, n, "%s/%.*s%s", in->olddirs[0], (int)stem,
-				 base, rot);
-		else if (in_olddir)
-			snprintf(out, n, "%.*s/%s/%.*s%s", dl, dir,
-				 in->nolddirs ? in->olddirs[0] : "(olddir)",
-				 (int)stem, base, rot);
-		else if (slash)
-			snprintf(out, n, "%.*s/%.*s%s", dl, dir, (int)stem, base,
-				 rot);
-		else
-			snprintf(out, n, "%.*s%s", (int)stem, base, rot);
-		return 1;
+	if (!path) {
+		snprintf(out, n, "(a file of a log not named this run)%s%s",
+			 *rot ? ", rotated as ..." : "", rot);
+		return 0;
 	}
-	snprintf(out, n, "(a file of a log not named this run)%s%s",
-		 *rot ? ", rotated as ..." : "", rot);
-	return 0;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	const char *dot = strrchr(base, '.');
+	size_t stem = extension && dot && dot != base ? (size_t)(dot - base)
+						      : strlen(base);
+	int dl = slash ? (int)(slash - path) : 1;
+	const char *dir = slash ? path : ".";
+
+	if (in_olddir && in->nolddirs && in->olddirs[0][0] == '/')
+		snprintf(out, n, "%s/%.*s%s", in->olddirs[0], (int)stem, base,
+			 rot);
+	else if (in_olddir)
+		snprintf(out, n, "%.*s/%s/%.*s%s", dl, dir,
+			 in->nolddirs ? in->olddirs[0] : "(olddir)", (int)stem,
+			 base, rot);
+	else if (slash)
+		snprintf(out, n, "%.*s/%.*s%s", dl, dir, (int)stem, base, rot);
+	else
+		snprintf(out, n, "%.*s%s", (int)stem, base, rot);
+	return 1;
 }

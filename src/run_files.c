@@ -333,9 +333,9 @@ static void lose(struct run *r, const struct vt_checkpoint *cp)
 		vt_cli_error("'%s' was replaced or rotated away and deleted before this run read it, and its content is in none of its rotated files: lines written to it after the last run are lost (counted in quality.files_lost)",
 			     shown);
 	else
-		vt_cli_error("'%s' is gone with %llu bytes unread%s, found in none of its rotated files (counted as lost in quality.files_lost)",
+		vt_cli_error("'%s' was rotated away with %llu bytes unread%s; its content is in none of its rotated files (counted as lost in quality.files_lost)",
 			     shown, (unsigned long long)unread,
-			     replaced ? " and anything written after the last run" : "");
+			     replaced ? ", and lines written after the last run" : "");
 }
 
 /* Checkpoints whose file is gone: unread lines are reported as lost. */

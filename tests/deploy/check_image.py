@@ -113,7 +113,8 @@ def dlopened_libraries(binary, needed):
     """{soname: path} of the libraries the binary names for dlopen (libcurl,
     loaded only to upload) and of what the loader resolves behind them."""
     data = open(binary, "rb").read()
-    names = set(n.decode() for n in re.findall(rb"lib[\w+-]+\.so\.\d+", data)) - set(needed)
+    # a soname may have more than one number (libbz2.so.1.0)
+    names = set(n.decode() for n in re.findall(rb"lib[\w+-]+\.so(?:\.\d+)+", data)) - set(needed)
     cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
     found = {}
     for soname in sorted(names):

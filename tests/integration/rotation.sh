@@ -526,7 +526,7 @@ got=$(tool_calls "$ST")
 check "lost: quality.files_lost is $lost, want >= 1" [ "$lost" -ge 1 ]
 check "lost: $got tool calls, want 6 (3 read, 3 lost, 3 after)" [ "$got" = 6 ]
 check "lost: the run did not name the lost file ($live) on stderr: $(cat "$D/err")" \
-	grep -qF "'$live' is gone" "$D/err"
+	grep -qF "'$live' was rotated away" "$D/err"
 exec 3>&-
 
 # (4b) lines written after a run that read everything, then two rotations
