@@ -7,6 +7,7 @@
 
 #include "../../state/state.h"
 #include "../../util/hash.h"
+#include "../../util/varint.h"
 
 /* Sequence-numbered lines, like a log that keeps growing. */
 static size_t fill(unsigned char *buf, size_t cap, unsigned first,
@@ -151,6 +152,16 @@ static void sample_state(struct vt_state *s, const struct vt_agg_config *c)
 		s->cps[i].instance = 5;
 		s->cps[i].stream = 6 + i;
 		s->cps[i].last_seen = -(int64_t)i;
+		s->cps[i].group = 0xfeedULL + i;
+		s->cps[i].flags = (uint32_t)i;
+		snprintf(s->cps[i].rot, sizeof(s->cps[i].rot), "%s",
+			 i == 0 ? "" : i == 1 ? ".1" : "-20261124-1764000000.log.gz");
+	}
+	for (size_t i = 0; i < VT_MAX_LOSSES + 3; i++) {
+		struct vt_loss l = { 1795000000 + (int64_t)i, i * 10, 0xfeed, 1, "" };
+
+		snprintf(l.rot, sizeof(l.rot), ".%zu.zst", i);
+		vt_state_add_loss(s, &l); /* the oldest 3 are dropped */
 	}
 	s->agg = vt_agg_new(c);
 }
@@ -172,6 +183,10 @@ START_TEST(state_round_trip)
 	ck_assert_uint_eq(t.bytes_lost, 12345);
 	ck_assert_uint_eq(t.ncps, 3);
 	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
+	ck_assert_str_eq(t.cps[2].rot, "-20261124-1764000000.log.gz");
+	ck_assert_uint_eq(t.nlosses, VT_MAX_LOSSES);
+	ck_assert_str_eq(t.losses[0].rot, ".3.zst");
+	ck_assert_int_eq(memcmp(t.losses, s.losses, sizeof(s.losses)), 0);
 	ck_assert_int_eq(vt_state_encode(&t, &b), VT_OK);
 	ck_assert_uint_eq(a.len, b.len);
 	ck_assert_int_eq(memcmp(a.ptr, b.ptr, a.len), 0);
@@ -180,6 +195,73 @@ START_TEST(state_round_trip)
 	vt_buf_release(&a);
 	vt_buf_release(&b);
 	cfg_free(&c);
+}
+END_TEST
+
+/*
+ * A state written by format 1 (no losses, no group or rotation part per
+ * checkpoint) is still read: made here from format 2's bytes of a state
+ * without checkpoints or losses, less the loss count.
+ */
+START_TEST(format_1_state_is_read)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a, h, v1;
+
+	sample_state(&s, &c);
+	s.nlosses = 0;
+	s.ncps = 0;
+	vt_buf_init(&a, 1 << 20);
+	vt_buf_init(&h, 1 << 10);
+	vt_buf_init(&v1, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	/* the header as state.c writes it, to find where the loss count is */
+	vt_buf_append(&h, "VTST", 4);
+	vt_buf_putc(&h, 2);
+	vt_put_s(&h, s.created);
+	vt_put_s(&h, s.last_run);
+	vt_put_s(&h, s.period_seconds);
+	vt_put_s(&h, s.finalized_until);
+	vt_put_s(&h, s.upload_enabled_at);
+	vt_put_s(&h, s.last_mode);
+	vt_put_u(&h, s.files_lost);
+	vt_put_u(&h, s.bytes_lost);
+	ck_assert_int_eq(memcmp(a.ptr, h.ptr, h.len), 0);
+	ck_assert_int_eq(a.ptr[h.len], 0); /* no losses */
+	vt_buf_append(&v1, a.ptr, h.len);
+	vt_buf_append(&v1, a.ptr + h.len + 1, a.len - h.len - 1 - 4);
+	v1.ptr[4] = 1;
+	ck_assert_int_eq(vt_crc_seal(&v1, 0), VT_OK);
+	ck_assert_int_eq(vt_state_decode(&c, v1.ptr, v1.len, &t), VT_OK);
+	ck_assert_uint_eq(t.bytes_lost, 12345);
+	ck_assert_uint_eq(t.nlosses, 0);
+	/* and format 2's own bytes are not format 1's */
+	v1.ptr[4] = 2;
+	v1.len -= 4;
+	ck_assert_int_eq(vt_crc_seal(&v1, 0), VT_OK);
+	vt_state_release(&t);
+	ck_assert_int_ne(vt_state_decode(&c, v1.ptr, v1.len, &t), VT_OK);
+	vt_state_release(&s);
+	vt_buf_release(&a);
+	vt_buf_release(&h);
+	vt_buf_release(&v1);
+	cfg_free(&c);
+}
+END_TEST
+
+START_TEST(rotation_parts_that_are_not_names_are_refused)
+{
+	ck_assert(vt_rot_valid("-20261124-1764000000.log.gz", 27));
+	ck_assert(vt_rot_valid("", 0));
+	ck_assert(!vt_rot_valid(".1\n", 3));
+	ck_assert(!vt_rot_valid("/../etc", 7));
+	ck_assert(!vt_rot_valid("..", 2));
+	ck_assert(!vt_rot_valid("\x1b[2J", 4));
+	char big[VT_ROT_MAX + 2];
+	memset(big, '1', sizeof(big));
+	ck_assert(vt_rot_valid(big, VT_ROT_MAX));
+	ck_assert(!vt_rot_valid(big, VT_ROT_MAX + 1));
 }
 END_TEST
 
@@ -336,6 +418,8 @@ Suite *state_suite(void)
 	tcase_add_test(tc, truncated_and_regrown_file_is_a_new_file);
 	tcase_add_test(tc, rewritten_tail_is_detected_by_the_marker);
 	tcase_add_test(tc, empty_head_matches_nothing);
+	tcase_add_test(tc, rotation_parts_that_are_not_names_are_refused);
+	tcase_add_test(tc, format_1_state_is_read);
 	tcase_add_test(tc, state_round_trip);
 	tcase_add_test(tc, corrupt_state_is_refused);
 	tcase_add_test(tc, newer_or_other_period_state_is_refused);
