@@ -6,6 +6,7 @@
 #include "../../parser/inputs.h"
 #include "../../parser/source.h"
 #include "../../state/state.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -156,16 +157,12 @@ static char tmpdir[64];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vt-rotation-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	vt_test_tmpdir(tmpdir, sizeof(tmpdir), "rotation");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	vt_test_rmtree(tmpdir);
 }
 
 static void put(const char *name, const char *text)

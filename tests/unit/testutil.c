@@ -26,3 +26,17 @@ char *vt_test_read_all(const char *path, size_t *len)
 	*len = n;
 	return buf;
 }
+
+void vt_test_tmpdir(char *dir, size_t n, const char *what)
+{
+	snprintf(dir, n, "/tmp/vt-%s-XXXXXX", what);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+void vt_test_rmtree(const char *dir)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}

@@ -12,4 +12,8 @@
 /* The whole file (the test fails when it cannot be read); free() it. */
 char *vt_test_read_all(const char *path, size_t *len);
 
+/* A fresh directory /tmp/vt-WHAT-XXXXXX into dir (n bytes); and its removal. */
+void vt_test_tmpdir(char *dir, size_t n, const char *what);
+void vt_test_rmtree(const char *dir);
+
 #endif
