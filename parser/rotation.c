@@ -25,10 +25,9 @@
 static const char *const COMPRESSED[] = { ".gz", ".zst", ".zstd", ".xz",
 					  ".bz2" };
 
-/* The length of name without a compression extension; *compressed set. */
-static size_t strip_compression(const char *name, size_t len, int *compressed)
+/* The length of name without one compression extension; *compressed set. */
+static size_t strip_one(const char *name, size_t len, int *compressed)
 {
-	*compressed = 0;
 	for (size_t i = 0; i < sizeof(COMPRESSED) / sizeof(*COMPRESSED); i++) {
 		size_t n = strlen(COMPRESSED[i]);
 
@@ -38,6 +37,16 @@ static size_t strip_compression(const char *name, size_t len, int *compressed)
 		}
 	}
 	return len;
+}
+
+/*
+ * The length of name without its compression extension: at most two
+ * (`addextension .gz` with `compress` names files "x.log-20261124.gz.gz").
+ */
+static size_t strip_compression(const char *name, size_t len, int *compressed)
+{
+	*compressed = 0;
+	return strip_one(name, strip_one(name, len, compressed), compressed);
 }
 
 /* ".N": 1 to 6 digits after a dot (logrotate's numbered names). */
@@ -56,9 +65,16 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static int letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 /*
- * What a dateformat can print: digits and separators, 'T' only between
- * digits (ISO 8601), at least 4 digits (a year, or %s).
+ * What a dateformat can print: digits and separators, at least 4 digits
+ * (a year, or %s). The ISO 8601 letters T, W and Z are taken as literal
+ * separators when they touch a digit and no other letter ("20261124T101500",
+ * "2026-W48", "101500Z"); any other letter (".bak", "-other") is another file.
  */
 static int dated(const char *s, size_t n)
 {
@@ -67,8 +83,9 @@ static int dated(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (digit(s[i]))
 			digits++;
-		else if (s[i] == 'T' && i > 0 && i + 1 < n && digit(s[i - 1]) &&
-			 digit(s[i + 1]))
+		else if (strchr("TWZ", s[i]) &&
+			 ((i > 0 && digit(s[i - 1])) || (i + 1 < n && digit(s[i + 1]))) &&
+			 !(i > 0 && letter(s[i - 1])) && !(i + 1 < n && letter(s[i + 1])))
 			continue;
 		else if (!strchr("-_.:+,", s[i]))
 			return 0;

@@ -8,7 +8,8 @@
 # For each rotation scheme (every logrotate directive that renames, moves
 # or compresses: create, copytruncate, copy, compress, delaycompress,
 # dateext with six dateformats, extension, olddir, compresscmd with gzip,
-# zstd, xz and bzip2, start, nocreate, dateyesterday; and the kubelet's
+# zstd, xz and bzip2, start, nocreate, dateyesterday, renamecopy,
+# addextension, an ISO-week dateformat; and the kubelet's
 # own renaming, done here as the kubelet does it), a writer appends sequence-numbered vMCP audit
 # lines, sometimes leaving a torn last line that its next write completes;
 # between writes, in an order drawn from a seeded RNG, 'run' is called,
@@ -321,6 +322,9 @@ scenario() {
 		mkdir -p "$(dirname "$live")"
 		;;
 	*" copytruncate "* | *" copy "*) mode=copy ;;
+	# renamecopy: renamed to x.log.tmp, copied into place, removed; what a
+	# writer adds to x.log.tmp meanwhile is lost by logrotate itself
+	*" renamecopy "*) mode=compress ;;
 	*" compress "*) case $all in *" delaycompress "*) ;; *) mode=compress ;; esac ;;
 	esac
 	# nocreate: the writer creates the new file when it reopens, at once
@@ -412,6 +416,13 @@ scenario bzip2 copytruncate compress delaycompress "compresscmd $BZ" \
 # numbered from 0; logrotate does not create the new file (the writer does)
 scenario start0-nocreate nocreate "start 0" compress "compressoptions -1"
 scenario kubelet kubelet
+# found by trying schemes the rules were not written for: an ISO week with
+# a literal W (one rotation a week), renamecopy into an olddir, and
+# addextension with compress (x.log -> x.log.1.gz.gz is not made, but
+# x-20261124.log.gz is, as with extension)
+scenario week create dateext "dateformat -%Y-W%V" compress
+scenario renamecopy renamecopy create "olddir old" compress delaycompress
+scenario addextension create "addextension .log" dateext "dateformat .%Y%m%d.%s" compress
 
 # --- deterministic checks -------------------------------------------------------
 new_dir() { # NAME: sets D, ST, live; a fresh writer

@@ -51,6 +51,15 @@ static const struct name_case NAMES[] = {
 	{ "vmcp.log", "vmcp.log_2026-11-24_10-15-00.bz2", 1, VT_ROT_DATED },
 	{ "vmcp.log", "vmcp.log-1764000000", 1, VT_ROT_DATED },
 	{ "vmcp.log", "vmcp.log-202648", 1, VT_ROT_DATED },
+	/* found by trying real logrotate: dateformat -%Y-W%V, %Y%m%d%H%M%S
+	 * (no separator), +%Y..., .%Y-%m-%dT%H:%M:%S, a Z, and addextension
+	 * .gz with compress (".gz.gz") */
+	{ "vmcp.log", "vmcp.log-2026-W49", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp.log20261203123941", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp.log+20261203123943", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp.log.2026-12-03T12:39:42", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp.log-20261203T123942Z.gz", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp.log-20261203.gz.gz", 1, VT_ROT_DATED },
 	/* extension .log (+ dateext, + compress) */
 	{ "vmcp.log", "vmcp-20261124-1764000000.log.gz", 1, VT_ROT_EXTENSION },
 	{ "vmcp.log", "vmcp-20261124.log", 1, VT_ROT_EXTENSION },
@@ -77,6 +86,9 @@ static const struct name_case NAMES[] = {
 	{ "vmcp.log", "vmcp.log.20261124-101500.tmp", 0, VT_ROT_LIVE },
 	{ "vmcp.log", "vmcp.log-x20261124", 0, VT_ROT_LIVE },
 	{ "vmcp.log", "vmcp.log-2026TT1124", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-2026-WEEK", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-TZ", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.1.gz.tmp", 0, VT_ROT_LIVE },
 	{ "vmcp.log", "other-vmcp.log.1", 0, VT_ROT_LIVE },
 	{ "vmcp.log", "vmcp.log.1/x", 0, VT_ROT_LIVE },
 	{ "vmcp.log", "vmcp.log.", 0, VT_ROT_LIVE },
