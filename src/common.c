@@ -30,13 +30,16 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 		d->suppressed++;
 		return;
 	}
+	char shown[4096];
+
+	vt_cli_escape(path, shown, sizeof(shown)); /* a name is not a terminal command */
 	vt_progress_hold(d->progress);
 	if (line)
-		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
+		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", shown,
 			(unsigned long long)line, (unsigned long long)offset,
 			what);
 	else
-		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
+		fprintf(stderr, VT_NAME ": %s: %s\n", shown, what);
 	vt_progress_resume(d->progress);
 }
 
