@@ -153,9 +153,11 @@ static void where_found(struct vt_checkpoint *cp, const struct vt_input *in)
 				  ? base + in->rot_at
 				  : "";
 
-	if (!vt_rot_valid(rot, strlen(rot)))
-		rot = "";
-	cp->group = vt_rot_valid(rot, strlen(rot)) ? in->group : 0;
+	cp->group = in->group;
+	if (!vt_rot_valid(rot, strlen(rot))) {
+		rot = ""; /* cannot be kept: the file will not be named */
+		cp->group = 0;
+	}
 	cp->flags = (in->in_olddir ? VT_CP_IN_OLDDIR : 0) |
 		    (in->rule == VT_ROT_EXTENSION ? VT_CP_EXTENSION : 0);
 	snprintf(cp->rot, sizeof(cp->rot), "%s", rot);
@@ -330,7 +332,7 @@ static void lose(struct run *r, const struct vt_checkpoint *cp)
 			  cp->flags & VT_CP_IN_OLDDIR, cp->rot, name, sizeof(name));
 	vt_cli_escape(name, shown, sizeof(shown));
 	if (replaced && !unread)
-		vt_cli_error("'%s' was replaced or rotated away and deleted before this run read it, and its content is in none of its rotated files: lines written to it after the last run are lost (counted in quality.files_lost)",
+		vt_cli_error("'%s' was replaced or rotated away and deleted before this run read it, and its content is in none of its rotated files: lines written to it after the last run are lost (counted in quality.files_lost; if rotated files are moved to another directory, name it with --olddir)",
 			     shown);
 	else
 		vt_cli_error("'%s' was rotated away with %llu bytes unread%s; its content is in none of its rotated files (counted as lost in quality.files_lost)",
