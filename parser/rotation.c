@@ -71,12 +71,12 @@ static int letter(char c)
 }
 
 /*
- * What a dateformat can print: digits and separators, at least 4 digits
- * (a year, or %s). The ISO 8601 letters T, W and Z are taken as literal
+ * What a dateformat can print: digits and separators, at least min_digits
+ * digits (4 when the live name is known: a year, or %s). The ISO 8601 letters T, W and Z are taken as literal
  * separators when they touch a digit and no other letter ("20261124T101500",
  * "2026-W48", "101500Z"); any other letter (".bak", "-other") is another file.
  */
-static int dated(const char *s, size_t n)
+static int dated(const char *s, size_t n, size_t min_digits)
 {
 	size_t digits = 0;
 
@@ -90,7 +90,7 @@ static int dated(const char *s, size_t n)
 		else if (!strchr("-_.:+,", s[i]))
 			return 0;
 	}
-	return digits >= 4;
+	return digits >= min_digits;
 }
 
 /* "N.log" and ".YYYYmmdd-HHMMSS": the kubelet's rotation. */
@@ -181,7 +181,7 @@ int vt_rotation_match(const char *live, const char *name,
 		size_t n = len - ll;
 		int num = numbered(s, n);
 
-		if (num || dated(s, n)) {
+		if (num || dated(s, n, 4)) {
 			*rule = num		     ? VT_ROT_NUMBERED
 				: kubelet(live, s, n) ? VT_ROT_KUBELET
 						      : VT_ROT_DATED;
@@ -200,7 +200,7 @@ int vt_rotation_match(const char *live, const char *name,
 		size_t n = len - ll;
 		int num = numbered(s, n);
 
-		if (num || dated(s, n)) {
+		if (num || dated(s, n, 4)) {
 			*rule = VT_ROT_EXTENSION;
 			age_of(s, n, num, age, agen);
 			return 1;
@@ -226,7 +226,8 @@ void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
 	for (size_t i = 1; i < len; i++) {
 		if (!strchr(".-_", name[i]) || name[i - 1] == '/')
 			continue;
-		if (numbered(name + i, len - i) || dated(name + i, len - i)) {
+		/* without the live name, 8 digits at least: "server-8080" is a name */
+		if (numbered(name + i, len - i) || dated(name + i, len - i, 8)) {
 			cut = i;
 			break;
 		}

@@ -159,9 +159,13 @@ START_TEST(bases_of_names_alone)
 		ck_assert_msg(strcmp(base, "x.log") == 0 && rot == 1,
 			      "%s: base %s rotated %d", rotated[i], base, rot);
 	}
-	vt_rotation_base("vmcp-2.log", base, sizeof(base), &rot, age, sizeof(age));
-	ck_assert_str_eq(base, "vmcp-2.log");
-	ck_assert_int_eq(rot, 0);
+	static const char *const live[] = { "vmcp-2.log", "server-8080", "x.log-2026" };
+
+	for (size_t i = 0; i < sizeof(live) / sizeof(*live); i++) {
+		vt_rotation_base(live[i], base, sizeof(base), &rot, age, sizeof(age));
+		ck_assert_str_eq(base, live[i]);
+		ck_assert_int_eq(rot, 0);
+	}
 }
 END_TEST
 
