@@ -63,7 +63,8 @@ SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 -DVT_VERSION=\"$VERSION\" -g -O1 -fno-omit-frame-pointer $SAN \
 -Wall -Wextra -Wno-unused-parameter $(pkg-config --cflags $DEPS)"
-LIBS="$(pkg-config --libs $DEPS) -lpthread"
+# libbz2 has no pkg-config file on Debian 12: the Makefile's BZIP2_LIBS
+LIBS="$(pkg-config --libs $DEPS) $(mkvar BZIP2_LIBS) -lpthread"
 export CC CFLAGS OUT
 
 # --- build: objects in parallel, one archive, one binary per target ---
