@@ -145,8 +145,9 @@ static uint64_t marker_of(struct vt_source *src, const struct vt_input *in,
  * Remembers where the file is now, to name it should it be lost: its live
  * file's group and the rotation part of its name ("" for the live file).
  */
-static void where_found(struct vt_checkpoint *cp, const struct vt_input *in)
+static void where_found(struct vt_checkpoint *cp, const struct candidate *c)
 {
+	const struct vt_input *in = c->in;
 	const char *slash = strrchr(in->path, '/');
 	const char *base = slash ? slash + 1 : in->path;
 	const char *rot = in->group && in->rot_at <= strlen(base)
@@ -159,7 +160,9 @@ static void where_found(struct vt_checkpoint *cp, const struct vt_input *in)
 		cp->group = 0;
 	}
 	cp->flags = (in->in_olddir ? VT_CP_IN_OLDDIR : 0) |
-		    (in->rule == VT_ROT_EXTENSION ? VT_CP_EXTENSION : 0);
+		    (in->rule == VT_ROT_EXTENSION ? VT_CP_EXTENSION : 0) |
+		    (c->compressed ? VT_CP_COMPRESSED : 0);
+	cp->stat_size = c->size;
 	snprintf(cp->rot, sizeof(cp->rot), "%s", rot);
 }
 
@@ -190,20 +193,24 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	/*
 	 * Nothing new: a plain file no longer than where we stopped, or a
 	 * compressed file (they never change) that was read to its end. The
-	 * latter only if the checkpoint was taken on this very .gz (same
-	 * device and inode): one taken on the plain file it was compressed
-	 * from saw that file's size then, and lines may have been appended
-	 * before it was rotated and compressed.
+	 * latter only if the checkpoint was taken on this very compressed
+	 * file: same device, inode and size, and compressed then. One taken
+	 * on the plain file it was compressed from saw that file's size then,
+	 * and lines may have been appended before it was rotated and
+	 * compressed; and the compressed file may have the inode that plain
+	 * file had (freed when it was renamed away and copied, as with
+	 * renamecopy: found by tests/integration/rotation.sh).
 	 */
 	if (cp && cp->fp_len == fp_len &&
 	    ((!c->compressed && c->size == cp->offset) ||
 	     (c->compressed && cp->offset == cp->size_seen && cp->size_seen &&
+	      (cp->flags & VT_CP_COMPRESSED) && cp->stat_size == c->size &&
 	      cp->dev == (uint64_t)c->in->dev &&
 	      cp->ino == (uint64_t)c->in->ino))) {
 		cp->last_seen = r->now;
 		cp->dev = (uint64_t)c->in->dev;
 		cp->ino = (uint64_t)c->in->ino;
-		where_found(cp, c->in);
+		where_found(cp, c);
 		return 0;
 	}
 	if (vt_source_open_regular(c->in->path, &src)) {
@@ -280,7 +287,7 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->dev = (uint64_t)c->in->dev;
 	cp->ino = (uint64_t)c->in->ino;
 	cp->path_hash = vt_hash64(c->in->path, strlen(c->in->path));
-	where_found(cp, c->in);
+	where_found(cp, c);
 	cp->instance = c->in->instance;
 	cp->stream = c->in->stream;
 	cp->last_seen = r->now;

@@ -4,7 +4,7 @@
  * zigzag-encoded): created last_run period_seconds finalized_until
  * upload_enabled_at last_mode files_lost bytes_lost, ncps { fp fp_len offset
  * counted_until marker size_seen dev ino path_hash instance stream
- * last_seen [group flags rot] }, then (format 2) nlosses { at bytes group
+ * last_seen [group flags stat_size rot] }, then (format 2) nlosses { at bytes group
  * flags rot }, then the aggregate's own encoding (length-prefixed), then a
  * CRC-32 of all bytes before it; rot is a length and bytes. Format 1 (no
  * bracketed fields, no losses) is still read. The state holds hashes,
@@ -163,6 +163,7 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 		vt_put_s(out, c->last_seen);
 		vt_put_u(out, c->group);
 		vt_put_u(out, c->flags);
+		vt_put_u(out, c->stat_size);
 		put_rot(out, c->rot);
 	}
 	vt_put_u(out, agg.len);
@@ -238,6 +239,7 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		if (v2) {
 			c->group = vt_get_u(&r);
 			c->flags = (uint32_t)vt_get_u(&r);
+			c->stat_size = vt_get_u(&r);
 			get_rot(&r, c->rot);
 		}
 		if (c->fp_len > VT_FP_LEN)

@@ -38,12 +38,14 @@ struct vt_checkpoint {
 	int64_t last_seen;      /* run time this file was last found */
 	/* Where it was last found, to name it if it is lost (format 2): */
 	uint64_t group;         /* hash of its live file's path; 0: unknown */
-	uint32_t flags;         /* VT_CP_IN_OLDDIR, VT_CP_EXTENSION */
+	uint32_t flags;         /* VT_CP_IN_OLDDIR, VT_CP_EXTENSION, VT_CP_COMPRESSED */
+	uint64_t stat_size;     /* st_size when last seen (compressed size) */
 	char rot[VT_ROT_MAX + 1]; /* its name less the live name ("" = the live file) */
 };
 
 #define VT_CP_IN_OLDDIR 1u  /* in an olddir, not beside its live file */
 #define VT_CP_EXTENSION 2u  /* rot replaces the live name's extension too */
+#define VT_CP_COMPRESSED 4u /* read as a compressed file (it never changes) */
 
 /*
  * A file whose unread lines could not be found anywhere, kept to name it

@@ -3,6 +3,7 @@
 #
 #   bash tests/integration/rotation.sh build/vmcp-telemetry
 #   VT_SEED=1234 bash tests/integration/rotation.sh BIN     replay a seed
+#   VT_ONLY=zstd VT_SEED=1234 ...                           one scenario of it
 #   VT_STEPS=200 ...                                        longer scenarios
 #
 # For each rotation scheme (every logrotate directive that renames, moves
@@ -308,6 +309,12 @@ rotate_step() {
 scenario() {
 	name=$1
 	shift
+	# VT_ONLY=NAME runs one scenario; each is seeded from the seed and its
+	# name, so it replays alone as it ran among the others
+	[ -z "${VT_ONLY:-}" ] || [ "$VT_ONLY" = "$name" ] || return 0
+	local h
+	h=$(printf '%s' "$name" | cksum)
+	RANDOM=$(((seed + ${h%% *}) % 2147483648))
 	D=$TMP/$name
 	ST=$D/st
 	live=$D/x.log

@@ -154,6 +154,7 @@ static void sample_state(struct vt_state *s, const struct vt_agg_config *c)
 		s->cps[i].last_seen = -(int64_t)i;
 		s->cps[i].group = 0xfeedULL + i;
 		s->cps[i].flags = (uint32_t)i;
+		s->cps[i].stat_size = 4096 + i;
 		snprintf(s->cps[i].rot, sizeof(s->cps[i].rot), "%s",
 			 i == 0 ? "" : i == 1 ? ".1" : "-20261124-1764000000.log.gz");
 	}
