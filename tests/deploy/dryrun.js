@@ -19,7 +19,14 @@ const zlib = require("zlib");
 const { spawnSync } = require("child_process");
 const yaml = require("js-yaml");
 
-const [BIN, RENDER, TMP] = process.argv.slice(2);
+const [BUILT, RENDER, TMP] = process.argv.slice(2);
+// The workloads' shell scripts name the binary unquoted, as they may in the
+// image, so it runs from a copy at a path of ours: the checkout's own path
+// may hold spaces.
+const BIN = path.join(TMP, "bin", "vmcp-telemetry");
+fs.mkdirSync(path.dirname(BIN), { recursive: true });
+fs.copyFileSync(BUILT, BIN);
+fs.chmodSync(BIN, 0o755);
 const ENTRYPOINT = "/usr/local/bin/vmcp-telemetry"; // the Dockerfile's
 const ROOT = process.cwd();
 const EPOCH = "1795651200"; // 2026-11-25T00:00:00Z
