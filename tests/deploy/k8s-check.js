@@ -7,6 +7,7 @@
 //                                        must each be rejected
 //   node k8s-check.js policy FILE...     the security properties of every
 //                                        workload (see checkPod)
+//   node k8s-check.js same A B           two renders hold the same objects
 //   node k8s-check.js vmcp VMCP RENDER   the VirtualMCPServer example and the
 //                                        shared-volume CronJob agree
 //   node k8s-check.js backfill JOB MERGE the backfill Job and its merge Job agree
@@ -413,6 +414,28 @@ function cmdBackfill(jobFile, mergeFile) {
 
 // ---------------------------------------------------------------- misc
 
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    const out = {};
+    for (const k of Object.keys(v).sort()) out[k] = canonical(v[k]);
+    return out;
+  }
+  return v;
+}
+
+function cmdSame(a, b) {
+  const key = (o) => `${o.apiVersion} ${idOf(o)}`;
+  const map = (f) => new Map(loadObjects(f).map((o) => [key(o), JSON.stringify(canonical(o))]));
+  const ma = map(a);
+  const mb = map(b);
+  for (const [k, v] of ma) {
+    if (!mb.has(k)) fail(`${k} is only in ${a}`);
+    else if (mb.get(k) !== v) fail(`${k} differs between ${a} and ${b}`);
+  }
+  for (const k of mb.keys()) if (!ma.has(k)) fail(`${k} is only in ${b}`);
+}
+
 function cmdGet(file, kind, name) {
   const o = loadObjects(file).find((x) => x.kind === kind && x.metadata.name === name);
   if (!o) fail(`${file}: no ${kind}/${name}`);
@@ -425,12 +448,13 @@ function main(argv) {
     validate: () => cmdValidate(rest),
     mutants: () => cmdMutants(rest[0]),
     policy: () => cmdPolicy(rest),
+    same: () => cmdSame(rest[0], rest[1]),
     get: () => cmdGet(rest[0], rest[1], rest[2]),
     vmcp: () => cmdVmcp(rest[0], rest[1]),
     backfill: () => cmdBackfill(rest[0], rest[1]),
   };
   if (!commands[cmd] || rest.length === 0) {
-    console.error("usage: node k8s-check.js validate|mutants|policy|get|vmcp|backfill FILE...");
+    console.error("usage: node k8s-check.js validate|mutants|policy|same|get|vmcp|backfill FILE...");
     process.exit(2);
   }
   commands[cmd]();

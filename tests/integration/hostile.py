@@ -469,7 +469,7 @@ elif os.geteuid() != 0:
     os.chmod(st, 0o700)
     S.check(r.rc == 1 and "Permission denied" in r.text(), "chmod 0 state: %r" % r.text()[:300])
 else:
-    print("hostile: root without setpriv: the unreadable-state cases are skipped")
+    print("hostile: the unreadable-state cases are skipped: %s" % NOBODY_CANNOT)
 S.check(snapshot(st) == before, "unreadable state dir: the state changed")
 r = run(st, "--now", "2026-08-23T00:00:00Z", "--flush", log)
 got, _ = reported(st)

@@ -11,6 +11,7 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 IN=fixtures/input
 EXP=fixtures/expected
 NOW=2026-11-25T00:00:00Z

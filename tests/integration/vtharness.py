@@ -33,8 +33,11 @@ class Suite:
     def __init__(self, name, binary):
         self.name = name
         self.bin = os.path.abspath(binary)
+        # an unprivileged user runs some cases: what the suite makes is
+        # readable and traversable by all, whatever the caller's umask
+        os.umask(0o022)
         self.tmp = tempfile.mkdtemp(prefix="vt-%s." % name)
-        os.chmod(self.tmp, 0o755)  # an unprivileged user runs some cases
+        os.chmod(self.tmp, 0o755)
         self.user_bin = None  # the binary's copy another user can run
         self.passed = 0
         self.failed = 0
@@ -90,9 +93,12 @@ class Suite:
             self.user_bin = os.path.join(d, os.path.basename(self.bin))
             shutil.copy2(self.bin, self.user_bin)
             os.chmod(self.user_bin, 0o755)
+        # a shell that the user runs (setpriv keeps root's capabilities
+        # until it execs) must reach the suite's directory and run the copy
         r = subprocess.run(["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
-                            "--clear-groups", "--inh-caps=-all", self.user_bin,
-                            "--version"], capture_output=True, cwd="/")
+                            "--clear-groups", "--inh-caps=-all", "/bin/sh", "-c",
+                            'cd "$1" && exec "$2" --version', "sh", self.tmp,
+                            self.user_bin], capture_output=True, cwd="/")
         if r.returncode != 0:
             return "user %d cannot run %s (is %s traversable?)" % (
                 user, self.user_bin, self.tmp)
