@@ -7,7 +7,7 @@
 #                                      drive for real ('make test-deps', so
 #                                      'make test'): Check, Python, logrotate,
 #                                      valgrind, strace, clang, Chromium,
-#                                      promtool, kubectl, Node.js and npm
+#                                      promtool, Node.js and npm
 #   sh tools/install-deps.sh npm DIR [SRC]
 #                                      npm ci of SRC/package-lock.json (default
 #                                      tests/deploy) into DIR/node_modules
