@@ -3,6 +3,8 @@
 #ifndef VT_AGG_H
 #define VT_AGG_H
 
+#include "../util/hash.h"
+
 #include "../parser/decode.h"
 #include "../parser/unwrap.h"
 #include "histogram.h"
@@ -163,6 +165,8 @@ struct vt_agg_config {
 	size_t max_streams;       /* distinct streams overall; 0: 4 per instance */
 	const struct vt_allowlist *servers; /* borrowed; outlive the agg */
 	const struct vt_allowlist *clients;
+	/* borrowed: hides every hash the encoding holds; NULL: none */
+	const struct vt_prp *state_key;
 };
 
 struct vt_agg;

@@ -117,7 +117,7 @@ static int load(const char *dir, struct vt_tables *t, struct vt_state *st,
 	size_t n = strlen(dir) + 8, len = 0;
 	char *path = vt_xmalloc(n);
 	int missing, rc = 0;
-	struct vt_agg_config cfg = { 0, 0, 0, t->servers, t->clients };
+	struct vt_agg_config cfg = { 0, 0, 0, t->servers, t->clients, NULL };
 
 	snprintf(path, n, "%s/state", dir);
 	vt_state_init(st);

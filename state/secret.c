@@ -110,3 +110,14 @@ void vt_installation_id(const unsigned char secret[VT_SECRET_LEN],
 	vt_hmac_sha256(secret, VT_SECRET_LEN, msg, (size_t)n, mac);
 	vt_hex(mac, VT_INSTALLATION_ID_LEN / 2, out);
 }
+
+void vt_state_key(const unsigned char secret[VT_SECRET_LEN],
+		  struct vt_prp *key)
+{
+	static const char domain[] = "vmcp-telemetry state key";
+	unsigned char mac[VT_SHA256_LEN];
+
+	vt_hmac_sha256(secret, VT_SECRET_LEN, domain, sizeof(domain) - 1, mac);
+	vt_prp_init(key, mac);
+	memset(mac, 0, sizeof(mac));
+}

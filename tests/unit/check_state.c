@@ -164,7 +164,7 @@ START_TEST(state_round_trip)
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
 	vt_buf_init(&b, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
 	ck_assert_int_eq(t.created, s.created);
 	ck_assert_int_eq(t.finalized_until, s.finalized_until);
@@ -172,7 +172,7 @@ START_TEST(state_round_trip)
 	ck_assert_uint_eq(t.bytes_lost, 12345);
 	ck_assert_uint_eq(t.ncps, 3);
 	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
-	ck_assert_int_eq(vt_state_encode(&t, &b), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&t, NULL, &b), VT_OK);
 	ck_assert_uint_eq(a.len, b.len);
 	ck_assert_int_eq(memcmp(a.ptr, b.ptr, a.len), 0);
 	vt_state_release(&s);
@@ -191,7 +191,7 @@ START_TEST(corrupt_state_is_refused)
 
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	for (size_t i = 0; i < a.len; i++)
 		for (int bit = 0; bit < 8; bit += 3) {
 			a.ptr[i] ^= (char)(1 << bit);
@@ -229,7 +229,7 @@ START_TEST(times_out_of_range_are_damage)
 		else
 			s.created = 253402300800LL; /* 10000-01-01: in range */
 		vt_buf_init(&a, 1 << 20);
-		ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+		ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 		ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t),
 				 which == 3 ? VT_OK : VT_ERR_CORRUPT);
 		if (which == 3)
@@ -250,7 +250,7 @@ START_TEST(newer_or_other_period_state_is_refused)
 
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	c.period_seconds = 3600;
 	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_ERR_USAGE);
 	ck_assert_int_eq(t.period_seconds, 86400);
@@ -311,9 +311,9 @@ START_TEST(state_encoding_is_canonical)
 	ck_assert_int_eq(e, VT_OK);
 	vt_buf_init(&e1, SIZE_MAX / 2);
 	vt_buf_init(&e2, SIZE_MAX / 2);
-	ck_assert_int_eq(vt_state_encode(&s, &e1), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &e1), VT_OK);
 	ck_assert_int_eq(vt_state_decode(&c, e1.ptr, e1.len, &t), VT_OK);
-	ck_assert_int_eq(vt_state_encode(&t, &e2), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&t, NULL, &e2), VT_OK);
 	ck_assert_uint_eq(e1.len, e2.len);
 	ck_assert(memcmp(e1.ptr, e2.ptr, e1.len) == 0);
 	vt_state_release(&s);
