@@ -69,6 +69,14 @@ struct vt_quality {
 	uint64_t files_lost;  /* files rotated away before they were read */
 	uint64_t bytes_lost;  /* their bytes that were never read */
 	uint64_t files_reset; /* files whose checkpoint no longer fit them */
+	/*
+	 * What the report prints for bytes: log2 histograms, one entry per
+	 * input read (by the bytes read from it) and per file lost (by its
+	 * unread bytes), so no exact size leaves. The exact sums above stay
+	 * in memory and in the state.
+	 */
+	uint64_t bytes_read_by_input[VT_LOG2_BUCKETS];
+	uint64_t bytes_lost_by_file[VT_LOG2_BUCKETS];
 };
 
 /*

@@ -282,6 +282,8 @@ void vt_run_forget_gone(struct run *r)
 
 			q->files_lost++;
 			q->bytes_lost += cp->size_seen - cp->offset;
+			q->bytes_lost_by_file[vt_log2_bucket(cp->size_seen -
+							     cp->offset)]++;
 			r->st.files_lost++;
 			r->st.bytes_lost += cp->size_seen - cp->offset;
 			if (!r->o.rd.quiet)

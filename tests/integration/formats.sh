@@ -118,7 +118,7 @@ d["usage"]["tool_calls"]["total"] = big
 d["deployment"]["instances"] = big
 d["deployment"]["conflict_resolution"] = {k: big for k in d["deployment"]["conflict_resolution"]}
 d["usage"]["requests_by_type"] = {k: big for k in d["usage"]["requests_by_type"]}
-d["quality"]["bytes_read"] = big
+d["quality"]["bytes_read"] = {"4611686018427387904-9223372036854775807": big}
 json.dump(d, open(sys.argv[2], "w"))
 PY
 vt merge --format table "$TMP/wide.json" >"$TMP/wide.table" && ok || bad "merge of the wide report failed"
