@@ -13,6 +13,7 @@
 #include "../reporter/report.h"
 #include "../state/secret.h"
 #include "../state/state.h"
+#include "../util/esc.h"
 #include "../util/timeutil.h"
 
 #include <errno.h>
@@ -181,40 +182,45 @@ static const char *pending_fate(const struct view *v,
 	return "sent by the next run";
 }
 
+/* Paths and values on the terminal: escaped (util/esc.h). */
+#define SAFE(s, buf) vt_esc((s), (buf), sizeof(buf))
+
 static void text_telemetry(const struct view *v)
 {
 	const struct vt_mode_decision *d = &v->tel.decision;
+	char a[1024], b[1024], c[1024];
 
 	printf("telemetry: %s\n  why: %s", vt_mode_names[d->mode], d->reason);
 	if (d->decided_by >= 0)
 		printf(" (decided by %s=%s)",
 		       d->signals[d->decided_by].source,
-		       d->signals[d->decided_by].value);
+		       SAFE(d->signals[d->decided_by].value, a));
 	printf("\n  signals seen:%s\n", d->nsignals ? "" : " none");
 	for (size_t i = 0; i < d->nsignals; i++)
 		printf("    %-32s asks %s\n", d->signals[i].source,
 		       wish_name(d->signals[i].wish));
-	printf("  endpoint: %s%s%s%s\n", d->endpoint ? d->endpoint : "none",
+	printf("  endpoint: %s%s%s%s\n",
+	       d->endpoint ? vt_url_safe(d->endpoint, b, sizeof(b)) : "none",
 	       d->endpoint ? " (from " : "",
 	       d->endpoint ? d->endpoint_source : "", d->endpoint ? ")" : "");
 	printf("  bearer token: %s\n",
-	       v->tel.token_source ? v->tel.token_source : "none");
+	       v->tel.token_source ? SAFE(v->tel.token_source, c) : "none");
 }
 
 static void text_state(const struct view *v)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], dir[1024], name[1024];
 	const struct vt_state *s = &v->st;
 
+	SAFE(v->o.state, dir);
 	if (!v->present) {
-		printf("state: none yet in '%s' (no run has committed)\n",
-		       v->o.state);
+		printf("state: none yet in '%s' (no run has committed)\n", dir);
 		return;
 	}
 	fmt_time(s->created, a);
 	fmt_time(s->last_run, b);
 	fmt_time(s->finalized_until, c);
-	printf("state: '%s', created %s, last run %s\n", v->o.state, a, b);
+	printf("state: '%s', created %s, last run %s\n", dir, a, b);
 	printf("  periods: %s; reported up to %s\n",
 	       s->period_seconds == 3600    ? "hour"
 	       : s->period_seconds == 86400 ? "day"
@@ -242,7 +248,7 @@ static void text_state(const struct view *v)
 		       (unsigned long long)cp->fp,
 		       (unsigned long long)cp->offset,
 		       (unsigned long long)cp->size_seen, a,
-		       path ? path : "(name it to see its path)");
+		       path ? SAFE(path, name) : "(name it to see its path)");
 	}
 	size_t np = s->agg ? vt_agg_period_count(s->agg) : 0;
 	printf("open periods: %zu\n", np);
@@ -269,8 +275,9 @@ static void text_reports(const struct view *v)
 			       v->pending[i].refused);
 		printf("\n");
 	}
+	char dir[1024];
 	printf("sent reports: %zu (in %s/reports/sent, newest %d kept)\n",
-	       v->nsent, v->o.state, VT_SENT_KEEP);
+	       v->nsent, SAFE(v->o.state, dir), VT_SENT_KEEP);
 	if (v->nsent)
 		printf("  newest: %s\n", v->sent[v->nsent - 1].name);
 }
@@ -305,8 +312,10 @@ static void json_status(const struct view *v)
 		vt_json_close(j, 0);
 	}
 	vt_json_close(j, 1);
+	char ep[1024];
 	vt_json_key(j, "endpoint");
-	vt_json_str(j, d->endpoint);
+	vt_json_str(j, d->endpoint ? vt_url_safe(d->endpoint, ep, sizeof(ep))
+				   : NULL);
 	vt_json_key(j, "token_source");
 	vt_json_str(j, v->tel.token_source);
 	vt_json_key(j, "state_present");
@@ -447,15 +456,17 @@ int vt_cmd_preview(int argc, char **argv)
 			shown++;
 			break;
 		}
+		char ep[1024], tsrc[1024];
 		printf("POST %s\n", v.tel.decision.endpoint
-					    ? v.tel.decision.endpoint
+					    ? vt_url_safe(v.tel.decision.endpoint,
+							  ep, sizeof(ep))
 					    : "(no endpoint set)");
 		printf("Content-Type: application/json\nContent-Encoding: gzip\n");
 		printf("Idempotency-Key: %s\nUser-Agent: %s\n", id,
 		       v.tel.user_agent[0] ? v.tel.user_agent : VT_NAME);
 		if (v.tel.token_source)
 			printf("Authorization: Bearer (from %s, not shown)\n",
-			       v.tel.token_source);
+			       vt_esc(v.tel.token_source, tsrc, sizeof(tsrc)));
 		printf("Content-Length: %zu\n\n", gz.len);
 		size_t plen = strlen(v.o.state) + strlen(v.pending[i].name) + 16;
 		char *p = vt_xmalloc(plen);

@@ -33,11 +33,11 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 	}
 	vt_progress_hold(d->progress);
 	if (line)
-		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
-			(unsigned long long)line, (unsigned long long)offset,
-			what);
+		vt_cli_error("%s:%llu (byte %llu): %s", path,
+			     (unsigned long long)line,
+			     (unsigned long long)offset, what);
 	else
-		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
+		vt_cli_error("%s: %s", path, what);
 	vt_progress_resume(d->progress);
 }
 
