@@ -294,6 +294,14 @@ int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
  * of the two sketches.
  */
 void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s);
+/*
+ * Applies the allowlists to a summary read from a report, as ingestion
+ * would: backend and client names not on them become "other" (their
+ * counts join it), listed names take the list's spelling. Returns the
+ * number of names folded into "other".
+ */
+size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
+			const struct vt_allowlist *clients);
 
 /*
  * Adds everything src counted into dst (same configuration). Counters
