@@ -231,9 +231,7 @@ static void text_state(const struct view *v)
 	       a);
 	printf("  installation secret: %s\n",
 	       vt_secret_exists(v->o.state) ? "present" : "none");
-	printf("  lost so far: %llu files, %llu bytes\n",
-	       (unsigned long long)s->files_lost,
-	       (unsigned long long)s->bytes_lost);
+	printf("  lost so far: %llu files\n", (unsigned long long)s->files_lost);
 	printf("tracked files: %zu\n", s->ncps);
 	for (size_t i = 0; i < s->ncps; i++) {
 		const struct vt_checkpoint *cp = &s->cps[i];
@@ -353,8 +351,6 @@ static void json_status(const struct view *v)
 	vt_json_int(j, (int64_t)v->nsent);
 	vt_json_key(j, "files_lost");
 	vt_json_int(j, (int64_t)v->st.files_lost);
-	vt_json_key(j, "bytes_lost");
-	vt_json_int(j, (int64_t)v->st.bytes_lost);
 	vt_json_close(j, 0);
 	vt_json_finish(j);
 }

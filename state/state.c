@@ -7,8 +7,9 @@
  * last_seen }, then the aggregate's own encoding (length-prefixed), then
  * a CRC-32 of all bytes before it. The state holds hashes, offsets and
  * counts: no path, name or log text. From version 2 every hash (fp,
- * marker, path_hash, instance, stream, and those of the aggregate) is
- * stored as its image under the state's key (cfg->state_key, vt_prp_fwd),
+ * marker, path_hash, instance, stream, and those of the aggregate) and
+ * every byte position (offset, counted_until, size_seen) is stored as its
+ * image under the state's key (cfg->state_key, vt_prp_fwd),
  * so the file confirms no guess without the key; version 1 (unkeyed) is
  * still read, and written back keyed. Version 2 adds opted_out after
  * last_mode: telemetry was turned off, and the checkpoints and aggregate
@@ -116,10 +117,10 @@ enum vt_err vt_state_encode(const struct vt_state *s,
 
 		vt_put_u(out, vt_prp_fwd(key, c->fp));
 		vt_put_u(out, c->fp_len);
-		vt_put_u(out, c->offset);
-		vt_put_u(out, c->counted_until);
+		vt_put_u(out, vt_prp_fwd(key, c->offset));
+		vt_put_u(out, vt_prp_fwd(key, c->counted_until));
 		vt_put_u(out, vt_prp_fwd(key, c->marker));
-		vt_put_u(out, c->size_seen);
+		vt_put_u(out, vt_prp_fwd(key, c->size_seen));
 		vt_put_u(out, c->dev);
 		vt_put_u(out, c->ino);
 		vt_put_u(out, vt_prp_fwd(key, c->path_hash));
@@ -181,10 +182,10 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 
 		c->fp = vt_prp_inv(key, vt_get_u(&r));
 		c->fp_len = (uint32_t)vt_get_u(&r);
-		c->offset = vt_get_u(&r);
-		c->counted_until = vt_get_u(&r);
+		c->offset = vt_prp_inv(key, vt_get_u(&r));
+		c->counted_until = vt_prp_inv(key, vt_get_u(&r));
 		c->marker = vt_prp_inv(key, vt_get_u(&r));
-		c->size_seen = vt_get_u(&r);
+		c->size_seen = vt_prp_inv(key, vt_get_u(&r));
 		c->dev = vt_get_u(&r);
 		c->ino = vt_get_u(&r);
 		c->path_hash = vt_prp_inv(key, vt_get_u(&r));
