@@ -644,12 +644,11 @@ static int telemetry_off(struct run *r)
 		goto done;
 	if (lstat(path, &st) == 0) {
 		if (take_lock(r) != 1 || load_state(r)) {
-			vt_cli_error("'%s' was not cleared: the next run that reads will resume from it",
-				     path);
+			/* The secret goes anyway: the next run then starts
+			 * at the end of every file (see vt_cmd_run). */
+			vt_cli_error("'%s' was not cleared", path);
 			rc = VT_EXIT_FAILURE;
-			goto done;
-		}
-		if (!r->st.opted_out) {
+		} else if (!r->st.opted_out) {
 			vt_state_opt_out(&r->st);
 			r->acfg.state_key = NULL;
 			if (commit(r))

@@ -113,12 +113,21 @@ static int parse(int argc, char **argv, const char *cmd, const char *help,
 
 /* The state as run left it; *present is 0 when no run committed yet. */
 static int load(const char *dir, struct vt_tables *t, struct vt_state *st,
-		int *present)
+		int *present, struct vt_prp *key, int *keyed)
 {
 	size_t n = strlen(dir) + 8, len = 0;
 	char *path = vt_xmalloc(n);
 	int missing, rc = 0;
 	struct vt_agg_config cfg = { 0, 0, 0, t->servers, t->clients, NULL };
+	unsigned char secret[VT_SECRET_LEN];
+
+	/* Without the secret the state's hashes and offsets stay hidden. */
+	*keyed = vt_secret_read(dir, secret) == VT_OK;
+	if (*keyed) {
+		vt_state_key(secret, key);
+		cfg.state_key = key;
+	}
+	memset(secret, 0, sizeof(secret));
 
 	snprintf(path, n, "%s/state", dir);
 	vt_state_init(st);
@@ -167,6 +176,8 @@ struct view {
 	struct vt_telemetry tel;
 	struct vt_state st;
 	int present;
+	struct vt_prp key; /* the state's, when DIR/secret is there */
+	int keyed;
 	struct vt_spool_entry *pending, *sent;
 	size_t npending, nsent;
 	struct vt_inputs in;
@@ -242,10 +253,16 @@ static void text_state(const struct view *v)
 			    (uint64_t)v->in.files[k].ino == cp->ino)
 				path = v->in.files[k].path;
 		fmt_time(cp->last_seen, a);
-		printf("  %016llx  offset %llu of %llu  seen %s  %s\n",
-		       (unsigned long long)cp->fp,
-		       (unsigned long long)cp->offset,
-		       (unsigned long long)cp->size_seen, a,
+		/* The fingerprint as stored (hidden), never the bare hash. */
+		printf("  %016llx  ", (unsigned long long)vt_prp_fwd(
+					     v->keyed ? &v->key : NULL, cp->fp));
+		if (v->keyed)
+			printf("offset %llu of %llu",
+			       (unsigned long long)cp->offset,
+			       (unsigned long long)cp->size_seen);
+		else
+			printf("offset hidden (no secret)");
+		printf("  seen %s  %s\n", a,
 		       path ? SAFE(path, name) : "(name it to see its path)");
 	}
 	size_t np = s->agg ? vt_agg_period_count(s->agg) : 0;
@@ -365,7 +382,7 @@ static int open_view(struct view *v, int argc, char **argv, const char *cmd,
 	if (vt_tables_load(&v->t, NULL, NULL, NULL) ||
 	    vt_telemetry_setup(&v->tel, &v->o.tel))
 		return VT_EXIT_USAGE;
-	if (load(v->o.state, &v->t, &v->st, &v->present))
+	if (load(v->o.state, &v->t, &v->st, &v->present, &v->key, &v->keyed))
 		return VT_EXIT_FAILURE;
 	vt_spool_list(v->o.state, 0, &v->pending, &v->npending);
 	vt_spool_list(v->o.state, 1, &v->sent, &v->nsent);

@@ -79,6 +79,23 @@ enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],
 	return err;
 }
 
+enum vt_err vt_secret_read(const char *dir, unsigned char out[VT_SECRET_LEN])
+{
+	char *path = secret_path(dir);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	enum vt_err err = VT_OK;
+	unsigned char extra;
+
+	free(path);
+	if (fd < 0)
+		return VT_ERR_IO;
+	if (read(fd, out, VT_SECRET_LEN) != VT_SECRET_LEN ||
+	    read(fd, &extra, 1) != 0)
+		err = VT_ERR_CORRUPT;
+	close(fd);
+	return err;
+}
+
 int vt_secret_exists(const char *dir)
 {
 	char *path = secret_path(dir);

@@ -22,6 +22,8 @@ enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],
 
 /* Deletes DIR/secret; 1 if there was one, 0 if not, -1 on error. */
 int vt_secret_delete(const char *dir);
+/* Reads DIR/secret without creating it: VT_ERR_IO when missing. */
+enum vt_err vt_secret_read(const char *dir, unsigned char out[VT_SECRET_LEN]);
 /*
  * The key that hides the state's hashes (vt_prp_fwd), derived from the
  * secret: it goes when the secret goes.

@@ -8,7 +8,7 @@
  * a CRC-32 of all bytes before it. The state holds hashes, offsets and
  * counts: no path, name or log text. From version 2 every hash (fp,
  * marker, path_hash, instance, stream, and those of the aggregate) and
- * every byte position (offset, counted_until, size_seen) is stored as its
+ * every byte position (fp_len, offset, counted_until, size_seen) is stored as its
  * image under the state's key (cfg->state_key, vt_prp_fwd),
  * so the file confirms no guess without the key; version 1 (unkeyed) is
  * still read, and written back keyed. Version 2 adds opted_out after
@@ -116,7 +116,7 @@ enum vt_err vt_state_encode(const struct vt_state *s,
 		const struct vt_checkpoint *c = &s->cps[i];
 
 		vt_put_u(out, vt_prp_fwd(key, c->fp));
-		vt_put_u(out, c->fp_len);
+		vt_put_u(out, vt_prp_fwd(key, c->fp_len)); /* a small file's size */
 		vt_put_u(out, vt_prp_fwd(key, c->offset));
 		vt_put_u(out, vt_prp_fwd(key, c->counted_until));
 		vt_put_u(out, vt_prp_fwd(key, c->marker));
@@ -181,7 +181,10 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		struct vt_checkpoint *c = &s->cps[i];
 
 		c->fp = vt_prp_inv(key, vt_get_u(&r));
-		c->fp_len = (uint32_t)vt_get_u(&r);
+		uint64_t fp_len = vt_prp_inv(key, vt_get_u(&r));
+
+		/* Read under another key: a length that matches no file. */
+		c->fp_len = fp_len > VT_FP_LEN ? 0 : (uint32_t)fp_len;
 		c->offset = vt_prp_inv(key, vt_get_u(&r));
 		c->counted_until = vt_prp_inv(key, vt_get_u(&r));
 		c->marker = vt_prp_inv(key, vt_get_u(&r));

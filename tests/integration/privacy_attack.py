@@ -426,6 +426,14 @@ check(want <= hits and len(hits) == len(want),
       "state control: with DIR/secret the attack confirms exactly the true values, got %s" % sorted(hits, key=str))
 check(not state_hits(blobs[0], scands, state_prp(secrets[1])),
       "state: another directory's secret confirms guesses")
+# status (a local user at the terminal, with the secret in place) shows
+# the fingerprints as stored, never a bare hash of the file's content
+rc, o, e = vt("status", "--state", dirs[0], spods)
+shown = {int(x, 16) for x in re.findall(rb"\b([0-9a-f]{16})\b", o)}
+check(rc == 0 and shown, "status: exit %d, no fingerprint shown: %r" % (rc, o[-300:]))
+check(not shown & {v for _, v in scands}, "status shows an unkeyed hash")
+check(varint(state_prp(secrets[0])(content_hash(open(slog, "rb").read()[:1024]))) in blobs[0],
+      "status control: the head fingerprint is not where the attack looks")
 
 
 def big_values(b):
