@@ -263,12 +263,20 @@ static void quality(struct prom *p, const struct vt_quality *q)
 	enumeration(p, "lines_by_wrapper_total", "counter",
 		    "Decoded lines by the wrapper they came in.", "wrapper",
 		    vt_wrapper_names, q->lines_by_wrapper, VT_WRAP_COUNT);
-	buckets(p, "bytes_read", "gauge",
-		"Inputs by the bytes read from them, after decompression (log2 buckets).",
-		q->bytes_read_by_input, VT_LOG2_BUCKETS, vt_log2_label, 0);
-	buckets(p, "bytes_lost", "gauge",
-		"Files lost by their bytes never read (log2 buckets).",
-		q->bytes_lost_by_file, VT_LOG2_BUCKETS, vt_log2_label, 0);
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} bytes[] = {
+		{ "bytes_read", "Inputs by the bytes read from them, after decompression (log2 buckets).",
+		  offsetof(struct vt_quality, bytes_read_by_input) },
+		{ "bytes_lost", "Files lost by their bytes never read (log2 buckets).",
+		  offsetof(struct vt_quality, bytes_lost_by_file) },
+	};
+	for (size_t i = 0; i < VT_ARRAY_LEN(bytes); i++)
+		buckets(p, bytes[i].name, "gauge", bytes[i].help,
+			(const uint64_t *)(const void *)((const char *)q +
+							 bytes[i].offset),
+			VT_LOG2_BUCKETS, vt_log2_label, 0);
 }
 
 enum vt_err vt_report_write_prom(const struct vt_summary *s,
