@@ -16,6 +16,7 @@
  * Every message goes through vt_esc whole: the paths, names and values
  * it quotes cannot carry a control character to the terminal.
  */
+__attribute__((format(printf, 1, 0)))
 static void say(const char *fmt, va_list ap)
 {
 	char msg[4096], safe[4 * sizeof(msg)];
