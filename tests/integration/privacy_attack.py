@@ -16,6 +16,7 @@
 # control characters in paths, a bad settings line); merge and names off
 # the allowlists.
 #   python3 tests/integration/privacy_attack.py BIN
+import calendar
 import gzip
 import hashlib
 import hmac
@@ -28,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.path.abspath(sys.argv[1])
 WRAP = shlex.split(os.environ.get("VT_WRAPPER", ""))
@@ -457,6 +459,27 @@ check(not shared, "two fresh state directories share %d hash values" % len(share
 inst = k8s_key(TRUE_NS, TRUE_WL)
 check(all(varint(state_prp(s)(inst)) in b for s, b in zip(secrets, blobs)),
       "two states control: the instance is not found under each state's own key")
+
+# the state and a report of the same run share no value: holding both links
+# nothing (the sketch and the state are keyed apart, by domain)
+rc, o, e = vt("run", "--state", dirs[1], "--period", "day", "--flush", "--now", NOW, spods)
+rdir = os.path.join(dirs[1], "reports")
+rep = [n for n in os.listdir(rdir) if n.endswith(".json.gz")]
+check(rc == 0 and rep, "run --flush wrote no report: %d %r" % (rc, e[-200:]))
+blob1 = open(os.path.join(dirs[1], "state"), "rb").read()
+for n in rep:
+    with gzip.open(os.path.join(rdir, n)) as f:
+        doc = json.load(f)
+    vals = [int(h, 16) for h in sketch_of(doc)] + [int(doc["installation_id"][:16], 16)]
+    check(not any(varint(x) in blob1 for x in vals if x >= 1 << 24),
+          "a report's hashes appear in its state")
+    check(not confirmed(k8s_candidates(), sketch_of(doc), GUESSED_KEYS + [FLEET]),
+          "run's report: a guess confirmed without DIR/secret")
+    skey = hmac.new(secrets[1], b"vmcp-telemetry instances sketch", hashlib.sha256).digest()
+    start = doc["period"]["start"]
+    salt = calendar.timegm(time.strptime(start, "%Y-%m-%dT%H:%M:%SZ"))
+    check(sketch_hash(skey, k8s_key(TRUE_NS, TRUE_WL), salt) in sketch_of(doc),
+          "run control: DIR/secret does not confirm the instance in run's report")
 
 # --telemetry off: what remains confirms nothing, even with the old secret
 d = dirs[0]
