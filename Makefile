@@ -160,6 +160,7 @@ integration: all
 	sh tests/integration/html.sh $(BIN)
 	python3 tests/integration/hostile.py $(BIN)
 	python3 tests/integration/security.py $(BIN)
+	python3 tests/integration/privacy_attack.py $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
 # kustomize overlay rendered without a warning by the kubectl on PATH and validated

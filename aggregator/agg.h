@@ -3,6 +3,8 @@
 #ifndef VT_AGG_H
 #define VT_AGG_H
 
+#include "../util/hash.h"
+
 #include "../parser/decode.h"
 #include "../parser/unwrap.h"
 #include "histogram.h"
@@ -67,6 +69,14 @@ struct vt_quality {
 	uint64_t files_lost;  /* files rotated away before they were read */
 	uint64_t bytes_lost;  /* their bytes that were never read */
 	uint64_t files_reset; /* files whose checkpoint no longer fit them */
+	/*
+	 * What the report prints for bytes: log2 histograms, one entry per
+	 * input read (by the bytes read from it) and per file lost (by its
+	 * unread bytes), so no exact size leaves. The exact sums above stay
+	 * in memory and in the state.
+	 */
+	uint64_t bytes_read_by_input[VT_LOG2_BUCKETS];
+	uint64_t bytes_lost_by_file[VT_LOG2_BUCKETS];
 };
 
 /*
@@ -163,6 +173,8 @@ struct vt_agg_config {
 	size_t max_streams;       /* distinct streams overall; 0: 4 per instance */
 	const struct vt_allowlist *servers; /* borrowed; outlive the agg */
 	const struct vt_allowlist *clients;
+	/* borrowed: hides every hash the encoding holds; NULL: none */
+	const struct vt_prp *state_key;
 };
 
 struct vt_agg;
@@ -282,6 +294,14 @@ int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
  * of the two sketches.
  */
 void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s);
+/*
+ * Applies the allowlists to a summary read from a report, as ingestion
+ * would: backend and client names not on them become "other" (their
+ * counts join it), listed names take the list's spelling. Returns the
+ * number of names folded into "other".
+ */
+size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
+			const struct vt_allowlist *clients);
 
 /*
  * Adds everything src counted into dst (same configuration). Counters

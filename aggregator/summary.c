@@ -434,3 +434,42 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
 	merge_hours(d, s);
 	quality_add(&d->quality, &s->quality);
 }
+
+/*
+ * One name distribution through its allowlist, as ingestion does it: a
+ * listed name takes the list's spelling, anything else but the report's
+ * own buckets becomes "other". Returns how many names were folded.
+ */
+static size_t allow_named(struct vt_named_count *v, size_t *n, size_t cap,
+			  const struct vt_allowlist *list, int composite)
+{
+	struct vt_named_count *in = vt_xmalloc((*n ? *n : 1) * sizeof(*in));
+	size_t m = *n, folded = 0;
+
+	memcpy(in, v, m * sizeof(*in));
+	for (size_t i = 0; i < m; i++) {
+		const char *name = in[i].name;
+		int k = vt_allowlist_find(list, name, strlen(name));
+
+		if (k >= 0)
+			snprintf(in[i].name, sizeof(in[i].name), "%s",
+				 vt_allowlist_name(list, (size_t)k));
+		else if (strcmp(name, "other") != 0 &&
+			 !(composite && strcmp(name, "composite") == 0)) {
+			snprintf(in[i].name, sizeof(in[i].name), "other");
+			folded++;
+		}
+	}
+	*n = merge_named(v, 0, cap, in, m);
+	free(in);
+	return folded;
+}
+
+size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
+			const struct vt_allowlist *clients)
+{
+	return allow_named(s->backends, &s->nbackends,
+			   VT_ARRAY_LEN(s->backends), servers, 1) +
+	       allow_named(s->clients, &s->nclients, VT_ARRAY_LEN(s->clients),
+			   clients, 0);
+}

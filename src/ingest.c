@@ -247,7 +247,10 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	q = vt_agg_quality(g->agg);
 	if (!pos->continued)
 		q->files++;
-	q->bytes_read += (pos->limit ? done : f.offset) - pos->start;
+	/* The chunk that ends the input: the input's bytes, once. */
+	if (!pos->limit)
+		q->bytes_read_by_input[vt_log2_bucket(
+			f.offset - (pos->continued ? 0 : pos->start))]++;
 	if (f.err) {
 		const char *why = f.err == VT_ERR_FORMAT ? vt_source_error(src)
 							  : strerror(errno);

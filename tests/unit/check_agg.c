@@ -46,7 +46,7 @@ static void teardown(void)
 static struct vt_agg *agg_with(int64_t period_seconds, size_t max_instances)
 {
 	struct vt_agg_config cfg = { period_seconds, max_instances, 0, servers,
-				     clients };
+				     clients, NULL };
 
 	return vt_agg_new(&cfg);
 }
