@@ -39,9 +39,9 @@ struct job {
 	uint64_t line_base;           /* added to line numbers printed so */
 	uint64_t dropped;      /* diagnostics beyond JOB_DIAGS */
 	uint64_t lines;        /* physical lines of a chunk */
+	uint64_t end;          /* a chunk: parts were open after here */
+	uint64_t replay_from;  /* a chunk read again: from here */
 	int failed;            /* a chunk that could not be opened */
-	int wrapped;           /* it met CRI or docker lines: a part may
-				  cross the chunk's edge */
 	int done;
 };
 
@@ -57,6 +57,7 @@ struct pool {
 	const struct vt_agg_config *acfg;
 	int64_t now;
 	struct vt_progress *progress;
+	size_t force_chunks; /* test hook: cut a file in so many chunks */
 };
 
 size_t vt_cpu_count(void)
@@ -87,41 +88,49 @@ static void keep_diag(void *ctx, const char *path, uint64_t line,
 	snprintf(d->what, sizeof(d->what), "%s", what);
 }
 
-/* Reads a job's input into agg with rules; diagnostics stay in j. */
+/*
+ * Reads a job's input into agg with rules; diagnostics stay in j. A
+ * chunk read again (whole_rest: with the rest of its file; or
+ * j->replay_from < j->start: from where parts open at its edge began,
+ * those lines only rebuilding the parts) is not counted in progress.
+ */
 static void run_job(const struct pool *p, struct job *j, struct vt_agg *agg,
-		    struct vt_rules *rules, uint64_t start, int whole_rest)
+		    struct vt_rules *rules, int whole_rest)
 {
 	struct vt_diag_sink diag = { keep_diag, j };
 	struct vt_ingest_config cfg = *p->cfg;
 	struct vt_ingest g;
+	int again = whole_rest || j->replay_from < j->start;
 
 	cfg.strict = 0;
 	vt_ingest_init(&g, &cfg, rules, agg, &diag);
-	/* A chunk read again (whole_rest) was counted the first time. */
-	g.progress = whole_rest ? NULL : p->progress;
+	g.progress = again ? NULL : p->progress;
+	g.number_after_replay = 1;
 	if (j->chunk < 0) {
 		for (size_t i = 0; i < j->nfiles; i++)
 			vt_ingest_file(&g, &p->in->files[j->first + i]);
 	} else {
 		const struct vt_input *in = &p->in->files[j->first];
+		uint64_t from = whole_rest ? j->start : j->replay_from;
 		struct vt_source *src = NULL;
 		struct vt_ingest_pos pos;
 		unsigned char tail[1];
 
 		memset(&pos, 0, sizeof(pos));
-		pos.start = start;
+		pos.start = from;
+		pos.replay_until = j->start;
 		pos.limit = whole_rest || j->last_chunk ? 0 : j->limit;
-		pos.continued = start > 0;
+		pos.continued = from > 0;
 		pos.count_partial = whole_rest || j->last_chunk;
 		if (vt_source_open(in->path, &src) != VT_OK ||
-		    (start && vt_source_skip(src, start, tail, 0) != VT_OK))
+		    (from && vt_source_skip(src, from, tail, 0) != VT_OK))
 			j->failed = 1;
 		else
 			vt_ingest_source(&g, in, src, &pos);
 		vt_source_free(src);
-		j->lines = pos.lines;
+		j->lines = pos.lines - g.replayed_lines;
+		j->end = pos.end;
 	}
-	j->wrapped = g.wrapped != 0;
 	vt_ingest_release(&g);
 }
 
@@ -140,9 +149,8 @@ static void *worker(void *arg)
 
 		j->agg = vt_agg_new(p->acfg);
 		vt_agg_set_now(j->agg, p->now);
-		if (j->chunk > 0 || j->later_file)
-			vt_agg_set_continuation(j->agg);
-		run_job(p, j, j->agg, rules, j->start, 0);
+		vt_agg_set_partial(j->agg);
+		run_job(p, j, j->agg, rules, 0);
 		if (j->chunk >= 0 &&
 		    atomic_fetch_sub(&j->group->chunks_left, 1) == 1)
 			vt_progress_file_done(p->progress);
@@ -155,24 +163,73 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* A line of a bare JSON file (no CRI or docker wrapper) starts so. */
-static int bare_json(const char *p, size_t n)
+/* A line of a log the planner knows how to cut: bare JSON, CRI, docker. */
+static int known_line(const char *p, size_t n)
 {
-	return n > 0 && p[0] == '{' &&
-	       !(n >= 7 && memcmp(p, "{\"log\":", 7) == 0);
+	return n > 0 && (p[0] == '{' || (p[0] >= '0' && p[0] <= '9'));
 }
 
 /*
- * Where a large plain file of bare JSON lines can be cut: just after a
- * newline, between two bare JSON lines, near each nth of the file.
- * Returns the number of chunks (1: do not split).
+ * A line after which no CRI or docker part is left open, as far as the
+ * line itself says: bare JSON, a CRI line tagged F, a docker line whose
+ * log ends in a newline. A guess only (another stream's parts may still
+ * be open): a chunk whose edge leaves parts open makes the next chunk be
+ * read again from where they began (vt_ingest_parallel), never a wrong
+ * count.
  */
-static size_t plan_chunks(const char *path, size_t want, uint64_t *cuts)
+static int closing_line(const char *p, size_t n)
+{
+	if (n >= 7 && memcmp(p, "{\"log\":", 7) == 0) {
+		for (size_t i = n; i-- > 2;)
+			if (p[i] == '"' && p[i - 1] == 'n' && p[i - 2] == '\\')
+				return 1;
+		return 0;
+	}
+	if (p[0] == '{')
+		return 1;
+	for (size_t i = 0, spaces = 0; i + 1 < n; i++)
+		if (p[i] == ' ' && ++spaces == 2)
+			return p[i + 1] == 'F';
+	return 0;
+}
+
+/*
+ * Where in buf (got bytes read at a cut's target) to cut: just after a
+ * newline, between a closing line and a known one; any newline when
+ * forced. Returns the offset in buf, or -1.
+ */
+static ssize_t cut_in(const char *buf, ssize_t got, int forced)
+{
+	for (ssize_t i = 0; i < got; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (forced)
+			return i + 1 < got ? i + 1 : -1;
+		size_t rest = (size_t)(got - i - 1);
+		if (!known_line(buf + i + 1, rest))
+			continue;
+		ssize_t b = i - 1;
+		while (b >= 0 && buf[b] != '\n')
+			b--;
+		if (b >= 0 && closing_line(buf + b + 1, (size_t)(i - b - 1)))
+			return i + 1;
+	}
+	return -1;
+}
+
+/*
+ * Where a large plain file can be cut, near each nth of the file.
+ * Returns the number of chunks (1: do not split). forced (a test hook):
+ * cut even a small file, at any newline, in want chunks if it can.
+ */
+static size_t plan_chunks(const char *path, size_t want, int forced,
+			  uint64_t *cuts)
 {
 	char buf[64 * 1024];
 	struct stat st;
 	size_t n = 1;
 	int fd;
+	uint64_t min = forced ? 1 : VT_MIN_CHUNK;
 
 	/* Look before opening: opening a FIFO would take its writer's data. */
 	if (want < 2 || strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
@@ -182,34 +239,22 @@ static size_t plan_chunks(const char *path, size_t want, uint64_t *cuts)
 	if (fd < 0)
 		return 1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < 2 * (uint64_t)VT_MIN_CHUNK ||
-	    pread(fd, buf, 7, 0) != 7 || !bare_json(buf, 7)) {
+	    (uint64_t)st.st_size < 2 * min || pread(fd, buf, 1, 0) != 1 ||
+	    !known_line(buf, 1)) {
 		close(fd);
 		return 1;
 	}
 	uint64_t size = (uint64_t)st.st_size;
-	if (want > size / VT_MIN_CHUNK)
-		want = size / VT_MIN_CHUNK;
+	if (want > size / min)
+		want = size / min;
 	cuts[0] = 0;
 	for (size_t k = 1; k < want; k++) {
 		uint64_t at = size / want * k;
 		ssize_t got = pread(fd, buf, sizeof(buf), (off_t)at);
+		ssize_t i = got > 0 ? cut_in(buf, got, forced) : -1;
 
-		for (ssize_t i = 0; got > 0 && i < got; i++) {
-			if (buf[i] != '\n')
-				continue;
-			/* the line after the cut, and the one before it */
-			size_t rest = (size_t)(got - i - 1);
-			if (!bare_json(buf + i + 1, rest < 7 ? rest : 7))
-				continue;
-			ssize_t b = i - 1;
-			while (b >= 0 && buf[b] != '\n')
-				b--;
-			if (b < 0 || !bare_json(buf + b + 1, (size_t)(i - b - 1)))
-				continue;
-			cuts[n++] = at + (uint64_t)i + 1;
-			break;
-		}
+		if (i >= 0 && at + (uint64_t)i > cuts[n - 1])
+			cuts[n++] = at + (uint64_t)i;
 	}
 	close(fd);
 	return n;
@@ -227,7 +272,8 @@ static void plan(struct pool *p, size_t nthreads)
 	 * A few chunks per thread: a thread slowed by other work on its
 	 * core then takes fewer of them, instead of the others waiting.
 	 */
-	size_t nchunks = nthreads * CHUNKS_PER_THREAD;
+	size_t nchunks = p->force_chunks ? p->force_chunks
+					 : nthreads * CHUNKS_PER_THREAD;
 	uint64_t *cuts = vt_xcalloc(nchunks + 1, sizeof(*cuts));
 
 	p->jobs = vt_xcalloc(in->count * (nchunks + 1) + 1, sizeof(*p->jobs));
@@ -247,7 +293,7 @@ static void plan(struct pool *p, size_t nthreads)
 		}
 		size_t n = j - i == 1 ? plan_chunks(in->files[i].path,
 						      nthreads > 1 ? nchunks : 1,
-						      cuts)
+						      p->force_chunks > 0, cuts)
 				      : 0;
 		for (size_t k = 0; k < n; k++) {
 			struct job *jb = &p->jobs[p->njobs++];
@@ -259,6 +305,7 @@ static void plan(struct pool *p, size_t nthreads)
 			jb->last_chunk = k + 1 == n;
 			jb->start = n > 1 ? cuts[k] : 0;
 			jb->limit = k + 1 < n ? cuts[k + 1] : 0;
+			jb->replay_from = jb->start;
 			jb->group = jb - k;
 			atomic_init(&jb->chunks_left, k == 0 ? n : 0);
 		}
@@ -279,17 +326,78 @@ static void print_diags(const struct job *j, uint64_t line_base,
 		ds->suppressed += j->dropped;
 }
 
+/*
+ * Reads job j again, in this thread, into a partial aggregate of its own
+ * (replacing j's), printing its diagnostics at once: a chunk whose
+ * previous chunk left CRI or docker parts open at the edge (from where
+ * they began: those lines only rebuild the parts), or a job that could
+ * not be read.
+ */
+static void read_again(struct pool *p, struct job *j, struct vt_rules *rules,
+		       uint64_t from, uint64_t line_base,
+		       struct vt_diag_state *ds)
+{
+	vt_agg_free(j->agg);
+	j->agg = vt_agg_new(p->acfg);
+	vt_agg_set_now(j->agg, p->now);
+	vt_agg_set_partial(j->agg);
+	j->failed = 0;
+	j->replay_from = from;
+	j->ndiags = 0;
+	j->dropped = 0;
+	j->direct = ds;
+	j->line_base = line_base;
+	run_job(p, j, j->agg, rules, 0);
+}
+
+/* The rest of j's file or group, in order, into agg itself. */
+static void read_rest(struct pool *p, struct job *j, struct vt_agg *agg,
+		      struct vt_rules *rules, uint64_t line_base,
+		      struct vt_diag_state *ds)
+{
+	struct job again;
+
+	memset(&again, 0, sizeof(again));
+	again.first = j->first;
+	again.nfiles = j->chunk >= 0 ? 1 : j->group_end - j->first;
+	again.chunk = j->chunk;
+	again.last_chunk = 1;
+	again.start = again.replay_from = j->start;
+	again.direct = ds;
+	again.line_base = line_base;
+	run_job(p, &again, agg, rules, 1);
+}
+
+static void start_pool(struct pool *p, size_t nthreads, pthread_t *tids,
+		       size_t *nt)
+{
+	for (*nt = 0; *nt < nthreads; (*nt)++)
+		if (pthread_create(&tids[*nt], NULL, worker, p) != 0)
+			break;
+	if (*nt == 0) /* no thread: the jobs run here, one by one */
+		worker(p);
+}
+
+static void wait_job(struct pool *p, const struct job *j)
+{
+	pthread_mutex_lock(&p->mu);
+	while (!j->done)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
 void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,
 			const struct vt_rules *rules, struct vt_agg *agg,
 			const struct vt_agg_config *acfg,
-			struct vt_diag_state *ds)
+			struct vt_diag_state *ds, struct vt_parallel_stats *stats)
 {
 	struct pool p;
 	pthread_t *tids;
 	size_t nt = 0;
 	struct vt_rules *mine = vt_rules_clone(rules);
 	uint64_t line_base = 0;
+	uint64_t open_from = 0; /* the previous chunk left parts open here */
 	int serial_rest = 0; /* the file's remaining chunks were read */
 
 	memset(&p, 0, sizeof(p));
@@ -299,53 +407,50 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 	p.acfg = acfg;
 	p.now = vt_agg_now(agg);
 	p.progress = ds->progress;
+	p.force_chunks = stats ? stats->force_chunks : 0;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	plan(&p, nthreads);
 	if (nthreads > p.njobs)
 		nthreads = p.njobs;
 	tids = vt_xcalloc(nthreads + 1, sizeof(*tids));
-	for (; nt < nthreads; nt++)
-		if (pthread_create(&tids[nt], NULL, worker, &p) != 0)
-			break;
-	if (nt == 0) /* no thread: the jobs run here, one by one */
-		worker(&p);
+	start_pool(&p, nthreads, tids, &nt);
 	for (size_t i = 0; i < p.njobs; i++) {
 		struct job *j = &p.jobs[i];
 
-		pthread_mutex_lock(&p.mu);
-		while (!j->done)
-			pthread_cond_wait(&p.cv, &p.mu);
-		pthread_mutex_unlock(&p.mu);
+		wait_job(&p, j);
+		if (stats) {
+			stats->jobs++;
+			stats->chunks += j->chunk >= 0;
+		}
 		if (j->chunk <= 0 && !j->later_file)
 			serial_rest = 0; /* a new group */
-		if (j->chunk <= 0)
+		if (j->chunk <= 0) {
 			line_base = 0;
-		if (serial_rest) {
-			/* read already, in order, by an earlier job's fallback */
-		} else if (j->failed || (j->chunk >= 0 && j->wrapped) ||
-			   !vt_agg_merge_exact(agg, j->agg)) {
-			/*
-			 * Read this chunk and the rest of its file, or this
-			 * file and the rest of its group, again, in order,
-			 * into agg itself: exact whatever they hold.
-			 */
-			struct job again;
-
-			memset(&again, 0, sizeof(again));
-			again.first = j->first;
-			again.nfiles = j->chunk >= 0 ? 1 : j->group_end - j->first;
-			again.chunk = j->chunk;
-			again.last_chunk = 1;
-			again.direct = ds;
-			again.line_base = line_base;
-			run_job(&p, &again, agg, mine, j->start, 1);
-			serial_rest = j->chunk >= 0 || j->nfiles < again.nfiles;
-		} else {
-			vt_agg_merge(agg, j->agg);
-			print_diags(j, line_base, ds);
+			open_from = j->start;
+		}
+		/* else read already, in order, by an earlier job's fallback */
+		if (!serial_rest) {
+			if (j->failed || open_from < j->start) {
+				read_again(&p, j, mine, open_from, line_base,
+					   ds);
+				if (stats)
+					stats->read_again++;
+			}
+			if (j->failed || !vt_agg_merge_exact(j->agg)) {
+				/* Not exact: this and the rest, in order. */
+				read_rest(&p, j, agg, mine, line_base, ds);
+				serial_rest = j->chunk >= 0 ||
+					      j->nfiles < j->group_end - j->first;
+				if (stats)
+					stats->serial_rest++;
+			} else {
+				vt_agg_merge(agg, j->agg);
+				print_diags(j, line_base, ds);
+			}
 		}
 		line_base += j->lines;
+		open_from = j->chunk >= 0 && !j->last_chunk ? j->end : j->limit;
 		vt_agg_free(j->agg);
 		j->agg = NULL;
 	}
