@@ -416,21 +416,40 @@ void vt_period_add_proc(struct vt_agg *a, struct period *p, uint64_t stream,
 	vt_map_put(&p->procs, key, (uint32_t)p->nrefs++);
 }
 
+/*
+ * The op of the log that op joins: lines seen and facts between two loads
+ * or starts do not depend on each other, so the log keeps one of each
+ * (per period and instance) there, and stays short.
+ */
+static struct stream_op *joins(struct stream *s, const struct stream_op *op)
+{
+	if (op->kind != OP_SEEN && op->kind != OP_FACTS)
+		return NULL;
+	for (size_t k = s->nops; k-- > 0;) {
+		struct stream_op *o = &s->ops[k];
+
+		if (o->kind == OP_LOAD || o->kind == OP_START)
+			return NULL;
+		if (o->kind == op->kind && o->period == op->period &&
+		    o->instance == op->instance)
+			return o;
+	}
+	return NULL;
+}
+
 /* Logs op while s's state is not known; anchors s when it becomes so. */
 static void log_op(struct vt_agg *a, struct stream *s,
 		   const struct stream_op *op)
 {
-	struct stream_op *last = s->nops ? &s->ops[s->nops - 1] : NULL;
 	int anchor = op->kind == OP_LOAD ||
 		     (op->kind == OP_START && s->logged_start);
+	struct stream_op *o = joins(s, op);
 
-	if (last && last->kind == op->kind && last->period == op->period &&
-	    (op->kind == OP_SEEN ||
-	     (op->kind == OP_FACTS && last->instance == op->instance)))
-		vt_facts_combine(&last->facts, &op->facts, 0, NULL);
-	else if (s->nops < STREAM_OPS)
+	if (o && op->kind == OP_FACTS)
+		vt_facts_combine(&o->facts, &op->facts, 0, NULL);
+	else if (!o && s->nops < STREAM_OPS)
 		s->ops[s->nops++] = *op;
-	else
+	else if (!o)
 		a->inexact = 1;
 	s->logged_start |= op->kind == OP_START;
 	if (!anchor)

@@ -240,7 +240,7 @@ static size_t plan_chunks(const char *path, size_t want, int forced,
 		return 1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size < 2 * min || pread(fd, buf, 1, 0) != 1 ||
-	    !known_line(buf, 1)) {
+	    (!forced && !known_line(buf, 1))) {
 		close(fd);
 		return 1;
 	}
