@@ -135,6 +135,7 @@ integration: all
 	bash tests/integration/upload.sh $(BIN)
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
+	python3 tests/integration/chunks.py $(BIN)
 	sh tests/integration/merge.sh $(BIN)
 	sh tests/integration/formats.sh $(BIN)
 	sh tests/integration/progress.sh $(BIN)
