@@ -200,12 +200,13 @@ BENCH_SMALL_MB ?= 15
 BENCH_HUGE_MB ?= 0
 BENCH_RUNS ?= 5
 BENCH_WAIT_IDLE ?= 0
+BENCH_ONLY ?= all
 bench: all
-	@sh tools/bench/deps.sh
+	@[ "$(BENCH_ONLY)" = realistic ] || sh tools/bench/deps.sh
 	python3 tools/bench/bench.py --bin $(BIN) --dir $(BUILD)/bench \
 	  --mb $(BENCH_MB) --small-mb $(BENCH_SMALL_MB) \
 	  --huge-mb $(BENCH_HUGE_MB) --runs $(BENCH_RUNS) \
-	  --wait-idle $(BENCH_WAIT_IDLE)
+	  --wait-idle $(BENCH_WAIT_IDLE) --only $(BENCH_ONLY)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
