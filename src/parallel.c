@@ -218,12 +218,13 @@ static ssize_t cut_in(const char *buf, ssize_t got, int forced)
 }
 
 /*
- * Where a large plain file can be cut, near each nth of the file.
+ * Where a large plain file can be cut, near each nth of the file, in up
+ * to want chunks (a multiple of nthreads when more than that).
  * Returns the number of chunks (1: do not split). forced (a test hook):
  * cut even a small file, at any newline, in want chunks if it can.
  */
-static size_t plan_chunks(const char *path, size_t want, int forced,
-			  uint64_t *cuts)
+static size_t plan_chunks(const char *path, size_t want, size_t nthreads,
+			  int forced, uint64_t *cuts)
 {
 	char buf[64 * 1024];
 	struct stat st;
@@ -247,6 +248,9 @@ static size_t plan_chunks(const char *path, size_t want, int forced,
 	uint64_t size = (uint64_t)st.st_size;
 	if (want > size / min)
 		want = size / min;
+	/* as many chunks on each thread: none waits for the last one */
+	if (!forced && want > nthreads)
+		want -= want % nthreads;
 	cuts[0] = 0;
 	for (size_t k = 1; k < want; k++) {
 		uint64_t at = size / want * k;
@@ -293,7 +297,8 @@ static void plan(struct pool *p, size_t nthreads)
 		}
 		size_t n = j - i == 1 ? plan_chunks(in->files[i].path,
 						      nthreads > 1 ? nchunks : 1,
-						      p->force_chunks > 0, cuts)
+						      nthreads, p->force_chunks > 0,
+						      cuts)
 				      : 0;
 		for (size_t k = 0; k < n; k++) {
 			struct job *jb = &p->jobs[p->njobs++];

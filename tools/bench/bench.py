@@ -376,7 +376,8 @@ def main():
         if a.only == "all" and not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (sh tools/bench/deps.sh installs it)")
     print(f"vmcp-telemetry bench: make bench BENCH_MB={a.mb:g} BENCH_SMALL_MB={a.small_mb:g} "
-          f"BENCH_RUNS={a.runs}" + (f" BENCH_HUGE_MB={a.huge_mb:g}" if a.huge_mb else ""))
+          f"BENCH_RUNS={a.runs}" + (f" BENCH_HUGE_MB={a.huge_mb:g}" if a.huge_mb else "")
+          + (f" BENCH_ONLY={a.only}" if a.only != "all" else ""))
     print(f"machine: {machine()}")
     print(f"software: {versions(bin_)}")
     d = prepare(a)
