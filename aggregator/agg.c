@@ -120,6 +120,8 @@ void vt_agg_free(struct vt_agg *a)
 		period_free(a->periods[i]);
 	free(a->periods);
 	free(a->inst);
+	for (size_t i = 0; i < a->nstreams; i++)
+		free(a->streams[i].ops);
 	free(a->streams);
 	vt_map_release(&a->inst_map);
 	vt_map_release(&a->stream_map);
@@ -445,6 +447,8 @@ static void log_op(struct vt_agg *a, struct stream *s,
 		     (op->kind == OP_START && s->logged_start);
 	struct stream_op *o = joins(s, op);
 
+	if (!s->ops)
+		s->ops = vt_xcalloc(STREAM_OPS, sizeof(*s->ops));
 	if (o && op->kind == OP_FACTS)
 		vt_facts_combine(&o->facts, &op->facts, 0, NULL);
 	else if (!o && s->nops < STREAM_OPS)

@@ -74,7 +74,7 @@ struct stream {
 	int anchored;
 	int logged_start;
 	size_t nops;
-	struct stream_op ops[STREAM_OPS];
+	struct stream_op *ops; /* STREAM_OPS of them, once one is logged */
 };
 
 /* One process of a partial aggregate's period: its stream and generation. */

@@ -304,8 +304,11 @@ static uint32_t *merge_streams(struct vt_agg *dst, const struct vt_agg *src)
 			continue;
 		if (src->partial)
 			base[i] = merge_stream(dst, x, y);
-		else if (!known)
+		else if (!known) {
 			*y = *x; /* a full aggregate began it */
+			y->ops = NULL;
+			y->nops = 0;
+		}
 		else if (x->seen)
 			y->seen = 1;
 	}
