@@ -15,14 +15,12 @@
 #include "../../aggregator/agg.h"
 #include "../../parser/rules.h"
 #include "../../util/timeutil.h"
+#include "testutil.h"
 
 #define BASE INT64_C(1787306400)
 #define MAX_LINES 80
 #define MAX_PARTS 6
 
-static struct vt_decoder *dec;
-static struct vt_rules *rules;
-static struct vt_allowlist *servers, *clients;
 
 struct line {
 	uint64_t instance, stream;
@@ -32,32 +30,16 @@ struct line {
 static struct line lines[MAX_LINES];
 static size_t nlines;
 
+static struct vt_test_tables tables;
+
 static void setup(void)
 {
-	char err[256] = "";
-
-	dec = vt_decoder_new(1 << 16);
-	rules = vt_rules_new();
-	ck_assert_msg(vt_rules_load_default(rules, err, sizeof(err)) == VT_OK,
-		      "%s", err);
-	servers = vt_allowlist_new();
-	clients = vt_allowlist_new();
-	ck_assert_int_eq(vt_allowlist_load(servers, vt_default_servers,
-					   strlen(vt_default_servers),
-					   "servers", err, sizeof(err)),
-			 VT_OK);
-	ck_assert_int_eq(vt_allowlist_load(clients, vt_default_clients,
-					   strlen(vt_default_clients),
-					   "clients", err, sizeof(err)),
-			 VT_OK);
+	vt_test_tables_load(&tables);
 }
 
 static void teardown(void)
 {
-	vt_decoder_free(dec);
-	vt_rules_free(rules);
-	vt_allowlist_free(servers);
-	vt_allowlist_free(clients);
+	vt_test_tables_free(&tables);
 }
 
 static unsigned long long rnd_state;
@@ -161,7 +143,8 @@ static void make_lines(unsigned seed)
 
 static struct vt_agg *fed(size_t from, size_t to, int partial)
 {
-	struct vt_agg_config cfg = { 0, 0, 0, servers, clients };
+	struct vt_agg_config cfg = { 0, 0, 0, tables.servers,
+				     tables.clients };
 	struct vt_agg *a = vt_agg_new(&cfg);
 
 	vt_agg_set_now(a, BASE);
@@ -173,9 +156,9 @@ static struct vt_agg *fed(size_t from, size_t to, int partial)
 		struct vt_fact f[VT_FACT_COUNT];
 		size_t n = 0;
 
-		vt_decode_line(dec, lines[i].text, strlen(lines[i].text), &rec);
+		vt_decode_line(tables.dec, lines[i].text, strlen(lines[i].text), &rec);
 		if (rec.cls == VT_LINE_APP)
-			n = vt_rules_match(rules, &rec, f, VT_ARRAY_LEN(f));
+			n = vt_rules_match(tables.rules, &rec, f, VT_ARRAY_LEN(f));
 		vt_agg_line(a, &o, &rec, f, n, VT_WRAP_NONE);
 	}
 	return a;
