@@ -321,8 +321,10 @@ static void merge_instance(struct vt_agg *dst, struct instance *y,
 {
 	vt_facts_combine(&y->facts, &x->facts, x->reset, &y->reset);
 	if (x->has_open_fp) {
+		struct period *p = vt_agg_period(dst, x->open_fp_period);
+
 		if (y->has_fp && y->last_fp != x->open_fp)
-			vt_agg_period(dst, x->open_fp_period)->c.config_changes++;
+			p->c.config_changes++;
 		else if (!y->has_fp && dst->partial) {
 			y->open_fp = x->open_fp;
 			y->has_open_fp = 1;

@@ -31,9 +31,10 @@ void vt_ingest_release(struct vt_ingest *g)
 static void diag(struct vt_ingest *g, const struct vt_input *in,
 		 const struct vt_line *l, const char *what)
 {
+	uint64_t skip = g->number_after_replay ? g->replayed_lines : 0;
+
 	if (g->diag.report)
-		g->diag.report(g->diag.ctx, in->path,
-			       l ? l->number - (g->number_after_replay ? g->replayed_lines : 0) : 0,
+		g->diag.report(g->diag.ctx, in->path, l ? l->number - skip : 0,
 			       l ? l->offset : 0, what);
 }
 

@@ -297,8 +297,8 @@ static void plan(struct pool *p, size_t nthreads)
 		}
 		size_t n = j - i == 1 ? plan_chunks(in->files[i].path,
 						      nthreads > 1 ? nchunks : 1,
-						      nthreads, p->force_chunks > 0,
-						      cuts)
+						      nthreads,
+						      p->force_chunks > 0, cuts)
 				      : 0;
 		for (size_t k = 0; k < n; k++) {
 			struct job *jb = &p->jobs[p->njobs++];
@@ -395,7 +395,8 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,
 			const struct vt_rules *rules, struct vt_agg *agg,
 			const struct vt_agg_config *acfg,
-			struct vt_diag_state *ds, struct vt_parallel_stats *stats)
+			struct vt_diag_state *ds,
+			struct vt_parallel_stats *stats)
 {
 	struct pool p;
 	pthread_t *tids;
@@ -446,7 +447,7 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 				/* Not exact: this and the rest, in order. */
 				read_rest(&p, j, agg, mine, line_base, ds);
 				serial_rest = j->chunk >= 0 ||
-					      j->nfiles < j->group_end - j->first;
+					      j->first + j->nfiles < j->group_end;
 				if (stats)
 					stats->serial_rest++;
 			} else {

@@ -46,7 +46,8 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,
 			const struct vt_rules *rules, struct vt_agg *agg,
 			const struct vt_agg_config *acfg,
-			struct vt_diag_state *ds, struct vt_parallel_stats *stats);
+			struct vt_diag_state *ds,
+			struct vt_parallel_stats *stats);
 
 /* The number of online processors (at least 1). */
 size_t vt_cpu_count(void);

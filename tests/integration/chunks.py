@@ -26,6 +26,7 @@ SEEDS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 WRAP = os.environ.get("VT_WRAPPER", "").split()
 NOW = "2026-11-25T00:00:00Z"
 passed = failed = 0
+again = 0  # chunks read again after parts open at an edge, over all runs
 
 
 def check(cond, what):
@@ -90,6 +91,8 @@ def differential(name, path, args, maxchunks=16):
     for n in range(1, maxchunks + 1):
         threads = 2 + n % 3
         rc, rep, err, stats = run(["--threads", str(threads)] + args + [path], n)
+        global again
+        again += sum(int(l.split(", ")[2].split()[0]) for l in stats)
         ok = rc == rc1 and rep == ref and err == err1
         if not ok:
             diff = [k for k in (ref or {}) if (rep or {}).get(k) != ref[k]]
@@ -188,6 +191,8 @@ def main():
             if seed == 0:
                 check(ref and ref.get("operational", {}).get("restarts", 0) > 0,
                       "the streams restart")
+        check(again > 0, "random streams: some chunk read again after open parts (%d)" % again)
+        print("chunks read again after parts open at an edge: %d" % again)
         attacks(tmp, random.Random(16))
     print("chunks.py: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

@@ -156,9 +156,11 @@ static struct vt_agg *fed(size_t from, size_t to, int partial)
 		struct vt_fact f[VT_FACT_COUNT];
 		size_t n = 0;
 
-		vt_decode_line(tables.dec, lines[i].text, strlen(lines[i].text), &rec);
+		vt_decode_line(tables.dec, lines[i].text,
+			       strlen(lines[i].text), &rec);
 		if (rec.cls == VT_LINE_APP)
-			n = vt_rules_match(tables.rules, &rec, f, VT_ARRAY_LEN(f));
+			n = vt_rules_match(tables.rules, &rec, f,
+					   VT_ARRAY_LEN(f));
 		vt_agg_line(a, &o, &rec, f, n, VT_WRAP_NONE);
 	}
 	return a;
@@ -191,8 +193,8 @@ static struct vt_summary want, got;
 static void same_report(struct vt_agg *a, const char *what, unsigned seed)
 {
 	vt_agg_summarize(a, 0, &got);
-	ck_assert_msg(got.restarts == want.restarts, "%s, seed %u: restarts %llu, want %llu",
-		      what, seed, (unsigned long long)got.restarts,
+	ck_assert_msg(got.restarts == want.restarts,
+		      "%s, seed %u: restarts %llu, want %llu", what, seed, (unsigned long long)got.restarts,
 		      (unsigned long long)want.restarts);
 	ck_assert_msg(got.config_changes == want.config_changes,
 		      "%s, seed %u: config changes %llu, want %llu", what, seed,
