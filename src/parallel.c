@@ -120,7 +120,7 @@ static void run_job(const struct pool *p, struct job *j, struct vt_agg *agg,
 		pos.start = from;
 		pos.replay_until = j->start;
 		pos.limit = whole_rest || j->last_chunk ? 0 : j->limit;
-		pos.continued = from > 0;
+		pos.continued = j->start > 0; /* not the file's first chunk */
 		pos.count_partial = whole_rest || j->last_chunk;
 		if (vt_source_open(in->path, &src) != VT_OK ||
 		    (from && vt_source_skip(src, from, tail, 0) != VT_OK))
@@ -240,8 +240,9 @@ static size_t plan_chunks(const char *path, size_t want, size_t nthreads,
 	if (fd < 0)
 		return 1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < 2 * min || pread(fd, buf, 1, 0) != 1 ||
-	    (!forced && !known_line(buf, 1))) {
+	    (uint64_t)st.st_size < 2 * min || pread(fd, buf, 2, 0) != 2 ||
+	    (!forced && !known_line(buf, 1)) ||
+	    ((unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b)) {
 		close(fd);
 		return 1;
 	}

@@ -191,6 +191,11 @@ def main():
             if seed == 0:
                 check(ref and ref.get("operational", {}).get("restarts", 0) > 0,
                       "the streams restart")
+        # the fixtures: real shapes written by hand from the research notes
+        for rel in ("fixtures/input/cri.log", "fixtures/input/docker.log",
+                    "fixtures/input/events.jsonl", "fixtures/input/malformed.jsonl",
+                    "fixtures/samples/cli-host/vmcp.log.1"):
+            differential(rel, os.path.join(ROOT, rel), [], 8)
         check(again > 0, "random streams: some chunk read again after open parts (%d)" % again)
         print("chunks read again after parts open at an edge: %d" % again)
         attacks(tmp, random.Random(16))
