@@ -392,6 +392,56 @@ static void wait_job(struct pool *p, const struct job *j)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Where the in-order merge is. */
+struct merging {
+	struct vt_agg *agg;
+	struct vt_rules *rules;        /* the merging thread's */
+	struct vt_diag_state *ds;
+	struct vt_parallel_stats *stats; /* may be NULL */
+	uint64_t line_base;  /* lines of the file before this chunk */
+	uint64_t open_from;  /* the previous chunk left parts open here */
+	int serial_rest;     /* the rest of the file or group was read */
+};
+
+/* Job j, done, into the aggregate: merged, or read again first. */
+static void take_job(struct pool *p, struct job *j, struct merging *m)
+{
+	struct vt_parallel_stats none = { 0, 0, 0, 0, 0 };
+	struct vt_parallel_stats *st = m->stats ? m->stats : &none;
+
+	st->jobs++;
+	st->chunks += j->chunk >= 0;
+	if (j->chunk <= 0 && !j->later_file)
+		m->serial_rest = 0; /* a new group */
+	if (j->chunk <= 0) {
+		m->line_base = 0;
+		m->open_from = j->start;
+	}
+	if (m->serial_rest) {
+		/* read already, in order, by an earlier job's fallback */
+	} else {
+		if (j->failed || m->open_from < j->start) {
+			read_again(p, j, m->rules, m->open_from, m->line_base,
+				   m->ds);
+			st->read_again++;
+		}
+		if (j->failed || !vt_agg_merge_exact(j->agg)) {
+			/* Not exact: this and the rest, in order. */
+			read_rest(p, j, m->agg, m->rules, m->line_base, m->ds);
+			m->serial_rest = j->chunk >= 0 ||
+					 j->first + j->nfiles < j->group_end;
+			st->serial_rest++;
+		} else {
+			vt_agg_merge(m->agg, j->agg);
+			print_diags(j, m->line_base, m->ds);
+		}
+	}
+	m->line_base += j->lines;
+	m->open_from = j->chunk >= 0 && !j->last_chunk ? j->end : j->limit;
+	vt_agg_free(j->agg);
+	j->agg = NULL;
+}
+
 void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,
 			const struct vt_rules *rules, struct vt_agg *agg,
@@ -402,10 +452,7 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 	struct pool p;
 	pthread_t *tids;
 	size_t nt = 0;
-	struct vt_rules *mine = vt_rules_clone(rules);
-	uint64_t line_base = 0;
-	uint64_t open_from = 0; /* the previous chunk left parts open here */
-	int serial_rest = 0; /* the file's remaining chunks were read */
+	struct merging m = { agg, vt_rules_clone(rules), ds, stats, 0, 0, 0 };
 
 	memset(&p, 0, sizeof(p));
 	p.in = in;
@@ -423,49 +470,14 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 	tids = vt_xcalloc(nthreads + 1, sizeof(*tids));
 	start_pool(&p, nthreads, tids, &nt);
 	for (size_t i = 0; i < p.njobs; i++) {
-		struct job *j = &p.jobs[i];
-
-		wait_job(&p, j);
-		if (stats) {
-			stats->jobs++;
-			stats->chunks += j->chunk >= 0;
-		}
-		if (j->chunk <= 0 && !j->later_file)
-			serial_rest = 0; /* a new group */
-		if (j->chunk <= 0) {
-			line_base = 0;
-			open_from = j->start;
-		}
-		/* else read already, in order, by an earlier job's fallback */
-		if (!serial_rest) {
-			if (j->failed || open_from < j->start) {
-				read_again(&p, j, mine, open_from, line_base,
-					   ds);
-				if (stats)
-					stats->read_again++;
-			}
-			if (j->failed || !vt_agg_merge_exact(j->agg)) {
-				/* Not exact: this and the rest, in order. */
-				read_rest(&p, j, agg, mine, line_base, ds);
-				serial_rest = j->chunk >= 0 ||
-					      j->first + j->nfiles < j->group_end;
-				if (stats)
-					stats->serial_rest++;
-			} else {
-				vt_agg_merge(agg, j->agg);
-				print_diags(j, line_base, ds);
-			}
-		}
-		line_base += j->lines;
-		open_from = j->chunk >= 0 && !j->last_chunk ? j->end : j->limit;
-		vt_agg_free(j->agg);
-		j->agg = NULL;
+		wait_job(&p, &p.jobs[i]);
+		take_job(&p, &p.jobs[i], &m);
 	}
 	for (size_t t = 0; t < nt; t++)
 		pthread_join(tids[t], NULL);
 	free(tids);
 	free(p.jobs);
-	vt_rules_free(mine);
+	vt_rules_free(m.rules);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 }
