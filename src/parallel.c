@@ -169,52 +169,113 @@ static int known_line(const char *p, size_t n)
 	return n > 0 && (p[0] == '{' || (p[0] >= '0' && p[0] <= '9'));
 }
 
-/*
- * A line after which no CRI or docker part is left open, as far as the
- * line itself says: bare JSON, a CRI line tagged F, a docker line whose
- * log ends in a newline. A guess only (another stream's parts may still
- * be open): a chunk whose edge leaves parts open makes the next chunk be
- * read again from where they began (vt_ingest_parallel), never a wrong
- * count.
- */
-static int closing_line(const char *p, size_t n)
+static const char *find(const char *p, size_t n, const char *what)
 {
+	size_t k = strlen(what);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (p[i] == what[0] && memcmp(p + i, what, k) == 0)
+			return p + i;
+	return NULL;
+}
+
+/*
+ * The parts slot a wrapped line writes to (bit 0, 1: CRI stdout, stderr;
+ * 2, 3: docker stdout, stderr), or 0 for a bare line; *closes: the line
+ * ends its slot's parts (CRI tag F, a docker log ending in a newline).
+ */
+static unsigned line_slot(const char *p, size_t n, int *closes)
+{
+	*closes = 1;
 	if (n >= 7 && memcmp(p, "{\"log\":", 7) == 0) {
-		for (size_t i = n; i-- > 2;)
-			if (p[i] == '"' && p[i - 1] == 'n' && p[i - 2] == '\\')
-				return 1;
-		return 0;
+		const char *st = find(p, n, ",\"stream\":\"std");
+
+		*closes = find(p, n, "\\n\",\"stream\":") != NULL;
+		return st && st + 15 < p + n && st[14] == 'e' ? 8u : 4u;
 	}
-	if (p[0] == '{')
-		return 1;
-	for (size_t i = 0, spaces = 0; i + 1 < n; i++)
-		if (p[i] == ' ' && ++spaces == 2)
-			return p[i + 1] == 'F';
+	if (n == 0 || p[0] == '{')
+		return 0;
+	size_t i = 0;
+	while (i < n && i < 64 && p[i] != ' ')
+		i++;
+	if (i + 8 >= n || p[i + 7] != ' ')
+		return 0;
+	*closes = p[i + 8] == 'F';
+	return memcmp(p + i + 1, "stderr", 6) == 0 ? 2u : 1u;
+}
+
+/*
+ * Calls back for each whole line of buf (after its first newline) with
+ * its slot (see line_slot); stops at the first that returns 1 and
+ * returns the offset just after that line's newline, or -1.
+ */
+static ssize_t each_line(const char *buf, ssize_t got,
+			 int (*fn)(void *ctx, unsigned slot, int closes,
+				   const char *next, size_t rest),
+			 void *ctx)
+{
+	ssize_t line = -1; /* start of the current line; -1: before the first */
+	int closes;
+
+	for (ssize_t i = 0; i < got; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (line >= 0) {
+			unsigned slot = line_slot(buf + line,
+						  (size_t)(i - line), &closes);
+
+			if (fn(ctx, slot, closes, buf + i + 1,
+			       (size_t)(got - i - 1)))
+				return i + 1;
+		}
+		line = i + 1;
+	}
+	return -1;
+}
+
+struct slots {
+	unsigned present, seen, open;
+};
+
+static int note_present(void *ctx, unsigned slot, int closes,
+			const char *next, size_t rest)
+{
+	(void)closes, (void)next, (void)rest;
+	((struct slots *)ctx)->present |= slot;
 	return 0;
+}
+
+/* After every slot of the window was seen, none open, a known line next. */
+static int closed_here(void *ctx, unsigned slot, int closes,
+		       const char *next, size_t rest)
+{
+	struct slots *s = ctx;
+
+	s->seen |= slot;
+	s->open = closes ? s->open & ~slot : s->open | slot;
+	return s->seen == s->present && !s->open && known_line(next, rest);
 }
 
 /*
  * Where in buf (got bytes read at a cut's target) to cut: just after a
- * newline, between a closing line and a known one; any newline when
- * forced. Returns the offset in buf, or -1.
+ * newline before a known line, once every parts slot the window holds
+ * was seen and none is open. A guess (parts opened before buf are not
+ * seen): when parts are open at an edge after all, the next chunk is
+ * read again from where they began, never a wrong count. Any newline
+ * when forced. Returns the offset in buf, or -1.
  */
 static ssize_t cut_in(const char *buf, ssize_t got, int forced)
 {
-	for (ssize_t i = 0; i < got; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (forced)
-			return i + 1 < got ? i + 1 : -1;
-		size_t rest = (size_t)(got - i - 1);
-		if (!known_line(buf + i + 1, rest))
-			continue;
-		ssize_t b = i - 1;
-		while (b >= 0 && buf[b] != '\n')
-			b--;
-		if (b >= 0 && closing_line(buf + b + 1, (size_t)(i - b - 1)))
-			return i + 1;
+	struct slots s = { 0, 0, 0 };
+
+	if (forced) {
+		const char *nl = memchr(buf, '\n', (size_t)got);
+		ssize_t at = nl ? nl - buf + 1 : -1;
+
+		return at > 0 && at < got ? at : -1;
 	}
-	return -1;
+	each_line(buf, got, note_present, &s);
+	return each_line(buf, got, closed_here, &s);
 }
 
 /*
