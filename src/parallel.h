@@ -37,8 +37,8 @@ struct vt_parallel_stats {
  * restarts across the edge), and the aggregates are merged in input
  * order: exact, nothing read twice. A chunk whose previous chunk left
  * CRI or docker parts open at the edge is read again from where they
- * began (the planner cuts after lines that close their parts, so it is
- * rare); a job whose aggregate cannot be merged exactly (see
+ * began (the planner cuts where the bytes around the cut show no parts
+ * open, so it is rare); a job whose aggregate cannot be merged exactly (see
  * vt_agg_merge_exact) is read again with the rest of its file or group,
  * in order, into agg. stats (may be NULL) counts both.
  */
