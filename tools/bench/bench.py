@@ -356,11 +356,18 @@ def context(d):
 
 def only_realistic(a, c, load0):
     """make bench BENCH_ONLY=realistic: the figures of issue #16 alone."""
-    cmds = [x for pair in c.real.values() for x in pair]
+    one = c.real["plain"][0]
+    # the machine's own parallelism now: two one-thread runs at once
+    two = Cmd("real-plain1 x2", ["sh", "-c", '"$0" "$@" >/dev/null & "$0" "$@" >/dev/null; wait']
+              + one.argv)
+    cmds = [x for pair in c.real.values() for x in pair] + [two]
     for x in cmds[::2]:  # warm the page cache
         run(x.argv)
     interleave(cmds, a.runs, os.path.join(a.dir, "out"))
     ok = realistic(c)
+    par = 2 * one.med() / two.med()
+    print(f"\n  the machine now: two --threads 1 runs at once do {par:.2f}x the work of one in the "
+          f"same time (2.00 with two free cores)")
     load1 = os.getloadavg()[0]
     print(f"  load average: {load0:.2f} at start, {load1:.2f} at end" +
           ("  (a busy machine: ratios are noisy)" if max(load0, load1) > 0.5 else ""))
