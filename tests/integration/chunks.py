@@ -86,6 +86,8 @@ def stream(R, wrapper):
 
 
 def differential(name, path, args, maxchunks=16):
+    """path (and the paths at the end of args) read with --threads 1, and
+    in 1 to maxchunks chunks on 2 to 4 threads."""
     rc1, ref, err1, _ = run(["--threads", "1"] + args + [path])
     check(ref is not None, name + ": a report with one thread")
     for n in range(1, maxchunks + 1):
@@ -191,6 +193,17 @@ def main():
             if seed == 0:
                 check(ref and ref.get("operational", {}).get("restarts", 0) > 0,
                       "the streams restart")
+            if seed % 3 == 0:
+                # a rotation group (one stream over two files, cut at a
+                # random line) and a file of its own, read together
+                d = os.path.join(tmp, "rot%d" % seed)
+                os.makedirs(d)
+                text = stream(R, wrapper)
+                lines = text.split("\n")
+                k = R.randint(1, len(lines) - 1)
+                write(d, "vmcp.log.1", "\n".join(lines[:k]) + "\n")
+                write(d, "vmcp.log", "\n".join(lines[k:]))
+                differential("seed %d group" % seed, d, args + [path], 6)
         # the fixtures: real shapes written by hand from the research notes
         for rel in ("fixtures/input/cri.log", "fixtures/input/docker.log",
                     "fixtures/input/events.jsonl", "fixtures/input/malformed.jsonl",
