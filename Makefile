@@ -154,6 +154,7 @@ integration: all
 	bash tests/integration/upload.sh $(BIN)
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)
+	python3 tests/integration/chunks.py $(BIN)
 	sh tests/integration/merge.sh $(BIN)
 	sh tests/integration/formats.sh $(BIN)
 	sh tests/integration/progress.sh $(BIN)
@@ -209,12 +210,13 @@ BENCH_SMALL_MB ?= 15
 BENCH_HUGE_MB ?= 0
 BENCH_RUNS ?= 5
 BENCH_WAIT_IDLE ?= 0
+BENCH_ONLY ?= all
 bench: all
-	@sh tools/bench/deps.sh
+	@[ "$(BENCH_ONLY)" = realistic ] || sh tools/bench/deps.sh
 	python3 tools/bench/bench.py --bin $(BIN) --dir $(BUILD)/bench \
 	  --mb $(BENCH_MB) --small-mb $(BENCH_SMALL_MB) \
 	  --huge-mb $(BENCH_HUGE_MB) --runs $(BENCH_RUNS) \
-	  --wait-idle $(BENCH_WAIT_IDLE)
+	  --wait-idle $(BENCH_WAIT_IDLE) --only $(BENCH_ONLY)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

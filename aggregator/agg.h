@@ -270,22 +270,23 @@ int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
 		      unsigned flags);
 
 /*
- * For reading in parallel. A continuation aggregate counts lines that
- * continue a stream another aggregate began (a later chunk of one file):
- * it cannot know which process of the stream they belong to, so it keeps
- * the stream, and vt_agg_merge places its lines in the process the
- * stream is in at that point of dst. That is exact only for lines that
- * carry no configuration fact (vt_agg_saw_facts() == 0): the caller reads
- * a chunk with facts again, in order, into dst itself.
+ * For reading in parallel. A partial aggregate counts a part of the
+ * lines (a chunk of a file, a file of a rotation group) without knowing
+ * what came before: the process its first lines belong to, whether that
+ * process was still starting, its pending configuration facts, each
+ * instance's facts and last configuration fingerprint. It keeps, per
+ * stream, the steps it could not apply (the open prefix: lines seen,
+ * facts, a configuration load or start, up to the step that makes the
+ * state known) and, per instance, the first fingerprint and what it did
+ * to the facts; vt_agg_merge applies them to dst's state. Merging
+ * partial aggregates in the order of their lines gives what reading the
+ * lines in order gives, and merging is associative: merge(A, merge(B,
+ * C)) == merge(merge(A, B), C), with B and C partial. Exact for
+ * period_seconds == 0 and within the instance and stream caps.
  */
-void vt_agg_set_continuation(struct vt_agg *a);
-int vt_agg_saw_facts(const struct vt_agg *a);
-/*
- * 1 when merging src into dst gives what reading src's lines in order
- * after dst's would: src saw no configuration fact, or src is not a
- * continuation and every instance it set facts for is new to dst.
- */
-int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
+void vt_agg_set_partial(struct vt_agg *a);
+/* 0 when merging partial src is not known to be exact (a log overflowed). */
+int vt_agg_merge_exact(const struct vt_agg *src);
 
 /*
  * Adds report s into d (which starts zeroed): counts and histograms add,
@@ -304,9 +305,10 @@ size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers
 			const struct vt_allowlist *clients);
 
 /*
- * Adds everything src counted into dst (same configuration). Counters
- * add; facts and process boundaries must have been fed to one of them in
- * order (the caller keeps one stream's lines in one aggregate).
+ * Adds everything src counted into dst (same configuration): src's lines
+ * come after dst's. Counters add; a partial src's open prefix goes
+ * through dst's streams (see vt_agg_set_partial). A full src's streams
+ * are taken when new to dst, as they are.
  */
 void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
 

@@ -263,8 +263,24 @@ int vt_cmd_report(int argc, char **argv)
 		for (size_t i = 0; i < in.count && !g.stop; i++)
 			vt_ingest_file(&g, &in.files[i]);
 	} else {
+		/*
+		 * Test and bench hooks, read here only: VT_CHUNKS=N cuts
+		 * each file in N chunks; VT_PARALLEL_STATS prints what the
+		 * parallel read did (docs/performance.md).
+		 */
+		struct vt_parallel_stats ps = { 0, 0, 0, 0, 0 };
+		const char *env = getenv("VT_CHUNKS");
+		if (env && atoi(env) > 0 && atoi(env) <= 64)
+			ps.force_chunks = (size_t)atoi(env);
 		vt_ingest_parallel(&in, threads, &icfg, t.rules, agg, &acfg,
-				   &ds);
+				   &ds, &ps);
+		if (getenv("VT_PARALLEL_STATS"))
+			fprintf(stderr,
+				"vmcp-telemetry: parallel: %llu jobs, %llu chunks, %llu chunks read again, %llu serial fallbacks\n",
+				(unsigned long long)ps.jobs,
+				(unsigned long long)ps.chunks,
+				(unsigned long long)ps.read_again,
+				(unsigned long long)ps.serial_rest);
 	}
 	vt_progress_stop(ds.progress);
 	ds.progress = NULL;

@@ -31,8 +31,10 @@ void vt_ingest_release(struct vt_ingest *g)
 static void diag(struct vt_ingest *g, const struct vt_input *in,
 		 const struct vt_line *l, const char *what)
 {
+	uint64_t skip = g->number_after_replay ? g->replayed_lines : 0;
+
 	if (g->diag.report)
-		g->diag.report(g->diag.ctx, in->path, l ? l->number : 0,
+		g->diag.report(g->diag.ctx, in->path, l ? l->number - skip : 0,
 			       l ? l->offset : 0, what);
 }
 
@@ -199,6 +201,8 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 		if (pos->limit && l.offset >= pos->limit)
 			break; /* the next chunk's first line */
 		pos->lines++;
+		if (l.end <= g->replay_until)
+			g->replayed_lines++;
 		if (fr == VT_FRAME_PARTIAL && !pos->count_partial)
 			break; /* a torn line: wait for its newline */
 		if (fr == VT_FRAME_TOO_LONG) {

@@ -76,6 +76,27 @@ with open(src) as f, open(dst, "w") as out:
 PY
 same cri "$TMP/cri.log"
 
+# CRI parts everywhere: every line of the big file split in stdout P parts
+# with a stderr line between two parts; the planner cuts where no parts
+# are open (no chunk read again), and the report is exact
+python3 - "$TMP/big.log" "$TMP/parts.log" <<'PY'
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+err = '2026-11-02T10:00:00.2Z stderr F {"time":"2026-11-02T10:00:00Z","level":"INFO","msg":"Discovered 3 backends"}\n'
+with open(src) as f, open(dst, "w") as out:
+    for line in f:
+        line = line.rstrip("\n")
+        parts = [line[i:i + 300] for i in range(0, len(line), 300)]
+        for k, p in enumerate(parts):
+            last = k + 1 == len(parts)
+            out.write("2026-11-02T10:00:00.1Z stdout %s %s\n" % ("F" if last else "P", p))
+            if not last and k == 0:
+                out.write(err)
+PY
+same parts "$TMP/parts.log"
+VT_PARALLEL_STATS=1 $WRAP "$BIN" report --threads 2 --now "$NOW" "$TMP/parts.log" 2>&1 >/dev/null |
+	grep -Eq " [2-9][0-9]* chunks, 0 chunks read again, 0 serial" && ok || bad "parts: a chunk was read again"
+
 # a torn last line, and no newline at the end
 head -c 20000000 "$TMP/big.log" >"$TMP/torn.log"
 same torn "$TMP/torn.log"

@@ -7,6 +7,7 @@ Suite *util_suite(void);
 Suite *histogram_suite(void);
 Suite *privacy_suite(void);
 Suite *agg_suite(void);
+Suite *merge_suite(void);
 Suite *report_suite(void);
 Suite *decode_suite(void);
 Suite *framed_suite(void);
@@ -31,6 +32,7 @@ int main(void)
 	srunner_add_suite(sr, histogram_suite());
 	srunner_add_suite(sr, privacy_suite());
 	srunner_add_suite(sr, agg_suite());
+	srunner_add_suite(sr, merge_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, decode_suite());
 	srunner_add_suite(sr, framed_suite());
