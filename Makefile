@@ -17,6 +17,8 @@ VERSION  := 0.1.0
 
 DEPS      := yajl zlib libcurl libpcre2-8 yaml-0.1
 TEST_DEPS := check
+# The collector's server side only: the client binary never links them.
+COLL_DEPS := libmicrohttpd sqlite3
 
 # Debian package of each pkg-config module, to name it when missing.
 pkg_yajl := libyajl-dev
@@ -25,6 +27,8 @@ pkg_libcurl := libcurl4-openssl-dev
 pkg_libpcre2-8 := libpcre2-dev
 pkg_yaml-0.1 := libyaml-dev
 pkg_check := check
+pkg_libmicrohttpd := libmicrohttpd-dev
+pkg_sqlite3 := libsqlite3-dev
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wold-style-definition -Wwrite-strings \
@@ -54,6 +58,12 @@ GEN_SRC := $(BUILD)/gen/data.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
 BIN := $(BUILD)/vmcp-telemetry
 LIBA := $(BUILD)/libvmcp-telemetry.a
+# The collector (collector/*.c): its own objects and libraries, never in
+# LIB_SRC, so build/vmcp-telemetry links no HTTP server and no SQLite.
+COLL_SRC := $(wildcard collector/*.c)
+COLL_OBJ := $(COLL_SRC:%.c=$(BUILD)/%.o)
+COLL_BIN := $(BUILD)/vmcp-telemetry-collector
+COLL_LIBS := $(call dep_libs,$(COLL_DEPS))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
@@ -63,17 +73,18 @@ UNIT_BIN := $(BUILD)/tests/unit/run-unit
 	screenshot bench
 .DEFAULT_GOAL := all
 
-all: check-deps $(BIN)
+all: check-deps $(BIN) $(COLL_BIN)
 
 deps:
 	@sh tools/install-deps.sh
 
 check-deps:
-	@for m in $(DEPS); do \
+	@for m in $(DEPS) $(COLL_DEPS); do \
 	  $(PKG_CONFIG) --exists $$m || { \
 	    case $$m in yajl) p=libyajl-dev;; zlib) p=zlib1g-dev;; \
 	      libcurl) p=libcurl4-openssl-dev;; libpcre2-8) p=libpcre2-dev;; \
-	      yaml-0.1) p=libyaml-dev;; esac; \
+	      yaml-0.1) p=libyaml-dev;; libmicrohttpd) p=libmicrohttpd-dev;; \
+	      sqlite3) p=libsqlite3-dev;; esac; \
 	    echo "vmcp-telemetry: missing library '$$m' (Debian package $$p); 'make deps' installs it" >&2; \
 	    exit 1; }; \
 	done
@@ -100,6 +111,14 @@ $(LIBA): $(LIB_OBJ)
 
 $(BIN): $(BUILD)/src/main.o $(LIBA)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/collector/%.o: collector/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(FINAL_CFLAGS) $(call dep_cflags,$(COLL_DEPS)) -c $< -o $@
+
+$(COLL_BIN): $(COLL_OBJ) $(LIBA)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(COLL_LIBS) $(LIBS)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
