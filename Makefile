@@ -160,6 +160,7 @@ integration: all
 	sh tests/integration/html.sh $(BIN)
 	python3 tests/integration/hostile.py $(BIN)
 	python3 tests/integration/security.py $(BIN)
+	bash tests/integration/collector.sh $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
 # kustomize overlay rendered (kubectl v5 and Debian 12's 1.20) and validated
