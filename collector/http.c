@@ -13,6 +13,9 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -31,9 +34,26 @@ static const unsigned codes[] = { 200, 201, 400, 401, 404, 405, 408, 413,
 				  415, 429, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
+/*
+ * A connection as the watchdog sees it: libmicrohttpd's idle timeout
+ * does not stop a client that sends its headers one byte a second, so a
+ * thread shuts down every connection whose request has not got past its
+ * headers within the request timeout.
+ */
+struct watch {
+	int used;
+	int fd;
+	int waiting;   /* for the headers of a request */
+	int64_t since; /* monotonic ms */
+};
+
 struct vt_server {
 	struct vt_server_config cfg;
 	struct MHD_Daemon *d;
+	pthread_mutex_t lock;
+	pthread_t watchdog;
+	int stopping;
+	struct watch *watches; /* cfg.max_connections of them */
 	atomic_uint inflight;
 	atomic_ullong requests[R_COUNT][NCODES];
 	atomic_ullong rejections[VT_REJ_COUNT];
@@ -184,6 +204,14 @@ static enum vt_reject report_head(struct vt_server *s,
 	return VT_REJ_NONE;
 }
 
+/* Validation and storage are over: the next report may start. */
+static void release_slot(struct vt_server *s, struct req *q)
+{
+	if (q->inflight)
+		atomic_fetch_sub(&s->inflight, 1);
+	q->inflight = 0;
+}
+
 static enum MHD_Result report_done(struct vt_server *s,
 				   struct MHD_Connection *c, struct req *q)
 {
@@ -202,10 +230,13 @@ static enum MHD_Result report_done(struct vt_server *s,
 	rj = vt_ingest_check(&rq, s->cfg.lists, scrub, &rep, reason,
 			     sizeof(reason));
 	vt_scrubber_free(scrub);
-	if (rj)
+	if (rj) {
+		release_slot(s, q);
 		return refuse(s, c, R_REPORTS, rj, reason);
+	}
 	enum vt_store_put put = vt_store_put(s->cfg.store, &rep, rq.now);
 	vt_ingest_report_release(&rep);
+	release_slot(s, q);
 	if (put == VT_STORE_FAILED) {
 		static const char busy[] =
 			"{\"error\":\"database\",\"reason\":\"the database did not take the report; retry\"}\n";
@@ -382,8 +413,8 @@ static enum MHD_Result metrics(struct vt_server *s, struct MHD_Connection *c)
 	metric(&b, "vmcp_collector_reports_raw", "gauge",
 	       "Reports whose raw document is still held.");
 	sample(&b, "vmcp_collector_reports_raw %" PRIu64 "\n", raw);
-	metric(&b, "vmcp_collector_rollup_days", "gauge", "Daily rollups held.");
-	sample(&b, "vmcp_collector_rollup_days %" PRIu64 "\n", rollups);
+	metric(&b, "vmcp_collector_rollups", "gauge", "Daily rollups held.");
+	sample(&b, "vmcp_collector_rollups %" PRIu64 "\n", rollups);
 	metric(&b, "vmcp_collector_database_bytes", "gauge",
 	       "Size of the database file and its write-ahead log.");
 	sample(&b, "vmcp_collector_database_bytes %" PRIu64 "\n", bytes);
@@ -420,6 +451,75 @@ static enum MHD_Result get(struct vt_server *s, struct MHD_Connection *c,
 	}
 }
 
+static void watch_set(struct vt_server *s, struct MHD_Connection *c,
+		      int waiting)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct watch *w = ci ? ci->socket_context : NULL;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&s->lock);
+	w->waiting = waiting;
+	w->since = now_ms();
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
+		   enum MHD_ConnectionNotificationCode toe)
+{
+	struct vt_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	pthread_mutex_lock(&s->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* Called before the socket is closed: the watchdog, which
+		 * holds the lock while it shuts a socket down, never touches
+		 * a descriptor that was closed and reused. */
+		if (*socket_context)
+			((struct watch *)*socket_context)->used = 0;
+		*socket_context = NULL;
+	} else if ((ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD))) {
+		for (size_t i = 0; i < s->cfg.max_connections; i++) {
+			struct watch *w = &s->watches[i];
+
+			if (w->used)
+				continue;
+			*w = (struct watch){ 1, ci->connect_fd, 1, now_ms() };
+			*socket_context = w;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *watchdog(void *arg)
+{
+	struct vt_server *s = arg;
+	int64_t limit = (int64_t)s->cfg.request_timeout_s * 1000;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		int64_t now = now_ms();
+
+		for (size_t i = 0; i < s->cfg.max_connections; i++) {
+			struct watch *w = &s->watches[i];
+
+			if (w->used && w->waiting && now - w->since > limit) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->waiting = 0;
+				atomic_fetch_add(&s->rejections[VT_REJ_TIMEOUT], 1);
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+		usleep(250 * 1000);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *data,
@@ -431,6 +531,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
 	(void)version;
 	if (!q) {
+		watch_set(s, c, 0);
 		q = vt_xcalloc(1, sizeof(*q));
 		q->route = route_of(url);
 		q->started_ms = now_ms();
@@ -469,15 +570,21 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct vt_server *s = cls;
 	struct req *q = *con_cls;
 
-	(void)c;
 	(void)toe;
+	watch_set(s, c, 1);
 	if (!q)
 		return;
-	if (q->inflight)
-		atomic_fetch_sub(&s->inflight, 1);
+	release_slot(s, q);
 	vt_buf_release(&q->body);
 	free(q);
 	*con_cls = NULL;
+}
+
+static void server_free(struct vt_server *s)
+{
+	pthread_mutex_destroy(&s->lock);
+	free(s->watches);
+	free(s);
 }
 
 struct vt_server *vt_server_start(const struct vt_server_config *cfg,
@@ -490,6 +597,8 @@ struct vt_server *vt_server_start(const struct vt_server_config *cfg,
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
 
 	s->cfg = *cfg;
+	s->watches = vt_xcalloc(cfg->max_connections, sizeof(*s->watches));
+	pthread_mutex_init(&s->lock, NULL);
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));
 	if (inet_pton(AF_INET, cfg->addr, &a4.sin_addr) == 1) {
@@ -503,13 +612,13 @@ struct vt_server *vt_server_start(const struct vt_server_config *cfg,
 		flags |= MHD_USE_IPv6;
 	} else {
 		snprintf(why, n, "the listen address is not a numeric IPv4 or IPv6 address");
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	if (cfg->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(why, n, "this libmicrohttpd has no TLS support");
-			free(s);
+			server_free(s);
 			return NULL;
 		}
 		flags |= MHD_USE_TLS;
@@ -522,12 +631,19 @@ struct vt_server *vt_server_start(const struct vt_server_config *cfg,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, notify, s,
 		cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		cfg->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key,
 		MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(why, n, "cannot listen there (in use, or not allowed)");
-		free(s);
+		server_free(s);
+		return NULL;
+	}
+	if (pthread_create(&s->watchdog, NULL, watchdog, s) != 0) {
+		MHD_stop_daemon(s->d);
+		snprintf(why, n, "cannot start a thread");
+		server_free(s);
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info =
@@ -540,6 +656,10 @@ void vt_server_stop(struct vt_server *srv)
 {
 	if (!srv)
 		return;
+	pthread_mutex_lock(&srv->lock);
+	srv->stopping = 1;
+	pthread_mutex_unlock(&srv->lock);
+	pthread_join(srv->watchdog, NULL);
 	MHD_stop_daemon(srv->d);
-	free(srv);
+	server_free(srv);
 }

@@ -193,6 +193,19 @@ static void compare(struct cmp *c, yajl_val got, yajl_val want,
 			 "is not what the report writer makes of the report");
 }
 
+/* Every integer of the received tree within 0..VT_INGEST_MAX_COUNT. */
+static int in_range(yajl_val v)
+{
+	if (YAJL_IS_INTEGER(v))
+		return YAJL_GET_INTEGER(v) >= 0 &&
+		       YAJL_GET_INTEGER(v) <= VT_INGEST_MAX_COUNT;
+	if (YAJL_IS_OBJECT(v))
+		for (size_t i = 0; i < v->u.object.len; i++)
+			if (!in_range(v->u.object.values[i]))
+				return 0;
+	return 1;
+}
+
 static int period_length(const char *g)
 {
 	return strcmp(g, "hour") == 0	 ? 3600
@@ -334,6 +347,12 @@ static enum vt_reject check_json(const struct vt_ingest_request *rq,
 	if (!root) { /* the reader parsed it: cannot happen, but fail closed */
 		snprintf(reason, n, "not a JSON document");
 		rc = VT_REJ_JSON;
+		goto done;
+	}
+	if (!in_range(root)) {
+		snprintf(reason, n, "report holds a count over %lld",
+			 (long long)VT_INGEST_MAX_COUNT);
+		rc = VT_REJ_RANGE;
 		goto done;
 	}
 	rc = read_ids(root, rq->idempotency_key, out, reason, n);
