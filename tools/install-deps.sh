@@ -13,6 +13,10 @@
 #                                            kubectl packages
 # prometheus (for promtool, about 19 MB) and python3-prometheus-client
 # parse the --format prom output in the tests; nothing runs them here.
+# libmicrohttpd-dev (the collector's HTTP server, with TLS through GnuTLS)
+# and libsqlite3-dev (its database) build vmcp-telemetry-collector only;
+# sqlite3 (the command) and curl look into its database and at its
+# answers in tests/integration/collector.sh.
 # chromium (about 200 MB with its libraries) opens the --format html page
 # in the tests, headless; nothing else uses it.
 set -eu
@@ -30,7 +34,7 @@ as_root() {
 
 debian_packages() {
 	pkgs="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
-libpcre2-dev libyaml-dev check gzip python3 openssl man-db logrotate \
+libpcre2-dev libyaml-dev libmicrohttpd-dev libsqlite3-dev sqlite3 curl check gzip python3 openssl man-db logrotate \
 prometheus python3-prometheus-client chromium binutils strace valgrind"
 	missing=""
 	for p in $pkgs; do

@@ -224,19 +224,43 @@ check "a rolled-up report sent again is still 200" test "$(post)" = 200
 check "and not stored again" test "$(sqlite3 "$DB" "SELECT count(*) FROM reports")" = $((2 * NCLIENTS))
 stop_collector -TERM
 
-# ------------------------------------------------ hostile requests, dashboard
-echo "== hostile requests"
-if "$PY" "$ROOT/tests/integration/collector_hostile.py" "$COLL" "$F" "$TMP/hostile" \
-	>"$TMP/hostile.out" 2>&1; then ok; else bad "collector_hostile.py:"; fi
-cat "$TMP/hostile.out"
+# ------------------------------------------------ withholding, dashboard
+echo "== cells under --min-installations withheld"
+# Each client has a backend of its own (BACKENDS), and every one of them
+# calls github: at the default K=3, github is shown and the others not.
+PORT=0
+start_collector --min-installations 3 || exit 1
+curl -fs "$BASE/v1/summary?from=$D1&to=$D2" >"$TMP/k3.json"
+check "K=3: the single-installation backends are withheld, with count 0; github is not" \
+	"$PY" - "$TMP/k3.json" "$NCLIENTS" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+w = d["withheld"]
+b = d["report"]["usage"]["backend_distribution"]
+ok = d["min_installations"] == 3 and "usage.backend_distribution.github" not in w
+ok = ok and b["github"] > 0
+for name in ("slack", "jira", "notion", "linear", "sentry")[: max(0, n - 1)]:
+    ok = ok and "usage.backend_distribution." + name in w and b.get(name) == 0
+sys.exit(not ok)
+PYEOF
+curl -fs "$BASE/" >"$TMP/dashboard.html"
+check "the dashboard marks withheld cells" grep -q "(withheld)" "$TMP/dashboard.html"
+check "the dashboard carries no script" test "$(grep -ci "<script" "$TMP/dashboard.html")" = 0
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
 	echo "== dashboard in headless Chromium"
-	if "$PY" "$ROOT/tests/integration/collector_browser.py" "$COLL" "$DB" \
+	if "$PY" "$ROOT/tests/integration/collector_browser.py" "$BASE/" "$TMP/browser" \
 		>"$TMP/browser.out" 2>&1; then ok; else bad "collector_browser.py:"; fi
 	cat "$TMP/browser.out"
 else
 	echo "collector.sh: chromium not found: the dashboard was not opened"
 fi
+stop_collector -TERM
+
+echo "== hostile requests"
+if "$PY" "$ROOT/tests/integration/collector_hostile.py" "$COLL" "$F" "$TMP/hostile" \
+	>"$TMP/hostile.out" 2>&1; then ok; else bad "collector_hostile.py:"; fi
+cat "$TMP/hostile.out"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
