@@ -223,7 +223,10 @@ static enum vt_reject check_period(const struct vt_summary *s, int64_t now,
 		snprintf(reason, n, "period.granularity is not hour, day or week");
 		return VT_REJ_PERIOD;
 	}
-	if (s->end - s->start != len || s->start % (len < 86400 ? len : 86400)) {
+	/* As the client cuts them: whole UTC hours and days, weeks from
+	 * Monday (1970-01-05 was one). */
+	int64_t base = len == 7 * 86400 ? 4 * 86400 : 0;
+	if (s->end - s->start != len || (s->start - base) % len != 0) {
 		snprintf(reason, n, "period.start and period.end are not one whole %s",
 			 s->granularity);
 		return VT_REJ_PERIOD;
