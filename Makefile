@@ -230,7 +230,9 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry
+	install -m 0755 $(COLL_BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry-collector
 	install -m 0644 man/vmcp-telemetry.1 $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1
+	install -m 0644 man/vmcp-telemetry-collector.1 $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry-collector.1
 
 # The systemd service and timer, with ExecStart pointing at $(BINDIR).
 install-systemd:
@@ -239,10 +241,17 @@ install-systemd:
 	  deploy/systemd/vmcp-telemetry.service >$(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service
 	install -m 0644 deploy/systemd/vmcp-telemetry.timer $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service
+	sed 's|/usr/local/bin/vmcp-telemetry-collector|$(BINDIR)/vmcp-telemetry-collector|' \
+	  deploy/systemd/vmcp-telemetry-collector.service \
+	  >$(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry-collector.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry-collector.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmcp-telemetry \
+	  $(DESTDIR)$(BINDIR)/vmcp-telemetry-collector \
 	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1 \
+	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry-collector.1 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry-collector.service \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
 

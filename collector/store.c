@@ -55,6 +55,8 @@ static sqlite3 *open_db(const char *path, int flags, char *why, size_t n)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 10000);
+	/* No temporary files: the root filesystem may be read-only. */
+	exec(db, "PRAGMA temp_store=MEMORY");
 	return db;
 }
 

@@ -118,6 +118,17 @@ k8s() {
 	tags=$(grep -ho 'image: vmcp-telemetry:[^ ]*' "$out"/*.yaml | sort -u)
 	[ "$tags" = "image: vmcp-telemetry:$version" ] && ok ||
 		bad "manifest images ($tags) are not vmcp-telemetry:$version"
+	tags=$(grep -ho 'image: vmcp-telemetry-collector:[^ ]*' "$out"/*.yaml | sort -u)
+	[ "$tags" = "image: vmcp-telemetry-collector:$version" ] && ok ||
+		bad "the collector's image ($tags) is not vmcp-telemetry-collector:$version"
+	# The collector: current kustomize syntax only, one replica, Recreate.
+	! grep -qE '^(bases|patchesJson6902|patchesStrategicMerge|commonLabels|vars):' \
+		deploy/kubernetes/collector/kustomization.yaml && ok ||
+		bad "deploy/kubernetes/collector uses deprecated kustomize fields"
+	run_counted "the collector's Deployment is not one replica with Recreate" \
+		grep -qE '^  replicas: 1$' deploy/kubernetes/collector/deployment.yaml
+	grep -q 'kind: NetworkPolicy' "$out/collector.yaml" && ok ||
+		bad "the collector's render has no NetworkPolicy"
 }
 k8s
 
@@ -175,6 +186,43 @@ systemd_units() {
 	run_counted "the unit's system call filter" \
 		python3 tests/deploy/check_syscalls.py "$BIN" "$svc" "$(mkdir -p "$TMP/sys" && echo "$TMP/sys")"
 	exec_start "$svc"
+	collector_unit "$units/vmcp-telemetry-collector.service"
+}
+
+# collector_unit UNIT: the collector's service verifies quietly, is as
+# confined, and its ExecStart (paths moved into the scratch directory,
+# a free port) starts a collector that answers /healthz.
+collector_unit() {
+	local u=$1 d=$TMP/collector-unit line cmd pid want
+	grep -q "^ExecStart=$PREFIX/bin/vmcp-telemetry-collector " "$u" && ok ||
+		bad "the collector unit's ExecStart is not $PREFIX/bin/vmcp-telemetry-collector"
+	if verify_quiet "$u"; then ok; else bad "systemd-analyze verify (collector): $(cat "$TMP/verify.out")"; fi
+	for want in 'Type=exec' 'DynamicUser=yes' 'StateDirectory=vmcp-telemetry-collector' \
+		'ProtectSystem=strict' 'NoNewPrivileges=yes' 'PrivateTmp=yes' \
+		'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'SystemCallFilter=@system-service' \
+		'LoadCredential=tokens:' 'Restart=on-failure'; do
+		grep -q "^$want" "$u" && ok || bad "the collector unit lacks $want"
+	done
+	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$u" >"$TMP/security.out" 2>&1; then
+		ok
+	else
+		bad "systemd-analyze security (collector): $(tail -1 "$TMP/security.out")"
+	fi
+	echo "$(tail -1 "$TMP/security.out")"
+	mkdir -p "$d/state" "$d/creds"
+	echo unit-token >"$d/creds/tokens"
+	line=$(sed -n 's/^ExecStart=//p' "$u")
+	cmd=${line//'${STATE_DIRECTORY}'/$d/state}
+	cmd=${cmd//'%d'/$d/creds}
+	cmd=${cmd//--listen 127.0.0.1:8080/--listen 127.0.0.1:0 --port-file $d/port}
+	# shellcheck disable=SC2086 # split like systemd splits the line
+	env -i PATH="$PATH" $cmd 2>"$d/err" &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	if [ -s "$d/port" ] && curl -fs "http://127.0.0.1:$(cat "$d/port")/healthz" >/dev/null &&
+		[ -f "$d/state/reports.db" ]; then ok; else bad "the collector's ExecStart: $(cat "$d/err")"; fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" && ok || bad "the collector did not exit 0 on SIGTERM"
 }
 
 # exec_start UNIT: ExecStart as systemd would run it with the shipped
