@@ -212,20 +212,27 @@ fuzz:
 	VT_FUZZ_SECONDS=$(FUZZ_SECONDS) VT_FUZZ_JOBS=$(FUZZ_JOBS) \
 	  sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
-# Speed and memory against json_verify, zcat and jq (docs/performance.md);
-# not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point; BENCH_WAIT_IDLE=600
+# Speed and memory against json_verify, zcat and jq (docs/performance.md),
+# then the collector under concurrent uploads on loopback; not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point; BENCH_WAIT_IDLE=600
 # waits up to 10 minutes for a quiet machine first.
 BENCH_MB ?= 150
 BENCH_SMALL_MB ?= 15
 BENCH_HUGE_MB ?= 0
 BENCH_RUNS ?= 5
 BENCH_WAIT_IDLE ?= 0
+# The collector's loopback load test: distinct reports POSTed at each
+# client count (bounded: that many requests, 60 s per count at most).
+BENCH_COLLECTOR_REPORTS ?= 400
+BENCH_COLLECTOR_CLIENTS ?= 1,4,16,64
 bench: all
 	@sh tools/bench/deps.sh
 	python3 tools/bench/bench.py --bin $(BIN) --dir $(BUILD)/bench \
 	  --mb $(BENCH_MB) --small-mb $(BENCH_SMALL_MB) \
 	  --huge-mb $(BENCH_HUGE_MB) --runs $(BENCH_RUNS) \
 	  --wait-idle $(BENCH_WAIT_IDLE)
+	python3 tools/bench/collector-load.py --bin $(BIN) --dir $(BUILD)/bench/collector \
+	  --reports $(BENCH_COLLECTOR_REPORTS) --clients $(BENCH_COLLECTOR_CLIENTS) \
+	  --seconds 60
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
