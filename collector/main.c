@@ -2,6 +2,7 @@
 /* vmcp-telemetry-collector: the receiving end of `run --telemetry on`. */
 #include "fleet.h"
 #include "server.h"
+#include "../src/common.h"
 #include "../util/hash.h"
 
 #include <errno.h>
@@ -51,6 +52,10 @@ static const char help[] =
 	"  --request-timeout SECONDS\n"
 	"                         refuse a request body still arriving after this\n"
 	"                         long (default 30)\n"
+	"  --servers FILE         extra public MCP server names a report may\n"
+	"                         carry (the clients' --servers file)\n"
+	"  --clients FILE         extra public MCP client names (the clients'\n"
+	"                         --clients file)\n"
 	"  --port-file FILE       write the port listened on to FILE\n"
 	"  -h, --help             show this help\n"
 	"  --version              show the version\n"
@@ -157,7 +162,7 @@ static int parse_listen(char *arg, struct vt_server_config *cfg)
 }
 
 struct opts {
-	const char *db, *port_file, *cert, *key;
+	const char *db, *port_file, *cert, *key, *servers, *clients;
 	unsigned retain_days;
 };
 
@@ -166,7 +171,7 @@ static int parse(int argc, char **argv, struct vt_server_config *cfg,
 {
 	enum { O_LISTEN = 256, O_DB, O_TOKEN, O_MIN, O_RETAIN, O_CERT, O_KEY,
 	       O_BODY, O_INFLIGHT, O_CONNS, O_THREADS, O_TIMEOUT, O_REQTIME,
-	       O_PORTFILE, O_VERSION };
+	       O_PORTFILE, O_VERSION, O_SERVERS, O_CLIENTS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "db", required_argument, NULL, O_DB },
@@ -182,6 +187,8 @@ static int parse(int argc, char **argv, struct vt_server_config *cfg,
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "request-timeout", required_argument, NULL, O_REQTIME },
 		{ "port-file", required_argument, NULL, O_PORTFILE },
+		{ "servers", required_argument, NULL, O_SERVERS },
+		{ "clients", required_argument, NULL, O_CLIENTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -228,6 +235,8 @@ static int parse(int argc, char **argv, struct vt_server_config *cfg,
 		case O_TIMEOUT: cfg->timeout_s = (unsigned)v; break;
 		case O_REQTIME: cfg->request_timeout_s = (unsigned)v; break;
 		case O_PORTFILE: o->port_file = optarg; break;
+		case O_SERVERS: o->servers = optarg; break;
+		case O_CLIENTS: o->clients = optarg; break;
 		case 'h': fputs(help, stdout); return -1;
 		case O_VERSION: puts(VT_COLLECTOR_NAME " " VT_VERSION); return -1;
 		case ':':
@@ -331,16 +340,13 @@ int main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (load_tls(&o, &cfg))
 		return 1;
-	struct vt_allowlist *servers = vt_allowlist_new();
-	struct vt_allowlist *clients = vt_allowlist_new();
-	if (vt_allowlist_load(servers, vt_default_servers, strlen(vt_default_servers),
-			      "built-in servers", why, sizeof(why)) ||
-	    vt_allowlist_load(clients, vt_default_clients, strlen(vt_default_clients),
-			      "built-in clients", why, sizeof(why))) {
-		fprintf(stderr, VT_COLLECTOR_NAME ": %s\n", why);
+	/* The shipped name lists, and the extra ones the clients were given. */
+	struct vt_tables tables = { 0 };
+	if (vt_tables_load(&tables, NULL, o.servers, o.clients)) {
+		vt_tables_free(&tables);
 		return 1;
 	}
-	struct vt_ingest_lists lists = { servers, clients };
+	struct vt_ingest_lists lists = { tables.servers, tables.clients };
 	cfg.lists = &lists;
 	cfg.db_path = o.db;
 	cfg.store = vt_store_open(o.db, why, sizeof(why));
@@ -352,8 +358,7 @@ int main(int argc, char **argv)
 		rc = serve(&cfg, &o);
 	}
 	vt_store_close(cfg.store);
-	vt_allowlist_free(servers);
-	vt_allowlist_free(clients);
+	vt_tables_free(&tables);
 	free((char *)(uintptr_t)cfg.tls_cert);
 	free((char *)(uintptr_t)cfg.tls_key);
 	return rc;
