@@ -297,6 +297,39 @@ static int parse_day(const char *s, int64_t *day)
 	return 0;
 }
 
+/* A page made from the database: the summary or the dashboard. */
+struct view {
+	enum route route;
+	const char *type;
+	int64_t from, to; /* the summary's days */
+	int by;
+};
+
+static enum MHD_Result view(struct vt_server *s, struct MHD_Connection *c,
+			    const struct view *v)
+{
+	static const char down[] = "{\"error\":\"database\"}\n";
+	struct vt_store_reader *rd = vt_store_reader_open(s->cfg.store);
+	struct vt_buf out;
+	int rc = -1;
+
+	vt_buf_init(&out, 512u << 20);
+	if (rd && v->route == R_SUMMARY)
+		rc = vt_fleet_summary(rd, v->from, v->to, v->by,
+				      s->cfg.min_installations, &out);
+	else if (rd)
+		rc = vt_dashboard_write(rd, (int64_t)time(NULL), v->by,
+					s->cfg.min_installations, &out);
+	vt_store_reader_close(rd);
+	enum MHD_Result r =
+		rc ? answer(s, c, v->route, 503, "application/json", down,
+			    sizeof(down) - 1, 1)
+		   : answer(s, c, v->route, 200, v->type,
+			    out.ptr ? out.ptr : "", out.len, 0);
+	vt_buf_release(&out);
+	return r;
+}
+
 static enum MHD_Result summary(struct vt_server *s, struct MHD_Connection *c)
 {
 	const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
@@ -317,41 +350,17 @@ static enum MHD_Result summary(struct vt_server *s, struct MHD_Connection *c)
 		step = 7;
 	else if (by)
 		return refuse(s, c, R_SUMMARY, VT_REJ_QUERY, "by is neither day nor week");
-	struct vt_store_reader *rd = vt_store_reader_open(s->cfg.store);
-	struct vt_buf out;
-	vt_buf_init(&out, 512u << 20);
-	int rc = rd ? vt_fleet_summary(rd, f, t, step, s->cfg.min_installations,
-				       &out)
-		    : -1;
-	vt_store_reader_close(rd);
-	enum MHD_Result r =
-		rc ? answer(s, c, R_SUMMARY, 503, "application/json",
-			  "{\"error\":\"database\"}\n", 21, 1)
-		   : answer(s, c, R_SUMMARY, 200, "application/json",
-			  out.ptr ? out.ptr : "", out.len, 0);
-	vt_buf_release(&out);
-	return r;
+	struct view v = { R_SUMMARY, "application/json", f, t, step };
+	return view(s, c, &v);
 }
 
 static enum MHD_Result dashboard(struct vt_server *s, struct MHD_Connection *c)
 {
 	const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
-	struct vt_store_reader *rd = vt_store_reader_open(s->cfg.store);
-	struct vt_buf out;
+	struct view v = { R_DASHBOARD, "text/html; charset=utf-8", 0, 0,
+			  by && strcmp(by, "week") == 0 ? 7 : 1 };
 
-	vt_buf_init(&out, 64u << 20);
-	int rc = rd ? vt_dashboard_write(rd, (int64_t)time(NULL),
-					 by && strcmp(by, "week") == 0 ? 7 : 1,
-					 s->cfg.min_installations, &out)
-		    : -1;
-	vt_store_reader_close(rd);
-	enum MHD_Result r =
-		rc ? answer(s, c, R_DASHBOARD, 503, "text/plain; charset=utf-8",
-			  "database unavailable\n", 21, 1)
-		   : answer(s, c, R_DASHBOARD, 200, "text/html; charset=utf-8",
-			  out.ptr ? out.ptr : "", out.len, 0);
-	vt_buf_release(&out);
-	return r;
+	return view(s, c, &v);
 }
 
 static void metric(struct vt_buf *b, const char *name, const char *type,

@@ -208,63 +208,69 @@ void vt_store_reader_close(struct vt_store_reader *rd)
 	free(rd);
 }
 
-static int each_report(struct vt_store_reader *rd, int64_t from, int64_t to,
-		       vt_store_report_cb cb, void *ctx)
+/* Runs sql over days [from, to], handing each row to row. */
+static int each_row(struct vt_store_reader *rd, const char *sql, int64_t from,
+		    int64_t to, void (*row)(sqlite3_stmt *q, void *arg),
+		    void *arg)
 {
 	sqlite3_stmt *q;
 	int rc;
 
-	if (sqlite3_prepare_v2(rd->db,
-			       "SELECT period_start, granularity, body FROM reports"
-			       " WHERE day BETWEEN ? AND ? AND body IS NOT NULL"
-			       " ORDER BY day, period_start, granularity, id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(rd->db, sql, -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, from);
 	sqlite3_bind_int64(q, 2, to);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		cb(ctx, sqlite3_column_int64(q, 0),
-		   (const char *)sqlite3_column_text(q, 1),
-		   (const char *)sqlite3_column_text(q, 2),
-		   (size_t)sqlite3_column_bytes(q, 2));
+		row(q, arg);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int each_rollup(struct vt_store_reader *rd, int64_t from, int64_t to,
-		       vt_store_rollup_cb cb, void *ctx)
-{
-	sqlite3_stmt *q;
-	int rc;
+struct each {
+	vt_store_report_cb report;
+	vt_store_rollup_cb rollup;
+	void *ctx;
+};
 
-	if (sqlite3_prepare_v2(rd->db,
-			       "SELECT day, reports, body, cells FROM rollups"
-			       " WHERE day BETWEEN ? AND ? ORDER BY day",
-			       -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(q, 1, from);
-	sqlite3_bind_int64(q, 2, to);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		cb(ctx, sqlite3_column_int64(q, 0),
-		   (uint64_t)sqlite3_column_int64(q, 1),
-		   (const char *)sqlite3_column_text(q, 2),
-		   (size_t)sqlite3_column_bytes(q, 2),
-		   (const char *)sqlite3_column_text(q, 3),
-		   (size_t)sqlite3_column_bytes(q, 3));
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+static void report_row(sqlite3_stmt *q, void *arg)
+{
+	const struct each *e = arg;
+
+	e->report(e->ctx, sqlite3_column_int64(q, 0),
+		  (const char *)sqlite3_column_text(q, 1),
+		  (const char *)sqlite3_column_text(q, 2),
+		  (size_t)sqlite3_column_bytes(q, 2));
+}
+
+static void rollup_row(sqlite3_stmt *q, void *arg)
+{
+	const struct each *e = arg;
+
+	e->rollup(e->ctx, sqlite3_column_int64(q, 0),
+		  (uint64_t)sqlite3_column_int64(q, 1),
+		  (const char *)sqlite3_column_text(q, 2),
+		  (size_t)sqlite3_column_bytes(q, 2),
+		  (const char *)sqlite3_column_text(q, 3),
+		  (size_t)sqlite3_column_bytes(q, 3));
 }
 
 int vt_store_each(struct vt_store_reader *rd, int64_t from, int64_t to,
 		  vt_store_report_cb report, vt_store_rollup_cb rollup,
 		  void *ctx)
 {
+	struct each e = { report, rollup, ctx };
+
 	/* One snapshot for both tables. */
 	if (exec(rd->db, "BEGIN"))
 		return -1;
-	int rc = each_rollup(rd, from, to, rollup, ctx);
+	int rc = each_row(rd, "SELECT day, reports, body, cells FROM rollups"
+			  " WHERE day BETWEEN ? AND ? ORDER BY day",
+			  from, to, rollup_row, &e);
 	if (!rc)
-		rc = each_report(rd, from, to, report, ctx);
+		rc = each_row(rd, "SELECT period_start, granularity, body FROM reports"
+			      " WHERE day BETWEEN ? AND ? AND body IS NOT NULL"
+			      " ORDER BY day, period_start, granularity, id",
+			      from, to, report_row, &e);
 	exec(rd->db, "COMMIT");
 	return rc;
 }

@@ -29,6 +29,7 @@ struct rd {
 	int bad;
 };
 
+__attribute__((format(printf, 2, 3)))
 static void fail(struct rd *r, const char *fmt, ...)
 {
 	va_list ap;

@@ -80,10 +80,14 @@ start_collector() {
 	bad "the collector did not start: $(cat "$TMP/collector.err")"
 	return 1
 }
+# stop_collector -TERM: it must exit 0 (under ASan: no leak, no error).
 stop_collector() {
+	local rc
 	kill "$1" "$CPID" 2>/dev/null
 	wait "$CPID" 2>/dev/null
+	rc=$?
 	CPID=""
+	check "the collector exits 0 on SIGTERM (exit $rc: $(tail -3 "$TMP/collector.err"))" test "$rc" = 0
 }
 
 day() { date -u -d "$1 day" +%Y-%m-%d; }

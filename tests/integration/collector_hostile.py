@@ -75,8 +75,12 @@ class Collector:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        rc = self.proc.wait(timeout=30)
         self.err.close()
+        with open(self.err.name, "rb") as f:
+            err = f.read()
+        # Under ASan a leak or an error would show here.
+        expect(rc == 0, f"the collector exits {rc} on SIGTERM: {err[-300:]!r}")
 
 
 def headers(c, token=True, ctype="application/json", enc="gzip", key=None):

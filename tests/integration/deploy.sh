@@ -141,6 +141,17 @@ verify_quiet() {
 		[ ! -s "$TMP/verify.out" ]
 }
 
+# security_ok UNIT: systemd-analyze security rates the unit's exposure at
+# most 2.0; --threshold counts in tenths ("OK" ends at 3.9).
+security_ok() {
+	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$1" >"$TMP/security.out" 2>&1; then
+		ok
+	else
+		bad "systemd-analyze security $(basename "$1"): $(tail -1 "$TMP/security.out")"
+	fi
+	echo "$(tail -1 "$TMP/security.out")"
+}
+
 systemd_units() {
 	need systemd-analyze && need strace || return
 	PREFIX=$TMP/prefix
@@ -176,13 +187,7 @@ systemd_units() {
 	for want in 'OnCalendar=' 'Persistent=true' 'RandomizedDelaySec='; do
 		grep -q "^$want" "$tim" && ok || bad "the timer lacks $want"
 	done
-	# --threshold counts in tenths: 20 is an exposure of 2.0 ("OK" ends at 3.9)
-	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$svc" >"$TMP/security.out" 2>&1; then
-		ok
-	else
-		bad "systemd-analyze security: $(tail -1 "$TMP/security.out")"
-	fi
-	echo "$(tail -1 "$TMP/security.out")"
+	security_ok "$svc"
 	run_counted "the unit's system call filter" \
 		python3 tests/deploy/check_syscalls.py "$BIN" "$svc" "$(mkdir -p "$TMP/sys" && echo "$TMP/sys")"
 	exec_start "$svc"
@@ -203,12 +208,7 @@ collector_unit() {
 		'LoadCredential=tokens:' 'Restart=on-failure'; do
 		grep -q "^$want" "$u" && ok || bad "the collector unit lacks $want"
 	done
-	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$u" >"$TMP/security.out" 2>&1; then
-		ok
-	else
-		bad "systemd-analyze security (collector): $(tail -1 "$TMP/security.out")"
-	fi
-	echo "$(tail -1 "$TMP/security.out")"
+	security_ok "$u"
 	mkdir -p "$d/state" "$d/creds"
 	echo unit-token >"$d/creds/tokens"
 	line=$(sed -n 's/^ExecStart=//p' "$u")
