@@ -5,8 +5,10 @@
 # afterwards every report is stored exactly once (sqlite3 on the database)
 # and /v1/summary equals 'vmcp-telemetry merge' of the reports the clients
 # sent, per range and per day, before and after retention rolled them up.
-# Then the hostile requests (collector_hostile.py) and the dashboard in
-# headless Chromium (collector_browser.py, skipped without chromium).
+# Then cells under --min-installations withheld, the dashboard in headless
+# Chromium (collector_browser.py, skipped without chromium), HTTPS with
+# --tls-cert and bearer tokens with the real client, and the hostile
+# requests (collector_hostile.py).
 #
 #   bash tests/integration/collector.sh build/vmcp-telemetry
 #   VT_KEEP=1 bash ...         keep the scratch dir
@@ -24,7 +26,7 @@ COLL=$(dirname "$BIN")/vmcp-telemetry-collector
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-python3}
 NCLIENTS=${VT_COLLECTOR_CLIENTS:-6}
-for tool in "$PY" sqlite3 curl gzip; do
+for tool in "$PY" sqlite3 curl gzip openssl; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "collector.sh: $tool not found; 'make deps' installs it" >&2
 		echo "0 passed, 1 failed"
@@ -72,15 +74,22 @@ start_collector() {
 		sleep 0.05
 	done
 	PORT=$(cat "$TMP/port" 2>/dev/null || echo 0)
-	BASE=http://127.0.0.1:$PORT
+	BASE=${SCHEME:-http}://127.0.0.1:$PORT
 	for _ in $(seq 100); do
-		curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0
+		# shellcheck disable=SC2086 # CURL_TLS is options
+		curl -fs ${CURL_TLS:-} "$BASE/healthz" >/dev/null 2>&1 && return 0
 		sleep 0.05
 	done
 	bad "the collector did not start: $(cat "$TMP/collector.err")"
 	return 1
 }
 # stop_collector -TERM: it must exit 0 (under ASan: no leak, no error).
+# kill9: SIGKILL, as a crash or an OOM kill would (bash's "Killed" notice
+# silenced).
+kill9() {
+	{ kill -9 "$CPID" && wait "$CPID"; } 2>/dev/null
+	CPID=""
+}
 stop_collector() {
 	local rc
 	kill "$1" "$CPID" 2>/dev/null
@@ -133,17 +142,13 @@ for _ in $(seq 400); do
 	[ "${n:-0}" -ge 1 ] && break
 	sleep 0.01
 done
-kill -9 "$CPID" 2>/dev/null
-wait "$CPID" 2>/dev/null || true
-CPID=""
+kill9
 stored_at_kill=$(sqlite3 "$DB" "SELECT count(*) FROM reports")
 sleep 1
 start_collector || exit 1
 # A second kill, mid-run again, then the collector stays up.
 sleep 0.3
-kill -9 "$CPID" 2>/dev/null
-wait "$CPID" 2>/dev/null || true
-CPID=""
+kill9
 sleep 0.5
 start_collector || exit 1
 for i in "${!cpids[@]}"; do
@@ -260,6 +265,55 @@ else
 	echo "collector.sh: chromium not found: the dashboard was not opened"
 fi
 stop_collector -TERM
+
+# ------------------------------------------------ HTTPS and tokens, real client
+echo "== HTTPS (--tls-cert) and bearer tokens with the real client"
+PKI=$TMP/pki
+mkdir -p "$PKI"
+pki() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$PKI/ca.key" -out "$PKI/ca.crt" -days 2 -subj "/CN=vt collector test ca" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout "$PKI/server.key" -out "$PKI/server.csr" -subj "/CN=localhost" &&
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$PKI/ext" &&
+		openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+			-CAcreateserial -days 2 -out "$PKI/server.crt" -extfile "$PKI/ext"
+}
+if command -v openssl >/dev/null 2>&1 && pki 2>"$PKI/err"; then
+	TOKEN="collector-test-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+	printf 'some-other-token\n%s\n' "$TOKEN" >"$TMP/tokens"
+	printf '%s\n' "$TOKEN" >"$TMP/good.token"
+	printf 'not-%s\n' "$TOKEN" >"$TMP/bad.token"
+	chmod 600 "$TMP/tokens" "$TMP"/*.token
+	DB=$TMP/tls.sqlite PORT=0 SCHEME=https CURL_TLS="--cacert $PKI/ca.crt"
+	start_collector --tls-cert "$PKI/server.crt" --tls-key "$PKI/server.key" \
+		--token-file "$TMP/tokens" || exit 1
+	for who in good bad; do
+		S=$TMP/tls-$who
+		audit_lines "$D1" 1 >"$S.log"
+		vt run --state "$S" --telemetry on --endpoint "$BASE/v1/reports" --cacert "$PKI/ca.crt" \
+			--token-file "$TMP/$who.token" --now "${D0}T12:00:00Z" "$S.log" >/dev/null 2>&1
+		vt run --state "$S" --telemetry on --endpoint "$BASE/v1/reports" --cacert "$PKI/ca.crt" \
+			--token-file "$TMP/$who.token" --flush --now "${D3}T12:00:00Z" --timeout 2s \
+			--deadline 20s "$S.log" >"$S.out" 2>"$S.err"
+		eval "rc_$who=$?"
+	done
+	# shellcheck disable=SC2154 # set by eval
+	check "HTTPS with the right token: the client exits 0 (rc $rc_good: $(cat "$TMP/tls-good.err"))" test "$rc_good" = 0
+	# shellcheck disable=SC2154
+	check "HTTPS with a wrong token: refused, the client exits 4 (rc $rc_bad)" test "$rc_bad" = 4
+	check "only the report with the right token is stored" \
+		test "$(sqlite3 "$DB" "SELECT count(*) FROM reports")" = 1
+	check "the token appears nowhere in the collector's output" \
+		sh -c "! grep -qF '$TOKEN' '$TMP/collector.err'"
+	check "plain HTTP to the TLS port is not served" \
+		sh -c "! curl -fs --max-time 5 'http://127.0.0.1:$PORT/healthz' >/dev/null 2>&1"
+	stop_collector -TERM
+	SCHEME=http CURL_TLS=""
+else
+	bad "openssl could not make the test certificates: $(cat "$PKI/err")"
+fi
 
 echo "== hostile requests"
 if "$PY" "$ROOT/tests/integration/collector_hostile.py" "$COLL" "$F" "$TMP/hostile" \
