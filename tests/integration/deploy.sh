@@ -311,5 +311,22 @@ docs_true() {
 }
 docs_true
 
+# docs/collector.md: every option it gives vmcp-telemetry-collector (on its
+# command lines and in its tables) exists,
+# every deploy/ path it names exists, the README links it.
+collector_docs_true() {
+	local doc=docs/collector.md help o p
+	help=$("$(dirname "$BIN")/vmcp-telemetry-collector" --help)
+	grep -q "($doc)" README.md && ok || bad "README.md does not link $doc"
+	for o in $(grep -oE 'vmcp-telemetry-collector( [^|;`]*)?' "$doc" | grep -o -- ' --[a-z][a-z-]*' | sort -u) \
+		$(grep -oE '^\| `--[a-z][a-z-]*' "$doc" | tr -d '|` ' | sort -u); do
+		echo "$help" | grep -q -- "${o# }" && ok || bad "$doc: vmcp-telemetry-collector has no option $o"
+	done
+	for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$doc" | sed 's|^[^d]*||' | sort -u); do
+		[ -e "$p" ] && ok || bad "$doc names $p, which does not exist"
+	done
+}
+collector_docs_true
+
 echo "deploy: $pass passed, $fail failed"
 [ "$fail" = 0 ]
