@@ -263,7 +263,7 @@ uninstall:
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
 
 format:
-	clang-format -i $(LIB_SRC) src/main.c $(wildcard */*.h) $(UNIT_SRC)
+	clang-format -i $(LIB_SRC) src/main.c $(COLL_SRC) $(wildcard */*.h) $(UNIT_SRC)
 
 clean:
 	rm -rf build

@@ -68,6 +68,7 @@ struct req {
 	int64_t started_ms;
 	int inflight;          /* holds a slot of max_inflight */
 	int answered;
+	uint64_t dropped;      /* bytes over the cap, read and dropped */
 };
 
 static int64_t now_ms(void)
@@ -252,30 +253,38 @@ static enum MHD_Result report_done(struct vt_server *s,
 		    "application/json", body, (size_t)n, 0);
 }
 
+/*
+ * The body as it arrives. libmicrohttpd sends a response queued before
+ * the body is all read only on the first call, so a body found too large
+ * on the way (chunked, without Content-Length) is read and dropped, and
+ * answered 413 at its end; one that goes on past four times the cap, or
+ * past the request timeout, has its connection closed.
+ */
 static enum MHD_Result report_post(struct vt_server *s,
 				   struct MHD_Connection *c, struct req *q,
 				   const char *data, size_t *size)
 {
-	if (q->answered) { /* refused early: drop what still comes */
-		*size = 0;
-		return MHD_YES;
+	size_t n = *size;
+
+	*size = 0;
+	if (n && now_ms() - q->started_ms > (int64_t)s->cfg.request_timeout_s * 1000) {
+		atomic_fetch_add(&s->rejections[VT_REJ_TIMEOUT], 1);
+		return MHD_NO;
 	}
-	if (*size == 0)
-		return report_done(s, c, q);
-	if (now_ms() - q->started_ms > (int64_t)s->cfg.request_timeout_s * 1000) {
-		*size = 0;
-		q->answered = 1;
-		return refuse(s, c, R_REPORTS, VT_REJ_TIMEOUT,
-			      "the request took longer than the request timeout");
-	}
-	if (q->body.len + *size > s->cfg.max_body ||
-	    vt_buf_append(&q->body, data, *size)) {
-		*size = 0;
-		q->answered = 1;
+	if (n == 0 && q->dropped)
 		return refuse(s, c, R_REPORTS, VT_REJ_TOO_LARGE,
 			      "body is larger than the body cap");
+	if (n == 0)
+		return report_done(s, c, q);
+	if (q->dropped || q->body.len + n > s->cfg.max_body ||
+	    vt_buf_append(&q->body, data, n)) {
+		release_slot(s, q);
+		q->dropped += n;
+		if (q->dropped > 4 * (uint64_t)s->cfg.max_body) {
+			atomic_fetch_add(&s->rejections[VT_REJ_TOO_LARGE], 1);
+			return MHD_NO;
+		}
 	}
-	*size = 0;
 	return MHD_YES;
 }
 
@@ -565,7 +574,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	}
 	if (q->route == R_REPORTS && !q->early)
 		return report_post(s, c, q, data, size);
-	if (q->answered) {
+	if (q->answered || *size) { /* a GET's body is not read */
 		*size = 0;
 		return MHD_YES;
 	}

@@ -60,10 +60,12 @@ class Collector:
         with open(port_file) as f:
             self.port = int(f.read())
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
+    def request(self, method, path, body=None, headers=None, timeout=10,
+                chunked=False):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            c.request(method, path, body=body, headers=headers or {})
+            c.request(method, path, body=body, headers=headers or {},
+                      encode_chunked=chunked)
             r = c.getresponse()
             return r.status, dict(r.getheaders()), r.read()
         finally:
@@ -96,12 +98,22 @@ def headers(c, token=True, ctype="application/json", enc="gzip", key=None):
     return h
 
 
-def post_case(c, name, body, status, reason=None, secret=None, **kw):
+def post_case(c, name, body, status, reason=None, secret=None, chunked=False, **kw):
+    """status None: the connection must be closed without an answer."""
     before = c.stored()
+    h = headers(c, **kw)
+    if chunked:
+        h["Transfer-Encoding"] = "chunked"
     try:
-        st, hd, out = c.request("POST", "/v1/reports", body, headers(c, **kw))
+        st, hd, out = c.request("POST", "/v1/reports", body, h, chunked=chunked)
     except (OSError, http.client.HTTPException) as e:
-        expect(False, f"{name}: no answer ({e})")
+        expect(status is None, f"{name}: no answer ({e})")
+        st = None
+    if st is None or status is None:
+        expect(st is None, f"{name}: answered {st}, want the connection closed")
+        expect(c.stored() == before, f"{name}: something was stored")
+        expect(c.request("GET", "/healthz")[0] == 200,
+               f"{name}: /healthz is not 200 afterwards")
         return
     expect(st == status, f"{name}: status {st}, want {status}: {out[:200]!r}")
     expect(st < 500, f"{name}: a 5xx for bad input")
@@ -176,6 +188,11 @@ def cases(c, raw, doc, rid):
     post_case(c, "wrong content type", raw, 415, "content_type", ctype="text/plain")
     post_case(c, "unknown encoding", raw, 415, "content_encoding", enc="br")
     post_case(c, "over the cap", os.urandom(MAX_BODY + 1), 413, "too_large")
+    chunks = [os.urandom(8192) for _ in range(MAX_BODY // 8192 + 2)]
+    post_case(c, "over the cap, chunked (no Content-Length)", iter(chunks), 413,
+              "too_large", chunked=True)
+    post_case(c, "endless chunked body: the connection is closed", iter(chunks * 8),
+              None, chunked=True)
     bomb = gzip.compress(b" " * (50 * MAX_BODY))
     expect(len(bomb) < MAX_BODY, "the bomb fits under the cap before inflating")
     post_case(c, "gzip bomb", bomb, 413, "too_large")
