@@ -5,6 +5,7 @@
 #include "../src/common.h"
 #include "../util/hash.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -62,6 +63,27 @@ static const char help[] =
 	"\n"
 	"Exit codes: 0 stopped by SIGTERM or SIGINT; 1 failure; 2 usage error.\n";
 
+/*
+ * s as diagnostics show a name: control bytes escaped as \xNN, cut at
+ * 200 bytes. One buffer: one call per message.
+ */
+static const char *shown(const char *s)
+{
+	static char buf[1024];
+	size_t o = 0;
+
+	for (; *s && o + 5 < sizeof(buf) && o < 800; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
@@ -114,7 +136,7 @@ static int load_tokens(const char *path, struct vt_server_config *cfg)
 
 	if (!text) {
 		fprintf(stderr, VT_COLLECTOR_NAME ": cannot read token file '%s': %s\n",
-			path, strerror(errno));
+			shown(path), strerror(errno));
 		return -1;
 	}
 	for (char *line = strtok_r(text, "\n", &save); line;
@@ -125,7 +147,7 @@ static int load_tokens(const char *path, struct vt_server_config *cfg)
 			continue;
 		if (cfg->ntokens == VT_COLLECTOR_MAX_TOKENS) {
 			fprintf(stderr, VT_COLLECTOR_NAME ": token file '%s' holds more than %d tokens\n",
-				path, VT_COLLECTOR_MAX_TOKENS);
+				shown(path), VT_COLLECTOR_MAX_TOKENS);
 			break;
 		}
 		vt_sha256(line, len, cfg->tokens[cfg->ntokens++]);
@@ -133,29 +155,36 @@ static int load_tokens(const char *path, struct vt_server_config *cfg)
 	memset(text, 0, strlen(text));
 	free(text);
 	if (!cfg->ntokens) {
-		fprintf(stderr, VT_COLLECTOR_NAME ": token file '%s' holds no token\n", path);
+		fprintf(stderr, VT_COLLECTOR_NAME ": token file '%s' holds no token\n", shown(path));
 		return -1;
 	}
 	return 0;
 }
 
-/* ADDR:PORT, [IPV6]:PORT. */
+/* ADDR:PORT, [IPV6]:PORT; the address numeric. */
 static int parse_listen(char *arg, struct vt_server_config *cfg)
 {
 	char *colon = strrchr(arg, ':');
 	unsigned long long port;
+	size_t n = colon ? (size_t)(colon - arg) : 0;
 
 	if (!colon || number(colon + 1, 65535, &port))
 		return -1;
-	*colon = '\0';
 	if (arg[0] == '[') {
-		size_t n = strlen(arg);
-
 		if (n < 3 || arg[n - 1] != ']')
 			return -1;
-		arg[n - 1] = '\0';
+		n -= 2;
 		arg++;
 	}
+	char addr[INET6_ADDRSTRLEN + 1];
+	if (n >= sizeof(addr))
+		return -1;
+	memcpy(addr, arg, n);
+	addr[n] = '\0';
+	unsigned char sa[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, addr, sa) != 1 && inet_pton(AF_INET6, addr, sa) != 1)
+		return -1;
+	arg[n] = '\0'; /* the address stays in argv, for the server */
 	cfg->addr = arg;
 	cfg->port = (uint16_t)port;
 	return 0;
@@ -166,57 +195,75 @@ struct opts {
 	unsigned retain_days;
 };
 
+/* The options, and the range of each numeric one. */
+enum { O_LISTEN = 256, O_DB, O_TOKEN, O_MIN, O_RETAIN, O_CERT, O_KEY,
+       O_BODY, O_INFLIGHT, O_CONNS, O_THREADS, O_TIMEOUT, O_REQTIME,
+       O_PORTFILE, O_VERSION, O_SERVERS, O_CLIENTS };
+static const struct option longopts[] = {
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "db", required_argument, NULL, O_DB },
+	{ "token-file", required_argument, NULL, O_TOKEN },
+	{ "min-installations", required_argument, NULL, O_MIN },
+	{ "retain-days", required_argument, NULL, O_RETAIN },
+	{ "tls-cert", required_argument, NULL, O_CERT },
+	{ "tls-key", required_argument, NULL, O_KEY },
+	{ "max-body", required_argument, NULL, O_BODY },
+	{ "max-inflight", required_argument, NULL, O_INFLIGHT },
+	{ "max-connections", required_argument, NULL, O_CONNS },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "request-timeout", required_argument, NULL, O_REQTIME },
+	{ "port-file", required_argument, NULL, O_PORTFILE },
+	{ "servers", required_argument, NULL, O_SERVERS },
+	{ "clients", required_argument, NULL, O_CLIENTS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *option_name(int c)
+{
+	for (size_t i = 0; longopts[i].name; i++)
+		if (longopts[i].val == c)
+			return longopts[i].name;
+	return "?";
+}
+
+static int out_of_range(int c, const char *arg, unsigned long long *v)
+{
+	static const struct {
+		int opt;
+		unsigned long long min, max;
+	} ranges[] = {
+		{ O_MIN, 1, 1000000 }, { O_RETAIN, 0, 36500 },
+		{ O_BODY, 1024, 256u << 20 }, { O_INFLIGHT, 1, 4096 },
+		{ O_CONNS, 1, 65536 }, { O_THREADS, 1, 256 },
+		{ O_TIMEOUT, 1, 3600 }, { O_REQTIME, 1, 3600 },
+	};
+
+	for (size_t i = 0; i < VT_ARRAY_LEN(ranges); i++)
+		if (ranges[i].opt == c &&
+		    (number(arg, ranges[i].max, v) || *v < ranges[i].min))
+			return 1;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct vt_server_config *cfg,
 		 struct opts *o)
 {
-	enum { O_LISTEN = 256, O_DB, O_TOKEN, O_MIN, O_RETAIN, O_CERT, O_KEY,
-	       O_BODY, O_INFLIGHT, O_CONNS, O_THREADS, O_TIMEOUT, O_REQTIME,
-	       O_PORTFILE, O_VERSION, O_SERVERS, O_CLIENTS };
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, O_LISTEN },
-		{ "db", required_argument, NULL, O_DB },
-		{ "token-file", required_argument, NULL, O_TOKEN },
-		{ "min-installations", required_argument, NULL, O_MIN },
-		{ "retain-days", required_argument, NULL, O_RETAIN },
-		{ "tls-cert", required_argument, NULL, O_CERT },
-		{ "tls-key", required_argument, NULL, O_KEY },
-		{ "max-body", required_argument, NULL, O_BODY },
-		{ "max-inflight", required_argument, NULL, O_INFLIGHT },
-		{ "max-connections", required_argument, NULL, O_CONNS },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "request-timeout", required_argument, NULL, O_REQTIME },
-		{ "port-file", required_argument, NULL, O_PORTFILE },
-		{ "servers", required_argument, NULL, O_SERVERS },
-		{ "clients", required_argument, NULL, O_CLIENTS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long long v;
 	int c, listen = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		/* Every numeric option: its range, and where it goes. */
-		static const struct {
-			int opt;
-			unsigned long long min, max;
-		} ranges[] = {
-			{ O_MIN, 1, 1000000 }, { O_RETAIN, 0, 36500 },
-			{ O_BODY, 1024, 256u << 20 }, { O_INFLIGHT, 1, 4096 },
-			{ O_CONNS, 1, 65536 }, { O_THREADS, 1, 256 },
-			{ O_TIMEOUT, 1, 3600 }, { O_REQTIME, 1, 3600 },
-		};
-		for (size_t i = 0; i < VT_ARRAY_LEN(ranges); i++)
-			if (ranges[i].opt == c &&
-			    (number(optarg, ranges[i].max, &v) || v < ranges[i].min))
-				return usage_error("option '%s' is out of range or not a number",
-						   argv[optind - 1]);
+		if (out_of_range(c, optarg, &v))
+			return usage_error("--%s '%s' is out of range or not a number",
+					   option_name(c), shown(optarg));
 		switch (c) {
 		case O_LISTEN:
 			if (parse_listen(optarg, cfg))
-				return usage_error("--listen '%s' is not ADDR:PORT", optarg);
+				return usage_error("--listen '%s' is not ADDR:PORT with a numeric address",
+						   shown(optarg));
 			listen = 1;
 			break;
 		case O_DB: o->db = optarg; break;
@@ -240,13 +287,13 @@ static int parse(int argc, char **argv, struct vt_server_config *cfg,
 		case 'h': fputs(help, stdout); return -1;
 		case O_VERSION: puts(VT_COLLECTOR_NAME " " VT_VERSION); return -1;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("option '%s' needs a value", shown(argv[optind - 1]));
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'", shown(argv[optind - 1]));
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return usage_error("unexpected argument '%s'", shown(argv[optind]));
 	if (!listen || !o->db)
 		return usage_error("%s", "--listen and --db are required");
 	if (!o->cert != !o->key)
@@ -262,7 +309,7 @@ static int load_tls(const struct opts *o, struct vt_server_config *cfg)
 	cfg->tls_key = cfg->tls_cert ? slurp(o->key, 1 << 20) : NULL;
 	if (!cfg->tls_cert || !cfg->tls_key) {
 		fprintf(stderr, VT_COLLECTOR_NAME ": cannot read '%s': %s\n",
-			cfg->tls_cert ? o->key : o->cert, strerror(errno));
+			shown(cfg->tls_cert ? o->key : o->cert), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -281,7 +328,7 @@ static int write_port(const char *path, uint16_t port)
 	FILE *f = fopen(path, "w");
 
 	if (!f || fprintf(f, "%u\n", port) < 0 || fclose(f)) {
-		fprintf(stderr, VT_COLLECTOR_NAME ": cannot write '%s'\n", path);
+		fprintf(stderr, VT_COLLECTOR_NAME ": cannot write '%s'\n", shown(path));
 		return -1;
 	}
 	return 0;
@@ -352,7 +399,7 @@ int main(int argc, char **argv)
 	cfg.store = vt_store_open(o.db, why, sizeof(why));
 	if (!cfg.store) {
 		fprintf(stderr, VT_COLLECTOR_NAME ": cannot open database '%s': %s\n",
-			o.db, why);
+			shown(o.db), why);
 		rc = 1;
 	} else {
 		rc = serve(&cfg, &o);
