@@ -387,10 +387,38 @@ static void gen_day(yajl_gen g, const char *key, int64_t day)
 	gen_str(g, name);
 }
 
+/*
+ * A bucket's members: the merged report's own fields (so the object is a
+ * report, in the report schema, that the report reader reads), then the
+ * numbers behind it. A bucket withheld whole has no report fields.
+ */
+/* What was asked: the days, the buckets, the threshold. */
+static void gen_query(yajl_gen g, int64_t from, int64_t to, int by,
+		      unsigned min_installations)
+{
+	gen_day(g, "from", from);
+	gen_day(g, "to", to);
+	gen_str(g, "by");
+	if (by)
+		gen_str(g, by == 7 ? "week" : "day");
+	else
+		yajl_gen_null(g);
+	gen_str(g, "min_installations");
+	yajl_gen_integer(g, min_installations);
+}
+
 static void gen_bucket(yajl_gen g, const struct vt_fleet_bucket *b)
 {
 	char yerr[64];
+	yajl_val r = b->report_json
+			     ? yajl_tree_parse(b->report_json, yerr, sizeof(yerr))
+			     : NULL;
 
+	for (size_t i = 0; YAJL_IS_OBJECT(r) && i < r->u.object.len; i++) {
+		gen_str(g, r->u.object.keys[i]);
+		gen_tree(g, r->u.object.values[i]);
+	}
+	yajl_tree_free(r);
 	gen_str(g, "reports");
 	yajl_gen_integer(g, (long long)b->reports);
 	gen_str(g, "installation_periods");
@@ -404,15 +432,6 @@ static void gen_bucket(yajl_gen g, const struct vt_fleet_bucket *b)
 	for (size_t i = 0; i < b->nwithheld; i++)
 		gen_str(g, b->withheld[i]);
 	yajl_gen_array_close(g);
-	gen_str(g, "report");
-	yajl_val r = b->report_json
-			     ? yajl_tree_parse(b->report_json, yerr, sizeof(yerr))
-			     : NULL;
-	if (r)
-		gen_tree(g, r);
-	else
-		yajl_gen_null(g);
-	yajl_tree_free(r);
 }
 
 int vt_fleet_summary(struct vt_store_reader *rd, int64_t from, int64_t to,
@@ -425,17 +444,11 @@ int vt_fleet_summary(struct vt_store_reader *rd, int64_t from, int64_t to,
 	yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	yajl_gen_config(g, yajl_gen_print_callback, gen_print, out);
 	yajl_gen_map_open(g);
-	gen_day(g, "from", from);
-	gen_day(g, "to", to);
-	gen_str(g, "by");
-	if (by)
-		gen_str(g, by == 7 ? "week" : "day");
-	else
-		yajl_gen_null(g);
-	gen_str(g, "min_installations");
-	yajl_gen_integer(g, min_installations);
-	if (by)
-		gen_str(g, "buckets"), yajl_gen_array_open(g);
+	if (by) {
+		gen_query(g, from, to, by, min_installations);
+		gen_str(g, "buckets");
+		yajl_gen_array_open(g);
+	}
 	for (int64_t d = by == 7 ? vt_fleet_week_start(from) : from;
 	     d <= to && rc == 0;) {
 		int64_t last = by ? d + by - 1 : to;
@@ -443,15 +456,15 @@ int vt_fleet_summary(struct vt_store_reader *rd, int64_t from, int64_t to,
 
 		rc = vt_fleet_bucket(rd, d < from ? from : d,
 				     last > to ? to : last, min_installations, &b);
-		if (rc == 0) {
-			if (by) {
-				yajl_gen_map_open(g);
-				gen_day(g, "from", b.from_day);
-				gen_day(g, "to", b.to_day);
-			}
+		if (rc == 0 && by) {
+			yajl_gen_map_open(g);
+			gen_day(g, "from", b.from_day);
+			gen_day(g, "to", b.to_day);
 			gen_bucket(g, &b);
-			if (by)
-				yajl_gen_map_close(g);
+			yajl_gen_map_close(g);
+		} else if (rc == 0) {
+			gen_bucket(g, &b);
+			gen_query(g, from, to, by, min_installations);
 		}
 		vt_fleet_bucket_release(&b);
 		d = last + 1;
