@@ -14,24 +14,15 @@ view (?by=week) must fit too.
 Prints one line per failure and "ok N", exits 1 on any failure.
 """
 import base64
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import browser  # noqa: E402
 import html_check  # noqa: E402
+from html_browser import expect, with_browser  # noqa: E402
 
 SIZES = [(1280, 900), (390, 844)]
-failures = []
-passed = [0]
-
-
-def expect(cond, msg):
-    if cond:
-        passed[0] += 1
-    else:
-        failures.append(msg)
 
 
 def count_svg(b, s):
@@ -69,19 +60,11 @@ def main(argv):
         return 2
     url, out = argv
     os.makedirs(out, exist_ok=True)
-    b = browser.Browser(browser.chromium_path())
-    try:
+
+    def checks(b):
         check(b, url, out)
         check(b, url + "?by=week", out)
-    except (TimeoutError, EOFError, RuntimeError, OSError, json.JSONDecodeError) as e:
-        failures.append(f"the browser failed: {e}")
-    finally:
-        b.close()
-    for f in failures:
-        print(f"collector_browser: {f}")
-    if not failures:
-        print(f"ok {passed[0]}")
-    return 1 if failures else 0
+    return with_browser("collector_browser", checks)
 
 
 if __name__ == "__main__":

@@ -291,8 +291,16 @@ cron_line
 section "deployment docs"
 # Every option the deployment docs give vmcp-telemetry exists, every path
 # under deploy/ they name exists, and the README links them.
+# paths_exist DOC: every path under deploy/ that DOC names exists.
+paths_exist() {
+	local p
+	for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$1" | sed 's|^[^d]*||' | sort -u); do
+		[ -e "$p" ] && ok || bad "$1 names $p, which does not exist"
+	done
+}
+
 docs_true() {
-	local doc opts o p helps
+	local doc opts o helps
 	helps=$(for c in report run status preview merge; do "$BIN" "$c" --help; done)
 	for doc in docs/kubernetes.md docs/cli-hosts.md; do
 		[ -f "$doc" ] || { bad "$doc is missing"; continue; }
@@ -304,9 +312,7 @@ docs_true() {
 			case $o in --version | --help) continue ;; esac
 			echo "$helps" | grep -q -- "$o" && ok || bad "$doc: vmcp-telemetry has no option $o"
 		done
-		for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$doc" | sed 's|^[^d]*||' | sort -u); do
-			[ -e "$p" ] && ok || bad "$doc names $p, which does not exist"
-		done
+		paths_exist "$doc"
 	done
 }
 docs_true
@@ -315,16 +321,14 @@ docs_true
 # command lines and in its tables) exists,
 # every deploy/ path it names exists, the README links it.
 collector_docs_true() {
-	local doc=docs/collector.md help o p
+	local doc=docs/collector.md help o
 	help=$("$(dirname "$BIN")/vmcp-telemetry-collector" --help)
 	grep -q "($doc)" README.md && ok || bad "README.md does not link $doc"
 	for o in $(grep -oE 'vmcp-telemetry-collector( [^|;`]*)?' "$doc" | grep -o -- ' --[a-z][a-z-]*' | sort -u) \
 		$(grep -oE '^\| `--[a-z][a-z-]*' "$doc" | tr -d '|` ' | sort -u); do
 		echo "$help" | grep -q -- "${o# }" && ok || bad "$doc: vmcp-telemetry-collector has no option $o"
 	done
-	for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$doc" | sed 's|^[^d]*||' | sort -u); do
-		[ -e "$p" ] && ok || bad "$doc names $p, which does not exist"
-	done
+	paths_exist "$doc"
 }
 collector_docs_true
 
