@@ -6,6 +6,8 @@
 #include "../util/hash.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -32,13 +34,14 @@ static const char help[] =
 	"  GET  /healthz      200 when reports can be accepted\n"
 	"\n"
 	"options:\n"
-	"  --listen ADDR:PORT     numeric address and port (IPv6 in brackets:\n"
-	"                         [::]:8080); port 0 takes a free one\n"
+	"  --listen ADDR:PORT     address and port (IPv6 in brackets: [::]:8080;\n"
+	"                         a host name: its first address; :PORT every\n"
+	"                         IPv4 address); port 0 takes a free one\n"
 	"  --db FILE              the SQLite database (created when missing)\n"
 	"  --token-file FILE      accept only requests with a bearer token listed\n"
 	"                         in FILE (one a line, at most 16)\n"
 	"  --min-installations K  withhold every breakdown cell backed by fewer\n"
-	"                         than K installations (default 3)\n"
+	"                         than K installations (default 3; 0 or 1: none)\n"
 	"  --retain-days N        roll reports older than N days into daily\n"
 	"                         rollups and drop their raw documents\n"
 	"                         (default 0: keep them)\n"
@@ -161,12 +164,18 @@ static int load_tokens(const char *path, struct vt_server_config *cfg)
 	return 0;
 }
 
-/* ADDR:PORT, [IPV6]:PORT; the address numeric. */
-static int parse_listen(char *arg, struct vt_server_config *cfg)
+/*
+ * ADDR:PORT, [IPV6]:PORT, HOST:PORT or :PORT (every IPv4 address). A host
+ * name is looked up once, here (the first address it has); the server
+ * listens on a numeric address.
+ */
+static int parse_listen(const char *arg, struct vt_server_config *cfg)
 {
-	char *colon = strrchr(arg, ':');
+	static char addr[INET6_ADDRSTRLEN + 1];
+	const char *colon = strrchr(arg, ':');
 	unsigned long long port;
 	size_t n = colon ? (size_t)(colon - arg) : 0;
+	char host[256];
 
 	if (!colon || number(colon + 1, 65535, &port))
 		return -1;
@@ -176,16 +185,28 @@ static int parse_listen(char *arg, struct vt_server_config *cfg)
 		n -= 2;
 		arg++;
 	}
-	char addr[INET6_ADDRSTRLEN + 1];
-	if (n >= sizeof(addr))
+	if (n >= sizeof(host))
 		return -1;
-	memcpy(addr, arg, n);
-	addr[n] = '\0';
+	memcpy(host, arg, n);
+	host[n] = '\0';
 	unsigned char sa[sizeof(struct in6_addr)];
-	if (inet_pton(AF_INET, addr, sa) != 1 && inet_pton(AF_INET6, addr, sa) != 1)
-		return -1;
-	arg[n] = '\0'; /* the address stays in argv, for the server */
-	cfg->addr = arg;
+	if (n == 0) {
+		snprintf(addr, sizeof(addr), "0.0.0.0");
+	} else if (inet_pton(AF_INET, host, sa) == 1 || inet_pton(AF_INET6, host, sa) == 1) {
+		memcpy(addr, host, n + 1); /* an address is shorter than addr */
+	} else {
+		struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM };
+		struct addrinfo *ai = NULL;
+
+		if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+			return -1;
+		int ok = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr),
+				     NULL, 0, NI_NUMERICHOST) == 0;
+		freeaddrinfo(ai);
+		if (!ok)
+			return -1;
+	}
+	cfg->addr = addr;
 	cfg->port = (uint16_t)port;
 	return 0;
 }
@@ -235,8 +256,8 @@ static int out_of_range(int c, const char *arg, unsigned long long *v)
 		int opt;
 		unsigned long long min, max;
 	} ranges[] = {
-		{ O_MIN, 1, 1000000 }, { O_RETAIN, 0, 36500 },
-		{ O_BODY, 1024, 256u << 20 }, { O_INFLIGHT, 1, 4096 },
+		{ O_MIN, 0, 1000000 }, { O_RETAIN, 0, 36500 },
+		{ O_BODY, 1, 256u << 20 }, { O_INFLIGHT, 1, 4096 },
 		{ O_CONNS, 1, 65536 }, { O_THREADS, 1, 256 },
 		{ O_TIMEOUT, 1, 3600 }, { O_REQTIME, 1, 3600 },
 	};
@@ -262,7 +283,7 @@ static int parse(int argc, char **argv, struct vt_server_config *cfg,
 		switch (c) {
 		case O_LISTEN:
 			if (parse_listen(optarg, cfg))
-				return usage_error("--listen '%s' is not ADDR:PORT with a numeric address",
+				return usage_error("--listen '%s' is not ADDR:PORT (or HOST:PORT, :PORT)",
 						   shown(optarg));
 			listen = 1;
 			break;
