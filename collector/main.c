@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -417,6 +418,8 @@ int main(int argc, char **argv)
 	struct vt_ingest_lists lists = { tables.servers, tables.clients };
 	cfg.lists = &lists;
 	cfg.db_path = o.db;
+	/* The database, its WAL and the port file: the service's own. */
+	umask(077);
 	cfg.store = vt_store_open(o.db, why, sizeof(why));
 	if (!cfg.store) {
 		fprintf(stderr, VT_COLLECTOR_NAME ": cannot open database '%s': %s\n",
