@@ -209,7 +209,7 @@ summary_matches() {
 	check "$what: /v1/summary equals merge of the sent reports" \
 		compare "$TMP/summary.json" 'd' "$TMP/merged.json"
 	check "$what: /v1/summary counts every report" \
-		"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['reports']==d['installation_periods']==$((2 * NCLIENTS)) and d['withheld']==[]))" "$TMP/summary.json"
+		"$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['reports']==d['installation_periods']==${#SENT[@]} and d['withheld']==[]))" "$TMP/summary.json"
 	curl -fs "$BASE/v1/summary?from=$D1&to=$D2&by=day" >"$TMP/byday.json"
 	local i=0 d f
 	for d in "$D1" "$D2"; do
@@ -245,6 +245,25 @@ check "retention dropped the raw documents" \
 summary_matches "after the rollup"
 check "a rolled-up report sent again is still 200" test "$(post)" = 200
 check "and not stored again" test "$(sqlite3 "$DB" "SELECT count(*) FROM reports")" = $((2 * NCLIENTS))
+# A late installation reports days already rolled up: its reports are held
+# raw beside the rollups, summaries merge both, and the next retention
+# pass folds them into the same rollups.
+L=$((NCLIENTS + 1))
+{ audit_lines "$D1" "$L"; audit_lines "$D2" "$L"; } >"$TMP/c$L.log"
+vt run --state "$TMP/c$L" --telemetry on --endpoint "$URL" \
+	--now "${D0}T12:00:00Z" "$TMP/c$L.log" >/dev/null 2>&1
+vt run --state "$TMP/c$L" --telemetry on --endpoint "$URL" --flush \
+	--now "${D3}T12:00:00Z" --timeout 2s --deadline 20s "$TMP/c$L.log" >/dev/null 2>"$TMP/c$L.err"
+check "the late client exits 0 ($(cat "$TMP/c$L.err"))" test $? = 0
+for f in "$TMP/c$L"/reports/sent/*.json.gz; do [ -f "$f" ] && SENT+=("$f"); done
+check "the late reports are held raw" \
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM reports WHERE body IS NOT NULL")" = 2
+summary_matches "rollups and late raw reports"
+stop_collector -TERM
+start_collector --retain-days 2 || exit 1
+check "the next pass folded them into the rollups" \
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM reports WHERE body IS NOT NULL") $(sqlite3 "$DB" "SELECT count(*) FROM rollups")" = "0 2"
+summary_matches "after the second rollup"
 stop_collector -TERM
 
 # ------------------------------------------------ withholding, dashboard
