@@ -55,8 +55,8 @@ static int facts_empty(const struct facts *f)
 	       f->composite < 0 && !f->outauth && !f->features;
 }
 
-/* Known fields of src replace those of dst. */
-void vt_facts_overlay(struct facts *dst, const struct facts *src)
+void vt_facts_combine(struct facts *dst, const struct facts *src,
+		      unsigned reset, unsigned *did_reset)
 {
 	if (src->conflict >= 0)
 		dst->conflict = src->conflict;
@@ -66,8 +66,13 @@ void vt_facts_overlay(struct facts *dst, const struct facts *src)
 		dst->backends = src->backends;
 	if (src->composite >= 0)
 		dst->composite = src->composite;
-	if (src->outauth)
+	if (src->outauth && (reset & VT_FACTS_RESET_OUTAUTH)) {
 		dst->outauth = src->outauth;
+		if (did_reset)
+			*did_reset |= VT_FACTS_RESET_OUTAUTH;
+	} else {
+		dst->outauth |= src->outauth;
+	}
 	dst->features |= src->features;
 }
 
@@ -98,6 +103,7 @@ static void period_free(struct period *p)
 	if (!p)
 		return;
 	free(p->inst);
+	free(p->refs);
 	vt_map_release(&p->inst_map);
 	vt_map_release(&p->procs);
 	vt_map_release(&p->hour_map);
@@ -114,6 +120,8 @@ void vt_agg_free(struct vt_agg *a)
 		period_free(a->periods[i]);
 	free(a->periods);
 	free(a->inst);
+	for (size_t i = 0; i < a->nstreams; i++)
+		free(a->streams[i].ops);
 	free(a->streams);
 	vt_map_release(&a->inst_map);
 	vt_map_release(&a->stream_map);
@@ -273,6 +281,7 @@ struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key)
 	struct stream *s = &a->streams[a->nstreams];
 	memset(s, 0, sizeof(*s));
 	s->key = key;
+	s->anchored = !a->partial;
 	facts_clear(&s->pending);
 	vt_map_put(&a->stream_map, key, (uint32_t)a->nstreams);
 	a->nstreams++;
@@ -370,18 +379,135 @@ static void boundary(struct stream *s, struct period *p)
 	facts_clear(&s->pending);
 }
 
-static void started(struct stream *s, struct instance *in, struct period *p)
+static void started(struct vt_agg *a, struct stream *s, struct instance *in,
+		    struct period *p)
 {
 	if (!facts_empty(&s->pending) && in) {
 		uint64_t fp = facts_fingerprint(&s->pending);
 
-		if (in->has_fp && fp != in->last_fp)
+		if (in->has_fp && fp != in->last_fp) {
 			p->c.config_changes++;
+		} else if (!in->has_fp && a->partial) {
+			/* the fingerprint before is another part's */
+			in->open_fp = fp;
+			in->has_open_fp = 1;
+			in->open_fp_period = p->start;
+		}
 		in->last_fp = fp;
 		in->has_fp = 1;
-		vt_facts_overlay(&in->facts, &s->pending);
+		vt_facts_combine(&in->facts, &s->pending,
+				 VT_FACTS_RESET_AT_START, &in->reset);
 	}
 	s->booting = 0;
+}
+
+void vt_period_add_proc(struct vt_agg *a, struct period *p, uint64_t stream,
+			uint32_t generation)
+{
+	uint64_t key = vt_agg_process_key(stream, generation);
+
+	if (vt_map_get(&p->procs, key) != VT_MAP_NONE ||
+	    p->procs.count >= a->cfg.max_streams)
+		return;
+	if (!a->partial) {
+		vt_map_put(&p->procs, key, 0);
+		return;
+	}
+	p->refs = vt_xrealloc(p->refs, (p->nrefs + 1) * sizeof(*p->refs));
+	p->refs[p->nrefs] = (struct proc_ref){ stream, generation };
+	vt_map_put(&p->procs, key, (uint32_t)p->nrefs++);
+}
+
+/*
+ * The op of the log that op joins: lines seen and facts between two loads
+ * or starts do not depend on each other, so the log keeps one of each
+ * (per period and instance) there, and stays short.
+ */
+static struct stream_op *joins(struct stream *s, const struct stream_op *op)
+{
+	if (op->kind != OP_SEEN && op->kind != OP_FACTS)
+		return NULL;
+	for (size_t k = s->nops; k-- > 0;) {
+		struct stream_op *o = &s->ops[k];
+
+		if (o->kind == OP_LOAD || o->kind == OP_START)
+			return NULL;
+		if (o->kind == op->kind && o->period == op->period &&
+		    o->instance == op->instance)
+			return o;
+	}
+	return NULL;
+}
+
+/* Logs op while s's state is not known; anchors s when it becomes so. */
+static void log_op(struct vt_agg *a, struct stream *s,
+		   const struct stream_op *op)
+{
+	int anchor = op->kind == OP_LOAD ||
+		     (op->kind == OP_START && s->logged_start);
+	struct stream_op *o = joins(s, op);
+
+	if (!s->ops)
+		s->ops = vt_xcalloc(STREAM_OPS, sizeof(*s->ops));
+	if (o && op->kind == OP_FACTS)
+		vt_facts_combine(&o->facts, &op->facts, 0, NULL);
+	else if (!o && s->nops < STREAM_OPS)
+		s->ops[s->nops++] = *op;
+	else if (!o)
+		a->inexact = 1;
+	s->logged_start |= op->kind == OP_START;
+	if (!anchor)
+		return;
+	/* From here on the state is known but for the generation's base. */
+	s->anchored = 1;
+	s->generation = 1;
+	s->seen = 0;
+	s->booting = op->kind == OP_LOAD;
+	facts_clear(&s->pending);
+}
+
+/*
+ * The one path of every process step, for a line read in order and for
+ * a logged step replayed by the merge.
+ */
+void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
+		      const struct stream_op *op)
+{
+	struct period *p = vt_agg_period(a, op->period);
+	struct instance *in = op->kind == OP_FACTS || op->kind == OP_START
+				      ? vt_agg_instance_get(a, op->instance)
+				      : NULL;
+
+	if (s && !s->anchored) {
+		log_op(a, s, op);
+		return;
+	}
+	switch (op->kind) {
+	case OP_SEEN:
+		if (s) {
+			s->seen = 1;
+			vt_period_add_proc(a, p, s->key, s->generation);
+		}
+		break;
+	case OP_FACTS:
+		if (s)
+			vt_facts_combine(&s->pending, &op->facts, 0, NULL);
+		if (in) /* strategies add up */
+			vt_facts_combine(&in->facts, &op->facts, 0, NULL);
+		break;
+	case OP_LOAD:
+		if (s) {
+			boundary(s, p);
+			s->booting = 1;
+		}
+		break;
+	case OP_START:
+		if (s && !s->booting)
+			boundary(s, p);
+		if (s)
+			started(a, s, in, p);
+		break;
+	}
 }
 
 static void apply_fact(struct facts *f, const struct vt_fact *fact)
@@ -425,38 +551,28 @@ static void app_line(struct vt_agg *a, struct period *p,
 		     const struct vt_origin *o, struct inst_stats *st,
 		     const struct vt_fact *facts, size_t nfacts)
 {
-	for (size_t i = 0; i < nfacts; i++)
-		if (facts[i].kind != VT_FACT_TOOL_CALL)
-			a->saw_facts = 1;
 	struct stream *s = vt_agg_stream_get(a, o->stream);
-	struct instance *in = vt_agg_instance_get(a, o->instance);
+	struct stream_op op;
 
+	(void)vt_agg_instance_get(a, o->instance); /* known to a config */
 	for (size_t i = 0; i < nfacts; i++) {
 		const struct vt_fact *f = &facts[i];
 
-		switch (f->kind) {
-		case VT_FACT_CONFIG_LOAD:
-			if (s) {
-				boundary(s, p);
-				s->booting = 1;
-			}
-			break;
-		case VT_FACT_PROCESS_START:
-			if (s && !s->booting)
-				boundary(s, p);
-			if (s)
-				started(s, in, p);
-			break;
-		case VT_FACT_TOOL_CALL:
+		if (f->kind == VT_FACT_TOOL_CALL) {
 			if (st)
 				st->debug_calls++;
-			break;
-		default:
-			if (s)
-				apply_fact(&s->pending, f);
-			if (in)
-				apply_fact(&in->facts, f); /* strategies add up */
+			continue;
 		}
+		memset(&op, 0, sizeof(op));
+		op.period = p->start;
+		op.instance = o->instance;
+		facts_clear(&op.facts);
+		op.kind = f->kind == VT_FACT_CONFIG_LOAD     ? OP_LOAD
+			  : f->kind == VT_FACT_PROCESS_START ? OP_START
+							     : OP_FACTS;
+		if (op.kind == OP_FACTS)
+			apply_fact(&op.facts, f);
+		vt_agg_stream_op(a, s, &op);
 	}
 }
 
@@ -609,23 +725,9 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		app_line(a, p, o, st, facts, nfacts);
 	}
 	if (st) {
-		struct stream *s = vt_agg_stream_get(a, o->stream);
-		/*
-		 * A continuation (a later chunk of a file read in parallel)
-		 * does not know the stream's generation yet: it keeps the
-		 * stream's key, and vt_agg_merge turns it into the process.
-		 */
-		uint64_t proc = a->continuation
-					? o->stream
-					: vt_agg_process_key(o->stream,
-							     s ? s->generation : 0);
+		struct stream_op op = { .kind = OP_SEEN, .period = p->start };
 
-		if (s)
-			s->seen = 1;
-
-		if (vt_map_get(&p->procs, proc) == VT_MAP_NONE &&
-		    p->procs.count < a->cfg.max_streams)
-			vt_map_put(&p->procs, proc, 0);
+		vt_agg_stream_op(a, vt_agg_stream_get(a, o->stream), &op);
 	}
 }
 
@@ -641,14 +743,9 @@ uint64_t vt_agg_process_key(uint64_t stream, uint32_t generation)
 	return vt_mix64(stream ^ vt_mix64(generation));
 }
 
-void vt_agg_set_continuation(struct vt_agg *a)
+void vt_agg_set_partial(struct vt_agg *a)
 {
-	a->continuation = 1;
-}
-
-int vt_agg_saw_facts(const struct vt_agg *a)
-{
-	return a->saw_facts;
+	a->partial = 1;
 }
 
 /* The period holding the clock: where facts of no line's time go. */

@@ -2,6 +2,7 @@
 /* Helpers shared by the commands: messages and the clock. */
 #include "cli.h"
 #include "../util/timeutil.h"
+#include "../util/esc.h"
 #include "../util/vt.h"
 
 #include <errno.h>
@@ -11,43 +12,35 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * Every message goes through vt_esc whole: the paths, names and values
+ * it quotes cannot carry a control character to the terminal.
+ */
+__attribute__((format(printf, 1, 0)))
+static void say(const char *fmt, va_list ap)
+{
+	char msg[4096], safe[4 * sizeof(msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, VT_NAME ": %s", vt_esc(msg, safe, sizeof(safe)));
+}
+
 void vt_cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(VT_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-const char *vt_cli_escape(const char *in, char *out, size_t n)
-{
-	size_t k = 0;
-
-	for (; *in && k + 5 < n; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			k += (size_t)snprintf(out + k, n - k, c == '\\' ? "\\\\" : "\\x%02x", c);
-		else
-			out[k++] = (char)c;
-	}
-	if (*in && n >= 4 && k + 4 <= n)
-		k += (size_t)snprintf(out + k, n - k, "...");
-	if (n)
-		out[k < n ? k : n - 1] = '\0';
-	return out;
 }
 
 int vt_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(VT_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\ntry '" VT_NAME " %s --help'\n", cmd);
 	return VT_EXIT_USAGE;

@@ -23,11 +23,6 @@ int vt_cmd_merge(int argc, char **argv);
 /* Shared helpers for commands. */
 void vt_cli_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
-/*
- * A file name fit for a terminal: control characters and DEL as \xNN,
- * a backslash doubled; cut with "..." to fit n bytes. Returns out.
- */
-const char *vt_cli_escape(const char *in, char *out, size_t n);
 int vt_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Parses --now or SOURCE_DATE_EPOCH; 0 on success. */

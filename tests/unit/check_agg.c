@@ -7,6 +7,7 @@
 #include "../../aggregator/agg.h"
 #include "../../parser/rules.h"
 #include "../../util/timeutil.h"
+#include "testutil.h"
 
 /* 2026-08-21T10:00:00Z, a Friday. */
 #define BASE INT64_C(1787306400)
@@ -15,38 +16,26 @@ static struct vt_decoder *dec;
 static struct vt_rules *rules;
 static struct vt_allowlist *servers, *clients;
 
+static struct vt_test_tables tables;
+
 static void setup(void)
 {
-	char err[256] = "";
-
-	dec = vt_decoder_new(1 << 16);
-	rules = vt_rules_new();
-	ck_assert_msg(vt_rules_load_default(rules, err, sizeof(err)) == VT_OK,
-		      "%s", err);
-	servers = vt_allowlist_new();
-	clients = vt_allowlist_new();
-	ck_assert_int_eq(vt_allowlist_load(servers, vt_default_servers,
-					   strlen(vt_default_servers),
-					   "servers", err, sizeof(err)),
-			 VT_OK);
-	ck_assert_int_eq(vt_allowlist_load(clients, vt_default_clients,
-					   strlen(vt_default_clients),
-					   "clients", err, sizeof(err)),
-			 VT_OK);
+	vt_test_tables_load(&tables);
+	dec = tables.dec;
+	rules = tables.rules;
+	servers = tables.servers;
+	clients = tables.clients;
 }
 
 static void teardown(void)
 {
-	vt_decoder_free(dec);
-	vt_rules_free(rules);
-	vt_allowlist_free(servers);
-	vt_allowlist_free(clients);
+	vt_test_tables_free(&tables);
 }
 
 static struct vt_agg *agg_with(int64_t period_seconds, size_t max_instances)
 {
 	struct vt_agg_config cfg = { period_seconds, max_instances, 0, servers,
-				     clients };
+				     clients, NULL };
 
 	return vt_agg_new(&cfg);
 }

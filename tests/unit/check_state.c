@@ -176,7 +176,7 @@ START_TEST(state_round_trip)
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
 	vt_buf_init(&b, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
 	ck_assert_int_eq(t.created, s.created);
 	ck_assert_int_eq(t.finalized_until, s.finalized_until);
@@ -188,7 +188,7 @@ START_TEST(state_round_trip)
 	ck_assert_uint_eq(t.nlosses, VT_MAX_LOSSES);
 	ck_assert_str_eq(t.losses[0].rot, ".3.zst");
 	ck_assert_int_eq(memcmp(t.losses, s.losses, sizeof(s.losses)), 0);
-	ck_assert_int_eq(vt_state_encode(&t, &b), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&t, NULL, &b), VT_OK);
 	ck_assert_uint_eq(a.len, b.len);
 	ck_assert_int_eq(memcmp(a.ptr, b.ptr, a.len), 0);
 	vt_state_release(&s);
@@ -199,54 +199,81 @@ START_TEST(state_round_trip)
 }
 END_TEST
 
+/* Main's format 2 header: format 1's plus opted_out; keyed bytes_lost not. */
+static void put_old_header(struct vt_buf *h, const struct vt_state *s, int v)
+{
+	vt_buf_append(h, "VTST", 4);
+	vt_buf_putc(h, (char)v);
+	vt_put_s(h, s->created);
+	vt_put_s(h, s->last_run);
+	vt_put_s(h, s->period_seconds);
+	vt_put_s(h, s->finalized_until);
+	vt_put_s(h, s->upload_enabled_at);
+	vt_put_s(h, s->last_mode);
+	if (v == 2)
+		vt_put_u(h, 1); /* opted_out */
+	vt_put_u(h, s->files_lost);
+	vt_put_u(h, s->bytes_lost);
+}
+
 /*
- * A state written by format 1 (no losses, no group or rotation part per
- * checkpoint) is still read: made here from format 2's bytes of a state
- * without checkpoints or losses, less the loss count.
+ * States written by format 1 (unkeyed, no opted_out) and format 2 (keyed,
+ * opted_out; no losses, group, flags, rotation part or stat_size) are
+ * still read: written here field by field as those versions laid them
+ * out, with one checkpoint and an empty aggregate.
  */
-START_TEST(format_1_state_is_read)
+START_TEST(formats_1_and_2_are_read)
 {
 	struct vt_agg_config c = cfg();
 	struct vt_state s, t;
-	struct vt_buf a, h, v1;
+	struct vt_prp k;
+	unsigned char key[32] = { 9, 8, 7 };
 
+	vt_prp_init(&k, key);
 	sample_state(&s, &c);
-	s.nlosses = 0;
-	s.ncps = 0;
-	vt_buf_init(&a, 1 << 20);
-	vt_buf_init(&h, 1 << 10);
-	vt_buf_init(&v1, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
-	/* the header as state.c writes it, to find where the loss count is */
-	vt_buf_append(&h, "VTST", 4);
-	vt_buf_putc(&h, 2);
-	vt_put_s(&h, s.created);
-	vt_put_s(&h, s.last_run);
-	vt_put_s(&h, s.period_seconds);
-	vt_put_s(&h, s.finalized_until);
-	vt_put_s(&h, s.upload_enabled_at);
-	vt_put_s(&h, s.last_mode);
-	vt_put_u(&h, s.files_lost);
-	vt_put_u(&h, s.bytes_lost);
-	ck_assert_int_eq(memcmp(a.ptr, h.ptr, h.len), 0);
-	ck_assert_int_eq(a.ptr[h.len], 0); /* no losses */
-	vt_buf_append(&v1, a.ptr, h.len);
-	vt_buf_append(&v1, a.ptr + h.len + 1, a.len - h.len - 1 - 4);
-	v1.ptr[4] = 1;
-	ck_assert_int_eq(vt_crc_seal(&v1, 0), VT_OK);
-	ck_assert_int_eq(vt_state_decode(&c, v1.ptr, v1.len, &t), VT_OK);
-	ck_assert_uint_eq(t.bytes_lost, 12345);
-	ck_assert_uint_eq(t.nlosses, 0);
-	/* and format 2's own bytes are not format 1's */
-	v1.ptr[4] = 2;
-	v1.len -= 4;
-	ck_assert_int_eq(vt_crc_seal(&v1, 0), VT_OK);
-	vt_state_release(&t);
-	ck_assert_int_ne(vt_state_decode(&c, v1.ptr, v1.len, &t), VT_OK);
+	for (int v = 1; v <= 2; v++) {
+		const struct vt_prp *kk = v == 2 ? &k : NULL;
+		const struct vt_checkpoint *cp = &s.cps[1];
+		struct vt_buf h;
+
+		vt_buf_init(&h, 1 << 16);
+		put_old_header(&h, &s, v);
+		vt_put_u(&h, 1);
+		vt_put_u(&h, vt_prp_fwd(kk, cp->fp));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->fp_len));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->offset));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->counted_until));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->marker));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->size_seen));
+		vt_put_u(&h, cp->dev);
+		vt_put_u(&h, cp->ino);
+		vt_put_u(&h, vt_prp_fwd(kk, cp->path_hash));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->instance));
+		vt_put_u(&h, vt_prp_fwd(kk, cp->stream));
+		vt_put_s(&h, cp->last_seen);
+		vt_put_u(&h, 0); /* no aggregate */
+		ck_assert_int_eq(vt_crc_seal(&h, 0), VT_OK);
+		c.state_key = &k; /* format 1 is read unkeyed whatever the key */
+		ck_assert_int_eq(vt_state_decode(&c, h.ptr, h.len, &t), VT_OK);
+		ck_assert_int_eq(t.opted_out, v == 2);
+		ck_assert_uint_eq(t.bytes_lost, 12345);
+		ck_assert_uint_eq(t.nlosses, 0);
+		ck_assert_uint_eq(t.ncps, 1);
+		ck_assert_uint_eq(t.cps[0].fp, cp->fp);
+		ck_assert_uint_eq(t.cps[0].offset, cp->offset);
+		ck_assert_uint_eq(t.cps[0].size_seen, cp->size_seen);
+		ck_assert_uint_eq(t.cps[0].instance, cp->instance);
+		ck_assert_uint_eq(t.cps[0].group, 0);
+		ck_assert_str_eq(t.cps[0].rot, "");
+		vt_state_release(&t);
+		/* and format 3 reads the same bytes as damage */
+		h.ptr[4] = 3;
+		h.len -= 4;
+		ck_assert_int_eq(vt_crc_seal(&h, 0), VT_OK);
+		ck_assert_int_ne(vt_state_decode(&c, h.ptr, h.len, &t), VT_OK);
+		vt_buf_release(&h);
+	}
 	vt_state_release(&s);
-	vt_buf_release(&a);
-	vt_buf_release(&h);
-	vt_buf_release(&v1);
 	cfg_free(&c);
 }
 END_TEST
@@ -274,7 +301,7 @@ START_TEST(corrupt_state_is_refused)
 
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	for (size_t i = 0; i < a.len; i++)
 		for (int bit = 0; bit < 8; bit += 3) {
 			a.ptr[i] ^= (char)(1 << bit);
@@ -312,7 +339,7 @@ START_TEST(times_out_of_range_are_damage)
 		else
 			s.created = 253402300800LL; /* 10000-01-01: in range */
 		vt_buf_init(&a, 1 << 20);
-		ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+		ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 		ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t),
 				 which == 3 ? VT_OK : VT_ERR_CORRUPT);
 		if (which == 3)
@@ -333,7 +360,7 @@ START_TEST(newer_or_other_period_state_is_refused)
 
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	c.period_seconds = 3600;
 	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_ERR_USAGE);
 	ck_assert_int_eq(t.period_seconds, 86400);
@@ -394,9 +421,9 @@ START_TEST(state_encoding_is_canonical)
 	ck_assert_int_eq(e, VT_OK);
 	vt_buf_init(&e1, SIZE_MAX / 2);
 	vt_buf_init(&e2, SIZE_MAX / 2);
-	ck_assert_int_eq(vt_state_encode(&s, &e1), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &e1), VT_OK);
 	ck_assert_int_eq(vt_state_decode(&c, e1.ptr, e1.len, &t), VT_OK);
-	ck_assert_int_eq(vt_state_encode(&t, &e2), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&t, NULL, &e2), VT_OK);
 	ck_assert_uint_eq(e1.len, e2.len);
 	ck_assert(memcmp(e1.ptr, e2.ptr, e1.len) == 0);
 	vt_state_release(&s);
@@ -404,6 +431,136 @@ START_TEST(state_encoding_is_canonical)
 	vt_buf_release(&e1);
 	vt_buf_release(&e2);
 	cfg_free(&c);
+}
+END_TEST
+
+
+/* The varint encoding of v, as the state writes numbers. */
+static size_t varint(uint64_t v, unsigned char *out)
+{
+	size_t n = 0;
+
+	do {
+		out[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+static int holds(const struct vt_buf *b, uint64_t v)
+{
+	unsigned char enc[10];
+	size_t n = varint(v, enc);
+
+	for (size_t i = 0; i + n <= b->len; i++)
+		if (memcmp(b->ptr + i, enc, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_bytes(const struct vt_buf *b, const char *str)
+{
+	size_t n = strlen(str);
+
+	for (size_t i = 0; i + n <= b->len; i++)
+		if (memcmp(b->ptr + i, str, n) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(keyed_state_hides_every_hash)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a;
+	struct vt_prp k1, k2;
+	unsigned char key[32];
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (unsigned char)(i * 7 + 1);
+	vt_prp_init(&k1, key);
+	key[0] ^= 1;
+	vt_prp_init(&k2, key);
+	sample_state(&s, &c);
+	vt_buf_init(&a, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &k1, &a), VT_OK);
+	/* no fingerprint, marker, offset or size appears as it is */
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert(!holds(&a, s.cps[i].fp));
+		ck_assert(!holds(&a, s.cps[i].marker));
+		ck_assert(!holds(&a, s.cps[i].offset));
+		ck_assert(!holds(&a, s.cps[i].size_seen));
+		ck_assert(!holds(&a, s.cps[i].group));
+		ck_assert(!holds(&a, s.cps[i].stat_size));
+	}
+	ck_assert(!holds(&a, s.bytes_lost));
+	/* no rotation part, nor its length beside it */
+	ck_assert(!has_bytes(&a, "20261124"));
+	ck_assert(!has_bytes(&a, ".zst"));
+	/* the same key reads it back */
+	c.state_key = &k1;
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
+	ck_assert_int_eq(memcmp(t.losses, s.losses, sizeof(s.losses)), 0);
+	ck_assert_uint_eq(t.bytes_lost, s.bytes_lost);
+	vt_state_release(&t);
+	/* the same state written twice shares no sealed rotation part */
+	struct vt_buf a2;
+	vt_buf_init(&a2, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &k1, &a2), VT_OK);
+	ck_assert_uint_eq(a.len, a2.len);
+	ck_assert_int_ne(memcmp(a.ptr, a2.ptr, a.len), 0);
+	vt_buf_release(&a2);
+	/* another key reads other values: nothing matches */
+	c.state_key = &k2;
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_ne(t.cps[i].fp, s.cps[i].fp);
+		ck_assert_uint_ne(t.cps[i].offset, s.cps[i].offset);
+	}
+	vt_state_release(&t);
+	/* opting out leaves no checkpoint and no aggregate */
+	vt_state_opt_out(&s);
+	vt_buf_release(&a);
+	vt_buf_init(&a, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	ck_assert_uint_eq(t.ncps, 0);
+	ck_assert_uint_eq(t.nlosses, 0);
+	ck_assert_int_eq(t.opted_out, 1);
+	ck_assert_ptr_null(t.agg);
+	ck_assert_uint_lt(a.len, 64);
+	vt_state_release(&s);
+	vt_state_release(&t);
+	vt_buf_release(&a);
+	cfg_free(&c);
+}
+END_TEST
+
+START_TEST(prp_is_a_keyed_bijection)
+{
+	struct vt_prp k;
+	unsigned char key[32] = { 1, 2, 3 };
+	uint64_t seen_same = 0;
+
+	vt_prp_init(&k, key);
+	for (uint64_t v = 0; v < 5000; v++) {
+		uint64_t x = v * 0x9e3779b97f4a7c15ULL;
+		uint64_t y = vt_prp_fwd(&k, x);
+
+		ck_assert_uint_eq(vt_prp_inv(&k, y), x);
+		seen_same += y == x;
+	}
+	ck_assert_uint_eq(seen_same, 0);
+	ck_assert_uint_eq(vt_prp_fwd(NULL, 42), 42);
+	/* SipHash-2-4 test vector (Aumasson and Bernstein): key 00..0f,
+	 * message 00..0e */
+	unsigned char m[15];
+	for (int i = 0; i < 15; i++)
+		m[i] = (unsigned char)i;
+	ck_assert_uint_eq(vt_siphash(0x0706050403020100ULL,
+				     0x0f0e0d0c0b0a0908ULL, m, 15),
+			  0xa129ca6149be45e5ULL);
 }
 END_TEST
 
@@ -420,8 +577,10 @@ Suite *state_suite(void)
 	tcase_add_test(tc, rewritten_tail_is_detected_by_the_marker);
 	tcase_add_test(tc, empty_head_matches_nothing);
 	tcase_add_test(tc, rotation_parts_that_are_not_names_are_refused);
-	tcase_add_test(tc, format_1_state_is_read);
+	tcase_add_test(tc, formats_1_and_2_are_read);
 	tcase_add_test(tc, state_round_trip);
+	tcase_add_test(tc, keyed_state_hides_every_hash);
+	tcase_add_test(tc, prp_is_a_keyed_bijection);
 	tcase_add_test(tc, corrupt_state_is_refused);
 	tcase_add_test(tc, newer_or_other_period_state_is_refused);
 	tcase_add_test(tc, state_encoding_is_canonical);
