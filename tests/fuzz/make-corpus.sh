@@ -14,12 +14,18 @@ C=tests/fuzz/corpus
 MAX=4096
 
 [ -x "$BIN" ] || { echo "make-corpus: build $BIN first ('make')" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# fuzz_state's *-v3 seeds are kept as they are: states of format 3 written
+# without a key (losses, rotation parts, olddir and extension flags in
+# clear), which a real run, whose state is keyed, cannot give the fuzzer.
+mkdir "$tmp/keep"
+cp "$C"/fuzz_state/*-v3 "$tmp/keep/" 2>/dev/null || true
 rm -rf "$C"
 for t in fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report fuzz_collector; do
 	mkdir -p "$C/$t"
 done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+cp "$tmp"/keep/* "$C/fuzz_state/" 2>/dev/null || true
 
 # seed TARGET NAME FILE: the file's first MAX bytes.
 seed() { head -c "$MAX" "$3" >"$C/$1/$2"; }

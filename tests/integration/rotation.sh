@@ -30,6 +30,10 @@ if [ $# -lt 1 ]; then
 	exit 2
 fi
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# A caller's DO_NOT_TRACK=1 (or VMCP_TELEMETRY=off) would make every run
+# count nothing: the scenarios run with a clean environment.
+. "$ROOT/tests/integration/clean-env.sh"
 LOGROTATE=${LOGROTATE:-/usr/sbin/logrotate}
 NOW=2026-11-25T00:00:00Z
 STEPS=${VT_STEPS:-80}
