@@ -28,7 +28,8 @@ RUN make -j"$(nproc)" all && make install PREFIX=/usr/local DESTDIR=/out
 FROM debian:12-slim AS collector
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libyajl2 zlib1g libpcre2-8-0 libyaml-0-2 libmicrohttpd12 libsqlite3-0 \
+      libyajl2 zlib1g libzstd1 liblzma5 libbz2-1.0 libpcre2-8-0 libyaml-0-2 \
+      libmicrohttpd12 libsqlite3-0 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/bin/vmcp-telemetry-collector /usr/local/bin/vmcp-telemetry-collector
 # The database lives on a volume; the root filesystem can be read-only.
