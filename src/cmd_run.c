@@ -742,6 +742,7 @@ int vt_cmd_run(int argc, char **argv)
 	if (r.have_state && !had_secret && !r.st.opted_out) {
 		/* Its hashes were made with a key that is gone. */
 		vt_state_opt_out(&r.st);
+		r.st.agg = vt_agg_new(&r.acfg); /* opting out dropped it */
 		r.changed = 1;
 	}
 	record_consent(&r, had_secret);

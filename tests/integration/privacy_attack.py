@@ -535,6 +535,23 @@ check(rc == 0, "on again, flush: exit %d %s" % (rc, e[-200:]))
 got = calls_reported(st)
 check(got == 3, "after off and on: %d tool calls reported, want the 3 written after" % got)
 
+# The secret removed by hand (not through --telemetry off): the state's
+# hashes cannot be read, so the run starts over at every file's end, as
+# after an opt-out, and neither crashes nor counts a line twice.
+shutil.rmtree(st)
+os.remove(olog)
+append(4, 1)
+rc, o, e = vt("run", *base, *at("2026-11-20T02:00:00Z"), olog)
+os.remove(os.path.join(st, "secret"))
+append(6, 3)  # written while the key was being lost
+rc, o, e = vt("run", *base, *at("2026-11-20T04:00:00Z"), olog)
+check(rc == 0, "secret removed: exit %d, stderr %r" % (rc, e[-300:]))
+append(2, 5)
+rc, o, e = vt("run", *base, "--flush", *at("2026-11-22T00:00:00Z"), olog)
+got = calls_reported(st)
+check(rc == 0 and got == 2,
+      "secret removed: exit %d, %d tool calls reported, want the 2 written after (the open period went with the key)" % (rc, got))
+
 print("== the equal-structure property")
 
 
