@@ -27,7 +27,23 @@ const char *const vt_outauth_names[VT_OUTAUTH_COUNT] = {
 	"upstream_inject", "aws_sts", "obo", "xaa", "other", "unknown",
 };
 const char *const vt_feature_names[VT_FEATURE_COUNT] = {
-	"audit", "optimizer", "code_mode",
+	"audit", "optimizer", "code_mode", "authorization",
+	"embedded_auth_server", "telemetry", "metrics", "health_monitoring",
+	"circuit_breaker", "passthrough_headers",
+};
+const char *const vt_backend_mode_names[VT_MODE_COUNT] = {
+	"static", "dynamic", "discovered",
+};
+const char *const vt_health_names[VT_HEALTH_COUNT] = {
+	"to_healthy", "to_degraded", "to_unhealthy", "to_unknown",
+	"to_unauthenticated", "to_other", "circuit_breaker_openings",
+	"backends_added", "backends_removed",
+};
+const char *const vt_wf_line_names[VT_WFL_COUNT] = {
+	"started", "completed", "failed", "timed_out", "output_failed",
+};
+const char *const vt_backend_tail_names[BACKEND_TAILS] = {
+	"other", "composite", "optimizer", "code_mode", "unknown",
 };
 const char *const vt_session_names[VT_SESSION_COUNT] = {
 	"memory", "redis", "other", "unknown",
@@ -47,12 +63,15 @@ static void facts_clear(struct facts *f)
 	f->composite = -1;
 	f->outauth = 0;
 	f->features = 0;
+	f->mode = -1;
+	f->session = -1;
 }
 
-static int facts_empty(const struct facts *f)
+int vt_facts_empty(const struct facts *f)
 {
 	return f->conflict < 0 && f->inauth < 0 && f->backends < 0 &&
-	       f->composite < 0 && !f->outauth && !f->features;
+	       f->composite < 0 && !f->outauth && !f->features &&
+	       f->mode < 0 && f->session < 0;
 }
 
 /* Known fields of src replace those of dst. */
@@ -68,13 +87,27 @@ void vt_facts_overlay(struct facts *dst, const struct facts *src)
 		dst->composite = src->composite;
 	if (src->outauth)
 		dst->outauth = src->outauth;
+	if (src->mode >= 0)
+		dst->mode = src->mode;
+	if (src->session >= 0)
+		dst->session = src->session;
 	dst->features |= src->features;
 }
 
+/*
+ * The startup facts two processes of one instance compare to find a
+ * configuration change. Left out: the backend count unless the backends
+ * are static (in dynamic and discovered mode it follows the group, not
+ * the configuration), outgoing strategies (DEBUG lines whose order
+ * around the start varies) and code mode (seen only when used).
+ */
 static uint64_t facts_fingerprint(const struct facts *f)
 {
-	int64_t v[6] = { f->conflict, f->inauth, f->backends, f->composite,
-			 f->outauth, f->features };
+	int64_t v[7] = { f->conflict, f->inauth,
+			 f->mode == VT_MODE_STATIC ? f->backends : -2,
+			 f->composite,
+			 f->features & ~(1u << VT_FEATURE_CODE_MODE), f->mode,
+			 f->session };
 
 	return vt_hash64(v, sizeof(v));
 }
@@ -367,12 +400,25 @@ static void boundary(struct stream *s, struct period *p)
 		p->c.restarts++;
 	s->generation++;
 	s->seen = 0;
+	s->got = 0;
 	facts_clear(&s->pending);
 }
 
 static void started(struct stream *s, struct instance *in, struct period *p)
 {
-	if (!facts_empty(&s->pending) && in) {
+	/* Startup lines were read and none said Redis: in-process storage. */
+	if (s->booting && s->pending.session < 0) {
+		s->pending.session = VT_SESSION_MEMORY;
+		if (in)
+			in->facts.session = VT_SESSION_MEMORY;
+	}
+	/* The same for composite tools: a count is logged only when N > 0. */
+	if (s->booting && s->pending.composite < 0) {
+		s->pending.composite = 0;
+		if (in)
+			in->facts.composite = 0;
+	}
+	if (!vt_facts_empty(&s->pending) && in) {
 		uint64_t fp = facts_fingerprint(&s->pending);
 
 		if (in->has_fp && fp != in->last_fp)
@@ -407,18 +453,90 @@ static void apply_fact(struct facts *f, const struct vt_fact *fact)
 		if (parse_count(fact->value) >= 0)
 			f->composite = parse_count(fact->value);
 		break;
-	case VT_FACT_AUDIT:
-		f->features |= 1u << VT_FEATURE_AUDIT;
+	case VT_FACT_BACKEND_MODE: {
+		int m = name_index(vt_backend_mode_names, VT_MODE_COUNT,
+				   fact->value);
+
+		if (m < VT_MODE_COUNT && m > f->mode)
+			f->mode = m; /* discovered is dynamic, and more */
 		break;
-	case VT_FACT_OPTIMIZER:
-		f->features |= 1u << VT_FEATURE_OPTIMIZER;
+	}
+	case VT_FACT_SESSION_STORAGE:
+		f->session = name_index(vt_session_names, VT_SESSION_OTHER,
+					fact->value);
 		break;
-	case VT_FACT_CODE_MODE:
-		f->features |= 1u << VT_FEATURE_CODE_MODE;
+	case VT_FACT_FEATURE: {
+		int k = name_index(vt_feature_names, VT_FEATURE_COUNT,
+				   fact->value);
+
+		if (k < VT_FEATURE_COUNT)
+			f->features |= 1u << k;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* A "count" fact: one event, never a configuration fact. */
+static void count_fact(struct period *p, struct inst_stats *st,
+		       const struct vt_fact *f)
+{
+	int k;
+
+	switch (f->kind) {
+	case VT_FACT_BACKEND_ADDED:
+		p->c.health[VT_HEALTH_BACKENDS_ADDED]++;
+		break;
+	case VT_FACT_BACKEND_REMOVED:
+		p->c.health[VT_HEALTH_BACKENDS_REMOVED]++;
+		break;
+	case VT_FACT_CIRCUIT_OPEN:
+		p->c.health[VT_HEALTH_CIRCUIT_OPENED]++;
+		break;
+	case VT_FACT_BACKEND_STATUS: {
+		static const char *const st_names[] = {
+			"healthy", "degraded", "unhealthy", "unknown",
+			"unauthenticated",
+		};
+		p->c.health[VT_HEALTH_TO_HEALTHY +
+			    name_index(st_names, 5, f->value)]++;
+		break;
+	}
+	case VT_FACT_WORKFLOW:
+		k = name_index(vt_wf_line_names, VT_WFL_COUNT, f->value);
+		if (st && k < VT_WFL_COUNT)
+			st->wf[k]++;
+		break;
+	case VT_FACT_SESSION:
+		if (st)
+			st->sessions++;
+		break;
+	case VT_FACT_TOOL_CALL:
+		if (st)
+			st->debug_calls++;
 		break;
 	default:
 		break;
 	}
+}
+
+/* A "once" or "set" fact, into the process's and the instance's facts. */
+static void config_fact(struct stream *s, struct instance *in,
+			const struct vt_fact *f)
+{
+	if (vt_fact_combine[f->kind] == VT_COMBINE_ONCE) {
+		uint32_t bit = 1u << f->kind;
+
+		if (s && (s->got & bit))
+			return; /* a process's startup fact is said once */
+		if (s)
+			s->got |= bit;
+	}
+	if (s)
+		apply_fact(&s->pending, f);
+	if (in)
+		apply_fact(&in->facts, f); /* strategies add up */
 }
 
 static void app_line(struct vt_agg *a, struct period *p,
@@ -426,7 +544,7 @@ static void app_line(struct vt_agg *a, struct period *p,
 		     const struct vt_fact *facts, size_t nfacts)
 {
 	for (size_t i = 0; i < nfacts; i++)
-		if (facts[i].kind != VT_FACT_TOOL_CALL)
+		if (vt_fact_combine[facts[i].kind] != VT_COMBINE_COUNT)
 			a->saw_facts = 1;
 	struct stream *s = vt_agg_stream_get(a, o->stream);
 	struct instance *in = vt_agg_instance_get(a, o->instance);
@@ -447,17 +565,30 @@ static void app_line(struct vt_agg *a, struct period *p,
 			if (s)
 				started(s, in, p);
 			break;
-		case VT_FACT_TOOL_CALL:
-			if (st)
-				st->debug_calls++;
-			break;
 		default:
-			if (s)
-				apply_fact(&s->pending, f);
-			if (in)
-				apply_fact(&in->facts, f); /* strategies add up */
+			if (vt_fact_combine[f->kind] == VT_COMBINE_COUNT)
+				count_fact(p, st, f);
+			else
+				config_fact(s, in, f);
 		}
 	}
+}
+
+/*
+ * A tool call without backend_name, by what it is: the optimizer's own
+ * tools, code mode's script tool, a composite tool (its call succeeds
+ * even when the workflow fails), or unknown: refused, an unknown tool, or
+ * a Modern call whose backend failed (none of them names a backend).
+ */
+static int unlabelled_call(const struct vt_audit *ev)
+{
+	if (VT_SV_EQ_LIT(ev->target_name, "find_tool") ||
+	    VT_SV_EQ_LIT(ev->target_name, "call_tool"))
+		return BACKEND_OPTIMIZER;
+	if (VT_SV_EQ_LIT(ev->target_name, "execute_tool_script"))
+		return BACKEND_CODE_MODE;
+	return ev->outcome == VT_OUT_SUCCESS ? BACKEND_COMPOSITE
+					     : BACKEND_UNKNOWN;
 }
 
 static void audit_event(const struct vt_agg *a, struct period *p,
@@ -474,7 +605,7 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 				? vt_allowlist_find(a->cfg.servers,
 						    ev->backend_name.ptr,
 						    ev->backend_name.len)
-				: BACKEND_COMPOSITE;
+				: unlabelled_call(ev);
 
 		c->by_outcome[ev->outcome]++;
 		if (ev->has_duration)
@@ -491,6 +622,11 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 		}
 		break;
 	}
+	case VT_EV_MCP_REQUEST:
+		/* server/discover: target.name "discover" (a Modern probe) */
+		if (VT_SV_EQ_LIT(ev->target_name, "discover"))
+			c->server_discover++;
+		break;
 	case VT_EV_MCP_INITIALIZE:
 		if (ev->outcome == VT_OUT_SUCCESS) {
 			int i = vt_allowlist_find(a->cfg.clients,
@@ -695,9 +831,11 @@ int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
 	size_t matched = 0;
 	int changed = 0;
 	uint64_t comp = cf->component ? cf->component | 1 : 0;
+	uint64_t comp2 = cf->component2 ? cf->component2 | 1 : 0;
 
 	for (size_t i = 0; comp && i < a->ninst; i++)
-		if (a->inst[i].component == comp) {
+		if (a->inst[i].component == comp ||
+		    (comp2 && a->inst[i].component == comp2)) {
 			changed |= attach_config(a, &a->inst[i], cf);
 			matched++;
 		}

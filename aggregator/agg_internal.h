@@ -14,6 +14,8 @@ struct facts {
 	int64_t composite;
 	uint32_t outauth; /* bit per enum vt_outauth */
 	uint32_t features; /* bit per enum vt_feature */
+	int mode;          /* enum vt_backend_mode */
+	int session;       /* enum vt_session, from the logs */
 };
 
 struct instance {
@@ -35,6 +37,7 @@ struct stream {
 	uint32_t generation;
 	int booting;
 	int seen;
+	uint32_t got; /* bit per "once" fact kind this process gave */
 };
 
 struct inst_stats {
@@ -44,10 +47,17 @@ struct inst_stats {
 	int64_t first, last;
 	int has_time;
 	unsigned seen; /* bit per enum vt_feature, seen in events */
+	uint64_t wf[VT_WFL_COUNT]; /* INFO workflow lines */
+	uint64_t sessions;         /* INFO session lines */
 };
 
+/* Tool calls without backend_name, by what they are. */
 #define BACKEND_OTHER VT_MAX_NAMES
 #define BACKEND_COMPOSITE (VT_MAX_NAMES + 1)
+#define BACKEND_OPTIMIZER (VT_MAX_NAMES + 2)
+#define BACKEND_CODE_MODE (VT_MAX_NAMES + 3)
+#define BACKEND_UNKNOWN (VT_MAX_NAMES + 4)
+#define BACKEND_TAILS VT_BACKEND_TAILS
 #define CLIENT_OTHER VT_MAX_NAMES
 
 struct counts {
@@ -60,7 +70,9 @@ struct counts {
 	uint64_t sessions;
 	uint64_t restarts;
 	uint64_t config_changes;
-	uint64_t backends[VT_MAX_NAMES + 2];
+	uint64_t health[VT_HEALTH_COUNT];
+	uint64_t server_discover;
+	uint64_t backends[VT_MAX_NAMES + BACKEND_TAILS];
 	uint64_t clients[VT_MAX_NAMES + 1];
 };
 
@@ -119,5 +131,8 @@ struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key);
 int vt_agg_stream_known(const struct vt_agg *a, uint64_t key);
 /* Known fields of src replace those of dst. */
 void vt_facts_overlay(struct facts *dst, const struct facts *src);
+int vt_facts_empty(const struct facts *f);
+/* The tail names of the backend distribution, after the allowlist. */
+extern const char *const vt_backend_tail_names[BACKEND_TAILS];
 
 #endif

@@ -7,6 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Usage from INFO lines, for an instance that wrote no audit event: a
+ * timeout logs both "workflow failed" and "workflow timed out", so the
+ * failures are the failed lines less the timeouts, plus the failures
+ * during output construction (which log no "workflow failed").
+ */
+static void app_usage(const struct inst_stats *st, struct vt_summary *s)
+{
+	uint64_t failed = st->wf[VT_WFL_FAILED] > st->wf[VT_WFL_TIMED_OUT]
+				  ? st->wf[VT_WFL_FAILED] - st->wf[VT_WFL_TIMED_OUT]
+				  : 0;
+
+	s->workflows[VT_WF_STARTED] += st->wf[VT_WFL_STARTED];
+	s->workflows[VT_WF_COMPLETED] += st->wf[VT_WFL_COMPLETED];
+	s->workflows[VT_WF_FAILED] += failed + st->wf[VT_WFL_OUTPUT_FAILED];
+	s->workflows[VT_WF_TIMED_OUT] += st->wf[VT_WFL_TIMED_OUT];
+	s->sessions += st->sessions;
+}
+
 static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 			 struct vt_summary *s)
 {
@@ -53,7 +72,13 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 	for (int i = 0; i < VT_OUTAUTH_UNKNOWN; i++)
 		if (f.outauth & (1u << i))
 			s->outgoing_auth[i]++;
-	if (in && in->has_cfg) {
+	if (f.session >= 0) {
+		s->session_storage[f.session]++; /* the logs said it */
+		if (in && in->has_cfg)
+			s->instances_configured++;
+		for (int i = 0; in && in->has_cfg && i < VT_STEP_COUNT; i++)
+			s->composite_steps_defined[i] += in->steps[i];
+	} else if (in && in->has_cfg) {
 		s->instances_configured++;
 		s->session_storage[in->session]++;
 		for (int i = 0; i < VT_STEP_COUNT; i++)
@@ -74,6 +99,7 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 	if (!(st->seen & (1u << VT_FEATURE_AUDIT))) {
 		calls = st->debug_calls;
 		s->tool_calls_by_outcome[VT_OUT_UNKNOWN] += st->debug_calls;
+		app_usage(st, s);
 	}
 	s->tool_calls_per_instance[vt_log2_bucket(calls)]++;
 	if (st->has_time)
@@ -120,7 +146,6 @@ static size_t named(const struct vt_allowlist *list, const uint64_t *counts,
 
 void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 {
-	static const char *const backend_tail[] = { "other", "composite" };
 	static const char *const client_tail[] = { "other" };
 	const struct period *p;
 	const struct counts *c;
@@ -154,12 +179,13 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 		s->tool_calls += s->tool_calls_by_outcome[k];
 	}
 	memcpy(s->tool_call_duration_ms, c->duration, sizeof(c->duration));
-	memcpy(s->workflows, c->workflows, sizeof(c->workflows));
+	for (int k = 0; k < VT_WF_COUNT; k++)
+		s->workflows[k] += c->workflows[k]; /* after app_usage's */
 	memcpy(s->workflow_steps, c->steps, sizeof(c->steps));
 	memcpy(s->workflow_step_results, c->step_results,
 	       sizeof(c->step_results));
 	memcpy(s->requests_by_type, c->requests, sizeof(c->requests));
-	s->sessions = c->sessions;
+	s->sessions += c->sessions;
 	for (size_t k = 0; k < p->nhours; k++)
 		if (p->hour_calls[k]) {
 			s->hours[s->nhours].start = p->hours[k] * 3600;
@@ -168,8 +194,10 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 	qsort(s->hours, s->nhours, sizeof(*s->hours), by_hour);
 	s->restarts = c->restarts;
 	s->config_changes = c->config_changes;
+	memcpy(s->backend_health, c->health, sizeof(c->health));
+	s->server_discover = c->server_discover;
 	s->nbackends = named(a->cfg.servers, c->backends, VT_MAX_NAMES,
-			     backend_tail, 2, s->backends);
+			     vt_backend_tail_names, BACKEND_TAILS, s->backends);
 	s->nclients = named(a->cfg.clients, c->clients, VT_MAX_NAMES,
 			    client_tail, 1, s->clients);
 	s->quality = p->q;
@@ -229,6 +257,8 @@ static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
 		}
 		y->audit_calls += x->audit_calls;
 		y->debug_calls += x->debug_calls;
+		ADD_ARRAY(y->wf, x->wf);
+		y->sessions += x->sessions;
 		y->seen |= x->seen;
 		if (x->has_time) {
 			if (!y->has_time || x->first < y->first)
@@ -298,13 +328,9 @@ int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src)
 		const struct instance *x = &src->inst[i];
 		const struct instance *y = vt_agg_instance(dst, x->key);
 
-		if (!y || (x->facts.conflict < 0 && x->facts.inauth < 0 &&
-			   x->facts.backends < 0 && x->facts.composite < 0 &&
-			   !x->facts.outauth && !x->facts.features && !x->has_fp))
+		if (!y || (vt_facts_empty(&x->facts) && !x->has_fp))
 			continue;
-		if (y->has_fp || y->facts.conflict >= 0 || y->facts.inauth >= 0 ||
-		    y->facts.backends >= 0 || y->facts.composite >= 0 ||
-		    y->facts.outauth || y->facts.features)
+		if (y->has_fp || !vt_facts_empty(&y->facts))
 			return 0;
 	}
 	for (size_t i = 0; i < src->nstreams; i++)
@@ -313,12 +339,13 @@ int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src)
 	return 1;
 }
 
-/* "other" and "composite" sort after every name, in that order. */
+/* The tail entries sort after every name, in vt_backend_tail_names order. */
 static int tail_rank(const char *name)
 {
-	return strcmp(name, "other") == 0	? 1
-	       : strcmp(name, "composite") == 0 ? 2
-						: 0;
+	for (int i = 0; i < BACKEND_TAILS; i++)
+		if (strcmp(name, vt_backend_tail_names[i]) == 0)
+			return i + 1;
+	return 0;
 }
 
 static int by_name_tail_last(const void *x, const void *y)
@@ -417,7 +444,9 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
 	ADD(workflow_step_results);
 	ADD(requests_by_type);
 	ADD(uptime_seconds);
+	ADD(backend_health);
 #undef ADD
+	d->server_discover += s->server_discover;
 	d->backends_unknown += s->backends_unknown;
 	d->composite_unknown += s->composite_unknown;
 	d->instances_configured += s->instances_configured;

@@ -55,6 +55,15 @@ static yajl_val field(struct rd *r, yajl_val obj, const char *key,
 	return NULL;
 }
 
+/* A field added after the first report format: absent reads as zeros. */
+static yajl_val optional(yajl_val obj, const char *key)
+{
+	for (size_t i = 0; YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj;
+	return NULL;
+}
+
 static uint64_t count_of(struct rd *r, yajl_val v, const char *where)
 {
 	if (!v)
@@ -280,6 +289,8 @@ static void usage(struct rd *r, yajl_val root, struct vt_summary *s)
 	s->nbackends = named_field(r, u, "backend_distribution", w, s->backends,
 				   VT_ARRAY_LEN(s->backends));
 	s->sessions = num_field(r, u, "sessions", w);
+	if (optional(u, "server_discover_probes"))
+		s->server_discover = num_field(r, u, "server_discover_probes", w);
 	s->nclients = named_field(r, u, "clients", w, s->clients,
 				  VT_ARRAY_LEN(s->clients));
 	enum_field(r, u, "requests_by_type", w, vt_event_type_names,
@@ -436,6 +447,9 @@ enum vt_err vt_report_parse(const char *text, size_t len,
 		   vt_125_parse, VT_125_BUCKETS, s->uptime_seconds, NULL);
 	s->restarts = num_field(&r, op, "restarts", "operational");
 	s->config_changes = num_field(&r, op, "config_changes", "operational");
+	if (optional(op, "backend_health"))
+		enum_field(&r, op, "backend_health", "operational",
+			   vt_health_names, VT_HEALTH_COUNT, s->backend_health);
 	quality(&r, root, s);
 	yajl_tree_free(root);
 	return r.bad ? VT_ERR_FORMAT : VT_OK;
