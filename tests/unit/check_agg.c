@@ -288,16 +288,21 @@ START_TEST(backend_distribution)
 	feed(a, 1, 10, call(BASE, "error", NULL, 10, NULL));
 	const struct vt_summary *s = summarize(a, 0);
 	ck_assert_uint_eq(s->tool_calls, 7);
-	ck_assert_uint_eq(s->nbackends, 4);
-	/* Allowlisted names sorted, then "other", then "composite". */
+	ck_assert_uint_eq(s->nbackends, 5);
+	/*
+	 * Allowlisted names sorted, then "other", then the calls without a
+	 * backend: a success is a composite tool, an error is unknown.
+	 */
+	ck_assert_str_eq(s->backends[3].name, "composite");
+	ck_assert_uint_eq(s->backends[3].count, 1);
+	ck_assert_str_eq(s->backends[4].name, "unknown");
+	ck_assert_uint_eq(s->backends[4].count, 1);
 	ck_assert_str_eq(s->backends[0].name, "fetch");
 	ck_assert_uint_eq(s->backends[0].count, 1);
 	ck_assert_str_eq(s->backends[1].name, "github");
 	ck_assert_uint_eq(s->backends[1].count, 2);
 	ck_assert_str_eq(s->backends[2].name, "other");
 	ck_assert_uint_eq(s->backends[2].count, 2);
-	ck_assert_str_eq(s->backends[3].name, "composite");
-	ck_assert_uint_eq(s->backends[3].count, 2);
 	vt_agg_free(a);
 }
 END_TEST
@@ -397,7 +402,8 @@ START_TEST(deployment_facts)
 	struct vt_agg *a = agg_with(0, 0);
 
 	boot(a, 1, 10, BASE, "priority");
-	feed(a, 1, 10, app(BASE + 3, "INFO", "code mode enabled", ""));
+	feed(a, 1, 10, app(BASE + 3, "DEBUG", "codemode: executing script",
+			   ""));
 	feed(a, 1, 10,
 	     app(BASE + 3, "INFO", "audit middleware enabled for MCP endpoints",
 		 ""));
