@@ -31,7 +31,7 @@ const char *const vt_feature_names[VT_FEATURE_COUNT] = {
 	"embedded_auth_server", "telemetry", "metrics", "health_monitoring",
 	"circuit_breaker", "passthrough_headers",
 };
-const char *const vt_backend_mode_names[VT_MODE_COUNT] = {
+const char *const vt_backend_mode_names[VT_BMODE_COUNT] = {
 	"static", "dynamic", "discovered",
 };
 const char *const vt_health_names[VT_HEALTH_COUNT] = {
@@ -104,7 +104,7 @@ void vt_facts_overlay(struct facts *dst, const struct facts *src)
 static uint64_t facts_fingerprint(const struct facts *f)
 {
 	int64_t v[7] = { f->conflict, f->inauth,
-			 f->mode == VT_MODE_STATIC ? f->backends : -2,
+			 f->mode == VT_BMODE_STATIC ? f->backends : -2,
 			 f->composite,
 			 f->features & ~(1u << VT_FEATURE_CODE_MODE), f->mode,
 			 f->session };
@@ -454,10 +454,10 @@ static void apply_fact(struct facts *f, const struct vt_fact *fact)
 			f->composite = parse_count(fact->value);
 		break;
 	case VT_FACT_BACKEND_MODE: {
-		int m = name_index(vt_backend_mode_names, VT_MODE_COUNT,
+		int m = name_index(vt_backend_mode_names, VT_BMODE_COUNT,
 				   fact->value);
 
-		if (m < VT_MODE_COUNT && m > f->mode)
+		if (m < VT_BMODE_COUNT && m > f->mode)
 			f->mode = m; /* discovered is dynamic, and more */
 		break;
 	}

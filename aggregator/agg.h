@@ -28,8 +28,8 @@ enum vt_session { VT_SESSION_MEMORY, VT_SESSION_REDIS, VT_SESSION_OTHER,
 enum vt_workflow { VT_WF_STARTED, VT_WF_COMPLETED, VT_WF_FAILED,
 		   VT_WF_TIMED_OUT, VT_WF_COUNT };
 /* How an instance finds its backends (the startup lines say it). */
-enum vt_backend_mode { VT_MODE_STATIC, VT_MODE_DYNAMIC, VT_MODE_DISCOVERED,
-		       VT_MODE_COUNT };
+enum vt_backend_mode { VT_BMODE_STATIC, VT_BMODE_DYNAMIC, VT_BMODE_DISCOVERED,
+		       VT_BMODE_COUNT };
 /* Backend health events, summed over instances (operational.backend_health). */
 enum vt_health { VT_HEALTH_TO_HEALTHY, VT_HEALTH_TO_DEGRADED,
 		 VT_HEALTH_TO_UNHEALTHY, VT_HEALTH_TO_UNKNOWN,
@@ -49,7 +49,7 @@ extern const char *const vt_feature_names[VT_FEATURE_COUNT];
 extern const char *const vt_session_names[VT_SESSION_COUNT];
 extern const char *const vt_workflow_names[VT_WF_COUNT];
 extern const char *const vt_step_result_names[VT_SR_COUNT];
-extern const char *const vt_backend_mode_names[VT_MODE_COUNT];
+extern const char *const vt_backend_mode_names[VT_BMODE_COUNT];
 extern const char *const vt_health_names[VT_HEALTH_COUNT];
 extern const char *const vt_wf_line_names[VT_WFL_COUNT];
 

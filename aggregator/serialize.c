@@ -337,11 +337,11 @@ static void decode_v4(struct vt_reader *r, struct vt_agg *a)
 		}
 	}
 	for (size_t i = 0; i < a->ninst && !r->bad; i++) {
-		a->inst[i].facts.mode = get_enum(r, VT_MODE_COUNT);
+		a->inst[i].facts.mode = get_enum(r, VT_BMODE_COUNT);
 		a->inst[i].facts.session = get_enum(r, VT_SESSION_COUNT);
 	}
 	for (size_t i = 0; i < a->nstreams && !r->bad; i++) {
-		a->streams[i].pending.mode = get_enum(r, VT_MODE_COUNT);
+		a->streams[i].pending.mode = get_enum(r, VT_BMODE_COUNT);
 		a->streams[i].pending.session = get_enum(r, VT_SESSION_COUNT);
 		a->streams[i].got = (uint32_t)vt_get_u(r);
 	}
