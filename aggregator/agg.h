@@ -119,8 +119,13 @@ struct vt_hour_count {
 };
 
 /* The report's numbers for one period: what the reporter prints. */
-/* Tail entries of the backend distribution: calls without backend_name. */
+/*
+ * Tail entries of the backend distribution, after the allowlisted names:
+ * "other" (a name not listed), then calls without backend_name by what
+ * they are: "composite", "optimizer", "code_mode", "unknown".
+ */
 #define VT_BACKEND_TAILS 5
+extern const char *const vt_backend_tail_names[VT_BACKEND_TAILS];
 
 struct vt_named_count {
 	char name[VT_MAX_NAME_LEN + 1];

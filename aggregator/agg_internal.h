@@ -132,7 +132,6 @@ int vt_agg_stream_known(const struct vt_agg *a, uint64_t key);
 /* Known fields of src replace those of dst. */
 void vt_facts_overlay(struct facts *dst, const struct facts *src);
 int vt_facts_empty(const struct facts *f);
-/* The tail names of the backend distribution, after the allowlist. */
-extern const char *const vt_backend_tail_names[BACKEND_TAILS];
+
 
 #endif

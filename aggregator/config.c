@@ -217,6 +217,12 @@ static void init_facts(struct vt_config_facts *cf)
 	cf->backends = -1;
 	cf->composite = -1;
 	cf->session = VT_SESSION_MEMORY;
+	/*
+	 * vmcp serve loads every configuration (a CLI file, the ConfigMap
+	 * the operator renders) through a loader that fills the operational
+	 * defaults: health monitoring is always on (yaml_loader.go:79).
+	 */
+	cf->features = 1u << VT_FEATURE_HEALTH_MONITORING;
 }
 
 static uint64_t own_key(const char *ns, const char *name, uint64_t fp)
@@ -344,8 +350,7 @@ static void add_cli(const struct vt_ynode *c, uint64_t fp, const char *ns,
 		 * A CLI file: an audit section with no component writes HTTP
 		 * events as toolhive-api and workflow events as
 		 * vmcp-composer; with no section, only --enable-audit audits,
-		 * as vmcp-server. The configuration loader always fills the
-		 * operational defaults: health monitoring is on.
+		 * as vmcp-server.
 		 */
 		int has = vt_yaml_get(c, "audit") != NULL;
 
@@ -355,8 +360,7 @@ static void add_cli(const struct vt_ynode *c, uint64_t fp, const char *ns,
 	} else if (!cf.component && nm && *nm) {
 		cf.component = vt_hash64(nm, strlen(nm));
 	}
-	if (!fallback_name)
-		cf.features |= 1u << VT_FEATURE_HEALTH_MONITORING;
+
 	cf.fingerprint = fp;
 	cf.key = own_key(ns, nm, fp);
 	push(out, n, &cf);

@@ -159,9 +159,10 @@ static size_t named_field(struct rd *r, yajl_val obj, const char *key,
 		}
 		/* Only names a report can hold reach a view (a terminal, a
 		 * Prometheus label): listed names and the report's own. */
-		if (!vt_allowlist_name_valid(name, strlen(name)) &&
-		    strcmp(name, "other") != 0 &&
-		    strcmp(name, "composite") != 0) {
+		int tail = 0;
+		for (size_t t = 0; t < VT_BACKEND_TAILS; t++)
+			tail |= strcmp(name, vt_backend_tail_names[t]) == 0;
+		if (!vt_allowlist_name_valid(name, strlen(name)) && !tail) {
 			fail(r, "%s.%s has a name that is not a public name",
 			     where, key);
 			break;
