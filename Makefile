@@ -144,6 +144,7 @@ integration: all
 	sh tests/integration/formats.sh $(BIN)
 	sh tests/integration/progress.sh $(BIN)
 	sh tests/integration/html.sh $(BIN)
+	sh tests/integration/review.sh $(BIN)
 	python3 tests/integration/hostile.py $(BIN)
 	python3 tests/integration/security.py $(BIN)
 
