@@ -624,8 +624,14 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 	}
 	case VT_EV_MCP_REQUEST:
 		/* server/discover: target.name "discover" (a Modern probe) */
-		if (VT_SV_EQ_LIT(ev->target_name, "discover"))
+		if (VT_SV_EQ_LIT(ev->target_name, "discover")) {
+			int i = vt_allowlist_find(a->cfg.clients,
+						  ev->ua_product.ptr,
+						  ev->ua_product.len);
+
 			c->server_discover++;
+			c->discover_clients[i < 0 ? CLIENT_OTHER : i]++;
+		}
 		break;
 	case VT_EV_MCP_INITIALIZE:
 		if (ev->outcome == VT_OUT_SUCCESS) {

@@ -172,6 +172,8 @@ struct vt_summary {
 	uint64_t config_changes;
 	uint64_t backend_health[VT_HEALTH_COUNT];
 	uint64_t server_discover;  /* Modern server/discover probes */
+	size_t ndiscover_clients;  /* the probes by User-Agent product */
+	struct vt_named_count discover_clients[VT_MAX_NAMES + 1];
 	struct vt_quality quality;
 };
 

@@ -74,6 +74,7 @@ struct counts {
 	uint64_t server_discover;
 	uint64_t backends[VT_MAX_NAMES + BACKEND_TAILS];
 	uint64_t clients[VT_MAX_NAMES + 1];
+	uint64_t discover_clients[VT_MAX_NAMES + 1]; /* by UA product */
 };
 
 struct period {

@@ -121,6 +121,8 @@ static void encode_v4(const struct vt_agg *a, struct vt_buf *out)
 	for (size_t i = 0; i < a->nperiods; i++) {
 		const struct period *p = a->periods[i];
 
+		put_named(out, a->cfg.clients, p->c.discover_clients,
+			  VT_MAX_NAMES, client_tail, 1);
 		for (size_t k = 0; k < p->ninst; k++) {
 			put_array(out, p->inst[k].wf, VT_WFL_COUNT);
 			vt_put_u(out, p->inst[k].sessions);
@@ -331,6 +333,8 @@ static void decode_v4(struct vt_reader *r, struct vt_agg *a)
 	for (size_t i = 0; i < a->nperiods && !r->bad; i++) {
 		struct period *p = a->periods[i];
 
+		get_named(r, a->cfg.clients, p->c.discover_clients,
+			  VT_MAX_NAMES, client_tail, 1);
 		for (size_t k = 0; k < p->ninst && !r->bad; k++) {
 			get_array(r, p->inst[k].wf, VT_WFL_COUNT);
 			p->inst[k].sessions = vt_get_u(r);

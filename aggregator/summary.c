@@ -200,6 +200,9 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 			     vt_backend_tail_names, BACKEND_TAILS, s->backends);
 	s->nclients = named(a->cfg.clients, c->clients, VT_MAX_NAMES,
 			    client_tail, 1, s->clients);
+	s->ndiscover_clients = named(a->cfg.clients, c->discover_clients,
+				     VT_MAX_NAMES, client_tail, 1,
+				     s->discover_clients);
 	s->quality = p->q;
 }
 
@@ -460,6 +463,10 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
 	d->nclients = merge_named(d->clients, d->nclients,
 				  VT_ARRAY_LEN(d->clients), s->clients,
 				  s->nclients);
+	d->ndiscover_clients = merge_named(
+		d->discover_clients, d->ndiscover_clients,
+		VT_ARRAY_LEN(d->discover_clients), s->discover_clients,
+		s->ndiscover_clients);
 	merge_hours(d, s);
 	quality_add(&d->quality, &s->quality);
 }

@@ -88,6 +88,11 @@ struct vt_audit {
 	struct vt_sv backend_name;   /* metadata.extra.backend_name */
 	struct vt_sv target_name;    /* target.name: tool or client name */
 	struct vt_sv component;
+	/*
+	 * The product token (the text before the first '/' or space) of
+	 * source.extra.user_agent, for server/discover requests only.
+	 */
+	struct vt_sv ua_product;
 	unsigned field_flags;        /* enum vt_field_flags */
 };
 

@@ -624,6 +624,11 @@ static void usage_more(struct vt_page *p, const struct vt_summary *s)
 		"clients", "Clients", "usage.clients",
 		"Sessions by MCP client: public names, the rest as other.",
 		"client", 1 };
+	static const struct figure probes = {
+		"discover-clients", "Discover probes by client",
+		"usage.server_discover_clients",
+		"server/discover requests by the User-Agent's product: public names, the rest as other.",
+		"client", 1 };
 	static const struct figure workflows = {
 		"composite-runs", "Composite tool runs",
 		"usage.composite_tool_executions",
@@ -637,6 +642,7 @@ static void usage_more(struct vt_page *p, const struct vt_summary *s)
 		"result", 1 };
 
 	named_figure(p, &clients, s->clients, s->nclients);
+	named_figure(p, &probes, s->discover_clients, s->ndiscover_clients);
 	requests(p, s);
 	enum_figure(p, &workflows, vt_workflow_names, s->workflows, VT_WF_COUNT,
 		    NULL);

@@ -180,6 +180,8 @@ static void usage(struct writer *w, const struct vt_summary *s)
 	named_map(w, "backend_distribution", s->backends, s->nbackends);
 	num(w, "sessions", s->sessions);
 	num(w, "server_discover_probes", s->server_discover);
+	named_map(w, "server_discover_clients", s->discover_clients,
+		  s->ndiscover_clients);
 	named_map(w, "clients", s->clients, s->nclients);
 	/* Known types in their table order, then "other". */
 	open_map(w, "requests_by_type");

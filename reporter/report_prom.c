@@ -193,6 +193,9 @@ static void usage(struct prom *p, const struct vt_summary *s)
 	       "Successful MCP initializations.", s->sessions);
 	single(p, "server_discover_probes_total", "counter",
 	       "Modern-revision server/discover requests.", s->server_discover);
+	names(p, "server_discover_client_probes_total",
+	      "server/discover requests by the User-Agent's product: allowlisted public client names and \"other\".",
+	      "client", s->discover_clients, s->ndiscover_clients);
 	names(p, "client_sessions_total",
 	      "Successful MCP initializations by client: allowlisted public client names and \"other\".",
 	      "client", s->clients, s->nclients);

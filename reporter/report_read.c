@@ -292,6 +292,10 @@ static void usage(struct rd *r, yajl_val root, struct vt_summary *s)
 	s->sessions = num_field(r, u, "sessions", w);
 	if (optional(u, "server_discover_probes"))
 		s->server_discover = num_field(r, u, "server_discover_probes", w);
+	if (optional(u, "server_discover_clients"))
+		s->ndiscover_clients = named_field(
+			r, u, "server_discover_clients", w, s->discover_clients,
+			VT_ARRAY_LEN(s->discover_clients));
 	s->nclients = named_field(r, u, "clients", w, s->clients,
 				  VT_ARRAY_LEN(s->clients));
 	enum_field(r, u, "requests_by_type", w, vt_event_type_names,

@@ -369,6 +369,8 @@ static void usage(struct table *tb, const struct vt_summary *s)
 	top_group(tb, "backends", s->backends, s->nbackends);
 	scalar(tb, "sessions", s->sessions);
 	scalar(tb, "discover probes", s->server_discover);
+	top_group(tb, "probes by client", s->discover_clients,
+		  s->ndiscover_clients);
 	top_group(tb, "clients", s->clients, s->nclients);
 	enum_group(tb, "composite runs", vt_workflow_names, s->workflows,
 		   VT_WF_COUNT, 0, 0, 0);

@@ -292,10 +292,12 @@ m = [
     app(Z, s, "INFO", "starting Virtual MCP Server", address="[::]:4483", endpoint="/mcp"),
 ]
 GO = "Go-http-client/1.1"
-for k in range(3):
+# Three probes: a generic HTTP library, and a client whose User-Agent
+# starts with an allowlisted product name (twice).
+for k, agent in enumerate([GO, "claude-code/2.1.0 (linux)", "claude-code/2.1.0 (linux)"]):
     m.append(audit(Z, s + 100 + k * 60, "mcp_request", "success", COMP,
                    {"endpoint": "/mcp", "method": "server/discover", "name": "discover", "type": "endpoint"},
-                   {"duration_ms": 19, "transport": "http"}, ua=GO))
+                   {"duration_ms": 19, "transport": "http"}, ua=agent))
 m += [
     call(Z, s + 121, "success", COMP, "github_search_issues", "github", 995, ua=GO),
     call(Z, s + 125, "success", COMP, "execute_tool_script", None, 3100, ua=GO),

@@ -43,6 +43,7 @@ MAPS = {
     "workflow_step_results_total": (("usage", "workflow_step_results"), "result"),
     "backend_tool_calls_total": (("usage", "backend_distribution"), "backend"),
     "client_sessions_total": (("usage", "clients"), "client"),
+    "server_discover_client_probes_total": (("usage", "server_discover_clients"), "client"),
     "requests_total": (("usage", "requests_by_type"), "type"),
     "instances_by_uptime": (("operational", "uptime_seconds_per_instance"), "bucket"),
     "backend_health_events_total": (("operational", "backend_health"), "event"),

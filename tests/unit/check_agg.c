@@ -475,6 +475,9 @@ START_TEST(unlabelled_calls_by_kind)
 				  (uint64_t)(want[i][1][0] - '0'));
 	}
 	ck_assert_uint_eq(s->server_discover, 1);
+	/* its source.extra has no user_agent: "other" */
+	ck_assert_uint_eq(s->ndiscover_clients, 1);
+	ck_assert_str_eq(s->discover_clients[0].name, "other");
 	ck_assert_uint_eq(s->features[VT_FEATURE_OPTIMIZER], 1);
 	ck_assert_uint_eq(s->features[VT_FEATURE_CODE_MODE], 1);
 	vt_agg_free(a);

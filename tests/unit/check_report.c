@@ -162,7 +162,8 @@ START_TEST(report_key_order)
 		"tool_calls", "tool_calls_per_instance", "tool_call_duration_ms",
 		"composite_tool_executions", "workflow_steps",
 		"workflow_step_results", "backend_distribution", "sessions",
-		"server_discover_probes", "clients", "requests_by_type",
+		"server_discover_probes", "server_discover_clients", "clients",
+		"requests_by_type",
 		"tool_calls_by_hour",
 	};
 	static const char *const operational[] = {
