@@ -30,6 +30,9 @@ struct rd {
 };
 
 static void fail(struct rd *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(struct rd *r, const char *fmt, ...)
 {
 	va_list ap;
 
