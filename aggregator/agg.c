@@ -591,6 +591,14 @@ static int unlabelled_call(const struct vt_audit *ev)
 					     : BACKEND_UNKNOWN;
 }
 
+/* A client name's slot: its allowlist index, or "other". */
+static int client_slot(const struct vt_agg *a, struct vt_sv name)
+{
+	int i = vt_allowlist_find(a->cfg.clients, name.ptr, name.len);
+
+	return i < 0 ? CLIENT_OTHER : i;
+}
+
 static void audit_event(const struct vt_agg *a, struct period *p,
 			struct inst_stats *st, const struct vt_audit *ev)
 {
@@ -625,22 +633,14 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 	case VT_EV_MCP_REQUEST:
 		/* server/discover: target.name "discover" (a Modern probe) */
 		if (VT_SV_EQ_LIT(ev->target_name, "discover")) {
-			int i = vt_allowlist_find(a->cfg.clients,
-						  ev->ua_product.ptr,
-						  ev->ua_product.len);
-
 			c->server_discover++;
-			c->discover_clients[i < 0 ? CLIENT_OTHER : i]++;
+			c->discover_clients[client_slot(a, ev->ua_product)]++;
 		}
 		break;
 	case VT_EV_MCP_INITIALIZE:
 		if (ev->outcome == VT_OUT_SUCCESS) {
-			int i = vt_allowlist_find(a->cfg.clients,
-						  ev->target_name.ptr,
-						  ev->target_name.len);
-
 			c->sessions++;
-			c->clients[i < 0 ? CLIENT_OTHER : i]++;
+			c->clients[client_slot(a, ev->target_name)]++;
 		}
 		break;
 	case VT_EV_WORKFLOW_STARTED:

@@ -79,6 +79,57 @@ def workflow(clock, sec, typ, comp, name, extra):
                   "workflow_name": name}, extra, local=True)
 
 
+def infos(clock, sec, *msgs):
+    """INFO lines without attributes, all at one time."""
+    return [app(clock, sec, "INFO", m) for m in msgs]
+
+
+def listening(clock, sec, at, *extra):
+    """The server's middleware lines (server.go:601-720), audit on."""
+    return infos(clock, sec, "Starting Virtual MCP Server at " + at, *extra,
+                 "authentication middleware enabled for MCP endpoints",
+                 "audit middleware enabled for MCP endpoints",
+                 "recovery middleware enabled for MCP endpoints")
+
+
+def anonymous(clock, sec):
+    """Anonymous incoming auth's factory lines, then the workflow auditor's."""
+    return infos(clock, sec, "creating anonymous authentication middleware",
+                 "Incoming authentication configured: anonymous",
+                 "workflow audit logging enabled")
+
+
+def head(clock, sec, path, name, group, strategy, composite=0):
+    """The first startup lines of a config-file process (serve.go:525-620)."""
+    lines = [app(clock, sec, "INFO", "Loading configuration from: " + path),
+             app(clock, sec, "INFO", "configuration loaded and validated successfully"),
+             app(clock, sec, "INFO", "  Name: " + name),
+             app(clock, sec, "INFO", "  Group: " + group),
+             app(clock, sec, "INFO", "  Conflict Resolution: " + strategy)]
+    if composite:
+        lines.append(app(clock, sec, "INFO", "  Composite Tools: %d defined" % composite))
+    return lines + [app(clock, sec, "INFO", "initializing outgoing authentication")]
+
+
+def static_backends(clock, sec, group, backends):
+    """Static mode's discovery lines (serve.go:635-703, discoverer.go)."""
+    n = len(backends)
+    return ([app(clock, sec, "INFO", "Static mode: using %d pre-configured backends" % n),
+             app(clock, sec, "INFO", "Discovering backends in group: " + group),
+             app(clock, sec, "INFO", "discovering backends in group", group=group),
+             app(clock, sec, "INFO", "using pre-configured static backends (no K8s API access)", count=n)] +
+            [app(clock, sec, "INFO", "loaded static backend", name=b, url=u, transport="streamable-http")
+             for b, u in backends] +
+            [app(clock, sec, "INFO", "Discovered %d backends" % n)])
+
+
+def health(clock, sec, n):
+    """The health monitor's start (monitor.go:301, core_vmcp.go:249)."""
+    return [app(clock, sec, "INFO", "starting health monitor", backends=n, interval=30000000000, threshold=3),
+            app(clock, sec, "INFO", "health monitoring enabled", check_interval=30000000000, unhealthy_threshold=3, timeout=10000000000, degraded_threshold=5000000000)]
+
+
+
 def cri(lines):
     """The CRI runtime's framing: its own time (UTC, nanoseconds), the
     stream (audit lines on stdout, application lines on stderr), F."""
@@ -103,40 +154,24 @@ C = "+01:00"
 
 
 def cli_startup(sec):
-    return [
-        app(C, sec, "INFO", "Loading configuration from: /etc/vmcp/config.yaml"),
-        app(C, sec, "INFO", "configuration loaded and validated successfully"),
-        app(C, sec, "INFO", "  Name: team-vmcp"),
-        app(C, sec, "INFO", "  Group: team"),
-        app(C, sec, "INFO", "  Conflict Resolution: priority"),
-        app(C, sec, "INFO", "  Composite Tools: 2 defined"),
-        app(C, sec, "INFO", "initializing outgoing authentication"),
-        app(C, sec, "INFO", "Static mode: using 3 pre-configured backends"),
-        app(C, sec, "INFO", "Discovering backends in group: team"),
-        app(C, sec, "INFO", "discovering backends in group", group="team"),
-        app(C, sec, "INFO", "using pre-configured static backends (no K8s API access)", count=3),
-        app(C, sec, "INFO", "loaded static backend", name="github", url="http://127.0.0.1:8081/mcp", transport="streamable-http"),
-        app(C, sec, "INFO", "loaded static backend", name="jira", url="http://127.0.0.1:8082/mcp", transport="streamable-http"),
-        app(C, sec, "INFO", "loaded static backend", name="fetch", url="http://127.0.0.1:8083/mcp", transport="streamable-http"),
-        app(C, sec, "INFO", "Discovered 3 backends"),
+    return head(C, sec, "/etc/vmcp/config.yaml", "team-vmcp", "team", "priority", 2) + \
+        static_backends(C, sec, "team", [("github", "http://127.0.0.1:8081/mcp"),
+                                         ("jira", "http://127.0.0.1:8082/mcp"),
+                                         ("fetch", "http://127.0.0.1:8083/mcp")]) + [
         app(C, sec, "INFO", "using priority conflict resolution strategy", order=["github", "jira"]),
-        app(C, sec, "INFO", "dynamic backend registry enabled for Kubernetes environment"),
-        app(C, sec, "INFO", "Setting up incoming authentication (type: oidc)"),
-        app(C, sec, "INFO", "health monitoring configured from operational settings"),
-        app(C, sec, "INFO", "creating OIDC incoming authentication middleware"),
+        ] + infos(C, sec,
+                "dynamic backend registry enabled for Kubernetes environment",
+                "Setting up incoming authentication (type: oidc)",
+                "health monitoring configured from operational settings",
+                "creating OIDC incoming authentication middleware") + [
         app(C, sec, "INFO", "oIDC authentication configured", issuer="https://id.example.com", client_id="vmcp", resource="https://vmcp.example.com"),
-        app(C, sec, "INFO", "Incoming authentication configured: oidc"),
-        app(C, sec, "INFO", "Loaded 2 composite tool workflow definitions"),
-        app(C, sec, "INFO", "workflow audit logging enabled"),
+        ] + infos(C, sec,
+                "Incoming authentication configured: oidc",
+                "Loaded 2 composite tool workflow definitions",
+                "workflow audit logging enabled") + [
         app(C, sec, "INFO", "loaded valid composite tool workflows", count=2),
-        app(C, sec, "INFO", "starting health monitor", backends=3, interval=30000000000, threshold=3),
-        app(C, sec, "INFO", "health monitoring enabled", check_interval=30000000000, unhealthy_threshold=3, timeout=10000000000, degraded_threshold=5000000000),
-        app(C, sec, "INFO", "Starting Virtual MCP Server at 127.0.0.1:4483"),
-        app(C, sec, "INFO", "prometheus metrics endpoint enabled at /metrics"),
-        app(C, sec, "INFO", "telemetry middleware enabled for MCP endpoints"),
-        app(C, sec, "INFO", "authentication middleware enabled for MCP endpoints"),
-        app(C, sec, "INFO", "audit middleware enabled for MCP endpoints"),
-        app(C, sec, "INFO", "recovery middleware enabled for MCP endpoints"),
+    ] + health(C, sec, 3) + [
+        ] + listening(C, sec, "127.0.0.1:4483", "prometheus metrics endpoint enabled at /metrics", "telemetry middleware enabled for MCP endpoints") + [
         app(C, sec + 1, "INFO", "starting Virtual MCP Server", address="127.0.0.1:4483", endpoint="/mcp"),
         app(C, sec + 1, "INFO", "health endpoints available", health="/health", ping="/ping", status="/status", backends_health="/api/backends/health"),
         app(C, sec + 1, "INFO", "starting periodic status reporting", interval=30000000000),
@@ -187,13 +222,7 @@ COMP = "agents-vmcp"
 
 
 def op_startup(sec, n):
-    return [
-        app(Z, sec, "INFO", "Loading configuration from: /etc/vmcp-config/config.yaml"),
-        app(Z, sec, "INFO", "configuration loaded and validated successfully"),
-        app(Z, sec, "INFO", "  Name: agents-vmcp"),
-        app(Z, sec, "INFO", "  Group: agents"),
-        app(Z, sec, "INFO", "  Conflict Resolution: prefix"),
-        app(Z, sec, "INFO", "initializing outgoing authentication"),
+    return head(Z, sec, "/etc/vmcp-config/config.yaml", "agents-vmcp", "agents", "prefix") + [
         app(Z, sec, "INFO", "dynamic mode: initializing group manager for backend discovery"),
         app(Z, sec, "INFO", "Discovering backends in group: agents"),
         app(Z, sec, "INFO", "discovering backends in group", group="agents"),
@@ -205,24 +234,20 @@ def op_startup(sec, n):
         app(Z, sec, "INFO", "discovered backends in group", count=n, group="agents"),
         app(Z, sec, "INFO", "Discovered %d backends" % n),
         app(Z, sec, "INFO", "using prefix conflict resolution strategy", format="{workload}_"),
-        app(Z, sec, "INFO", "dynamic backend registry enabled for Kubernetes environment"),
-        app(Z, sec, "INFO", "detected dynamic backend discovery mode (outgoingAuth.source: discovered)"),
-        app(Z, sec, "INFO", "kubernetes backend watcher started for dynamic backend discovery"),
-        app(Z, sec, "INFO", "Setting up incoming authentication (type: anonymous)"),
+        ] + infos(Z, sec,
+                "dynamic backend registry enabled for Kubernetes environment",
+                "detected dynamic backend discovery mode (outgoingAuth.source: discovered)",
+                "kubernetes backend watcher started for dynamic backend discovery",
+                "Setting up incoming authentication (type: anonymous)") + [
         app(Z, sec, "WARN", "vMCP is configured with anonymous incoming auth; all anonymous sessions share a single sentinel binding, so possession of a session ID is sufficient to act as that session from any source. Anonymous mode is intended for development only.", incoming_auth_type="anonymous"),
-        app(Z, sec, "INFO", "Circuit breaker enabled (threshold: 5 failures, timeout: 1m0s)"),
-        app(Z, sec, "INFO", "health monitoring configured from operational settings"),
-        app(Z, sec, "INFO", "creating anonymous authentication middleware"),
-        app(Z, sec, "INFO", "Incoming authentication configured: anonymous"),
-        app(Z, sec, "INFO", "workflow audit logging enabled"),
-        app(Z, sec, "INFO", "starting health monitor", backends=n, interval=30000000000, threshold=3),
-        app(Z, sec, "INFO", "health monitoring enabled", check_interval=30000000000, unhealthy_threshold=3, timeout=10000000000, degraded_threshold=5000000000),
+        ] + infos(Z, sec,
+                "Circuit breaker enabled (threshold: 5 failures, timeout: 1m0s)",
+                "health monitoring configured from operational settings") + \
+        anonymous(Z, sec) + [
+    ] + health(Z, sec, n) + [
         app(Z, sec, "DEBUG", "optimizer factory created", embedding_service="embeddings:8080", semantic_search_enabled=True),
         app(Z, sec, "WARN", "MCP 2026-07-28 (Modern) dispatch disabled: enabled features require the session (Legacy) path", features=["optimizer"]),
-        app(Z, sec, "INFO", "Starting Virtual MCP Server at 0.0.0.0:4483"),
-        app(Z, sec, "INFO", "authentication middleware enabled for MCP endpoints"),
-        app(Z, sec, "INFO", "audit middleware enabled for MCP endpoints"),
-        app(Z, sec, "INFO", "recovery middleware enabled for MCP endpoints"),
+        ] + listening(Z, sec, "0.0.0.0:4483") + [
         app(Z, sec, "INFO", "starting Virtual MCP Server", address="[::]:4483", endpoint="/mcp"),
         app(Z, sec + 1, "DEBUG", "applied authentication strategy to backend", strategy="unauthenticated", backend="github"),
         app(Z, sec + 1, "DEBUG", "applied authentication strategy to backend", strategy="token_exchange", backend="jira"),
@@ -261,34 +286,18 @@ write(POD + "/1.log", cri(c1))
 POD = ROOT + "/modern-codemode/var/log/pods/apps_apps-vmcp-5c8b7d9f4-p7r2m_6b1d2c3e-0000-4000-8000-000000000002/vmcp"
 COMP = "apps-vmcp"
 s = 6 * 3600
-m = [
-    app(Z, s, "INFO", "Loading configuration from: /etc/vmcp-config/config.yaml"),
-    app(Z, s, "INFO", "configuration loaded and validated successfully"),
-    app(Z, s, "INFO", "  Name: apps-vmcp"),
-    app(Z, s, "INFO", "  Group: apps"),
-    app(Z, s, "INFO", "  Conflict Resolution: prefix"),
-    app(Z, s, "INFO", "initializing outgoing authentication"),
-    app(Z, s, "INFO", "Static mode: using 2 pre-configured backends"),
-    app(Z, s, "INFO", "Discovering backends in group: apps"),
-    app(Z, s, "INFO", "discovering backends in group", group="apps"),
-    app(Z, s, "INFO", "using pre-configured static backends (no K8s API access)", count=2),
-    app(Z, s, "INFO", "loaded static backend", name="github", url="http://github.apps.svc:8080/mcp", transport="streamable-http"),
-    app(Z, s, "INFO", "loaded static backend", name="notion", url="http://notion.apps.svc:8080/mcp", transport="streamable-http"),
-    app(Z, s, "INFO", "Discovered 2 backends"),
+m = head(Z, s, "/etc/vmcp-config/config.yaml", "apps-vmcp", "apps", "prefix") + \
+    static_backends(Z, s, "apps", [("github", "http://github.apps.svc:8080/mcp"),
+                                   ("notion", "http://notion.apps.svc:8080/mcp")]) + [
     app(Z, s, "INFO", "using prefix conflict resolution strategy", format="{workload}_"),
-    app(Z, s, "INFO", "dynamic backend registry enabled for Kubernetes environment"),
-    app(Z, s, "INFO", "Setting up incoming authentication (type: anonymous)"),
-    app(Z, s, "INFO", "health monitoring configured from operational settings"),
-    app(Z, s, "INFO", "creating anonymous authentication middleware"),
-    app(Z, s, "INFO", "Incoming authentication configured: anonymous"),
-    app(Z, s, "INFO", "workflow audit logging enabled"),
-    app(Z, s, "INFO", "starting health monitor", backends=2, interval=30000000000, threshold=3),
-    app(Z, s, "INFO", "health monitoring enabled", check_interval=30000000000, unhealthy_threshold=3, timeout=10000000000, degraded_threshold=5000000000),
+    ] + infos(Z, s,
+            "dynamic backend registry enabled for Kubernetes environment",
+            "Setting up incoming authentication (type: anonymous)",
+            "health monitoring configured from operational settings") + \
+    anonymous(Z, s) + [
+] + health(Z, s, 2) + [
     app(Z, s, "INFO", "using Redis session storage", address="redis.apps.svc:6379", db=0, key_prefix="vmcp:"),
-    app(Z, s, "INFO", "Starting Virtual MCP Server at 0.0.0.0:4483"),
-    app(Z, s, "INFO", "authentication middleware enabled for MCP endpoints"),
-    app(Z, s, "INFO", "audit middleware enabled for MCP endpoints"),
-    app(Z, s, "INFO", "recovery middleware enabled for MCP endpoints"),
+    ] + listening(Z, s, "0.0.0.0:4483") + [
     app(Z, s, "INFO", "starting Virtual MCP Server", address="[::]:4483", endpoint="/mcp"),
 ]
 GO = "Go-http-client/1.1"
@@ -314,19 +323,13 @@ write(POD + "/0.log", cri(m))
 # --- 4. CLI, no audit section, no --enable-audit, no --debug: INFO only. -
 C = "+01:00"
 s = 7 * 3600
-a = [
-    app(C, s, "INFO", "Loading configuration from: /home/dev/vmcp.yaml"),
-    app(C, s, "INFO", "configuration loaded and validated successfully"),
-    app(C, s, "INFO", "  Name: dev-vmcp"),
-    app(C, s, "INFO", "  Group: default"),
-    app(C, s, "INFO", "  Conflict Resolution: manual"),
-    app(C, s, "INFO", "  Composite Tools: 1 defined"),
-    app(C, s, "INFO", "initializing outgoing authentication"),
-    app(C, s, "INFO", "Static mode: using 2 pre-configured backends"),
-    app(C, s, "INFO", "Discovered 2 backends"),
-    app(C, s, "INFO", "using manual conflict resolution strategy"),
-    app(C, s, "INFO", "Setting up incoming authentication (type: local)"),
-    app(C, s, "INFO", "creating local user authentication middleware"),
+a = head(C, s, "/home/dev/vmcp.yaml", "dev-vmcp", "default", "manual", 1) + [
+    ] + infos(C, s,
+            "Static mode: using 2 pre-configured backends",
+            "Discovered 2 backends",
+            "using manual conflict resolution strategy",
+            "Setting up incoming authentication (type: local)",
+            "creating local user authentication middleware") + [
     app(C, s, "WARN", "no authentication configured: the proxy will accept every request unauthenticated and assign each a synthetic local-user identity with no token or credential check; configure an OIDC provider to enforce authentication per request"),
     app(C, s, "INFO", "Incoming authentication configured: local"),
     app(C, s, "INFO", "Loaded 1 composite tool workflow definitions"),

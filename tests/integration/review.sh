@@ -44,25 +44,18 @@ expect() {
 #   (serve.go:654) and 7 "Static mode: using N pre-configured backends"
 #   (serve.go:635): a changed count is a configuration change only in
 #   static mode.
-mode_pair() { # FILE MODE-LINE N1 N2
-	{
-		start x 2026-11-24T08:00:00Z
-		if [ "$2" = dynamic ]; then
-			line 2026-11-24T08:00:00Z INFO "dynamic mode: initializing group manager for backend discovery"
-		else
-			line 2026-11-24T08:00:00Z INFO "Static mode: using $3 pre-configured backends"
-		fi
-		line 2026-11-24T08:00:00Z INFO "Discovered $3 backends"
-		up 2026-11-24T08:00:01Z
-		start x 2026-11-24T09:00:00Z
-		if [ "$2" = dynamic ]; then
-			line 2026-11-24T09:00:00Z INFO "dynamic mode: initializing group manager for backend discovery"
-		else
-			line 2026-11-24T09:00:00Z INFO "Static mode: using $4 pre-configured backends"
-		fi
-		line 2026-11-24T09:00:00Z INFO "Discovered $4 backends"
-		up 2026-11-24T09:00:01Z
-	} >"$1"
+proc() { # HOUR MODE N: one process's startup in dynamic or static mode
+	start x "2026-11-24T$1:00:00Z"
+	if [ "$2" = dynamic ]; then
+		line "2026-11-24T$1:00:00Z" INFO "dynamic mode: initializing group manager for backend discovery"
+	else
+		line "2026-11-24T$1:00:00Z" INFO "Static mode: using $3 pre-configured backends"
+	fi
+	line "2026-11-24T$1:00:00Z" INFO "Discovered $3 backends"
+	up "2026-11-24T$1:00:01Z"
+}
+mode_pair() { # FILE MODE N1 N2: two processes, N1 then N2 backends
+	{ proc 08 "$2" "$3" && proc 09 "$2" "$4"; } >"$1"
 }
 mode_pair "$TMP/dyn.log" dynamic 2 5
 report dyn "$TMP/dyn.log"

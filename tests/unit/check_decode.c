@@ -803,8 +803,8 @@ END_TEST
 START_TEST(cut_off_string_after_value)
 {
 	static const char *const bad[] = {
-		"{\"time\":\"2026-08-21T10:00:00Z\",\"level\":\"INFO\","
-		"\"msg\":\"hi\"} \"x",
+		("{\"time\":\"2026-08-21T10:00:00Z\",\"level\":\"INFO\","
+		 "\"msg\":\"hi\"} \"x"),
 		"{\"level\":\"INFO\",\"msg\":\"a\"}12\"}}}",
 		"1 \"\\u00",
 		"{} \"\\",
