@@ -20,3 +20,9 @@ awk -v f="$rules" '
 	}
 	END { exit bad }
 ' "$rules"
+# Every fact the table uses has a verbatim line in the conformance file
+# (the unit suite "conformance" checks each rule against them).
+for fact in $(awk '!/^#/ && NF { print $1 }' "$rules" | sort -u); do
+	grep -q "^+ $fact " "$lines" ||
+		{ echo "check-rules: no conformance line for fact '$fact' in $lines" >&2; exit 1; }
+done

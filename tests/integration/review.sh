@@ -145,5 +145,21 @@ expect modern 'nz(d["usage"]["tool_calls"]["by_outcome"]) == {"application_error
 	'd["usage"]["backend_distribution"] == {"unknown": 1}' \
 	'd["usage"]["sessions"] == 0'
 
+# The build refuses a rule without its ToolHive source, or a fact no
+# conformance line shows (tools/check-rules.sh, run by make all).
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CONF=$ROOT/tests/unit/conformance-lines
+sh "$ROOT/tools/check-rules.sh" "$ROOT/data/rules.conf" "$CONF" && ok ||
+	bad "check-rules refuses the shipped table"
+printf '# a comment, but no source\nbackends $1 ^x (\\d+)$\n' >"$TMP/nosrc.conf"
+sh "$ROOT/tools/check-rules.sh" "$TMP/nosrc.conf" "$CONF" 2>"$TMP/nosrc.err" &&
+	bad "check-rules took a rule without a source" ||
+	{ grep -q 'nosrc.conf:2: rule without' "$TMP/nosrc.err" && ok || bad "check-rules: $(cat "$TMP/nosrc.err")"; }
+printf '# src: pkg/vmcp/x.go:1\nsession_storage =memory ^x$\n' >"$TMP/nofact.conf"
+grep -v '^+ session_storage ' "$CONF" >"$TMP/nofact.lines"
+sh "$ROOT/tools/check-rules.sh" "$TMP/nofact.conf" "$TMP/nofact.lines" 2>"$TMP/nofact.err" &&
+	bad "check-rules took a fact without a conformance line" ||
+	{ grep -q "no conformance line for fact 'session_storage'" "$TMP/nofact.err" && ok || bad "check-rules: $(cat "$TMP/nofact.err")"; }
+
 echo "review.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
