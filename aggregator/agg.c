@@ -95,6 +95,20 @@ void vt_facts_overlay(struct facts *dst, const struct facts *src)
 }
 
 /*
+ * Merging: the startup ("once") facts src knows replace dst's (src saw
+ * the later lines); its "set" facts add to dst's, as the lines would.
+ */
+void vt_facts_union(struct facts *dst, const struct facts *src)
+{
+	uint32_t outauth = dst->outauth | src->outauth;
+	int mode = dst->mode > src->mode ? dst->mode : src->mode;
+
+	vt_facts_overlay(dst, src);
+	dst->outauth = outauth;
+	dst->mode = mode;
+}
+
+/*
  * The startup facts two processes of one instance compare to find a
  * configuration change. Left out: the backend count unless the backends
  * are static (in dynamic and discovered mode it follows the group, not
@@ -543,8 +557,14 @@ static void app_line(struct vt_agg *a, struct period *p,
 		     const struct vt_origin *o, struct inst_stats *st,
 		     const struct vt_fact *facts, size_t nfacts)
 {
+	/*
+	 * Only process boundaries and startup facts depend on the order of
+	 * lines across chunks: counts add, and "set" facts are unions that
+	 * vt_agg_merge takes exactly (vt_facts_union).
+	 */
 	for (size_t i = 0; i < nfacts; i++)
-		if (vt_fact_combine[facts[i].kind] != VT_COMBINE_COUNT)
+		if (vt_fact_combine[facts[i].kind] == VT_COMBINE_MARKER ||
+		    vt_fact_combine[facts[i].kind] == VT_COMBINE_ONCE)
 			a->saw_facts = 1;
 	struct stream *s = vt_agg_stream_get(a, o->stream);
 	struct instance *in = vt_agg_instance_get(a, o->instance);

@@ -295,8 +295,9 @@ int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
  * it cannot know which process of the stream they belong to, so it keeps
  * the stream, and vt_agg_merge places its lines in the process the
  * stream is in at that point of dst. That is exact only for lines that
- * carry no configuration fact (vt_agg_saw_facts() == 0): the caller reads
- * a chunk with facts again, in order, into dst itself.
+ * carry no process boundary and no startup ("once") fact
+ * (vt_agg_saw_facts() == 0; counts add and "set" facts are unions): the
+ * caller reads a chunk with such facts again, in order, into dst itself.
  */
 void vt_agg_set_continuation(struct vt_agg *a);
 int vt_agg_saw_facts(const struct vt_agg *a);

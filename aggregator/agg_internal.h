@@ -133,6 +133,8 @@ int vt_agg_stream_known(const struct vt_agg *a, uint64_t key);
 /* Known fields of src replace those of dst. */
 void vt_facts_overlay(struct facts *dst, const struct facts *src);
 int vt_facts_empty(const struct facts *f);
+/* For merging: src's known startup facts replace dst's, its sets add. */
+void vt_facts_union(struct facts *dst, const struct facts *src);
 
 
 #endif

@@ -286,7 +286,7 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
 
 		if (!y)
 			continue;
-		vt_facts_overlay(&y->facts, &x->facts);
+		vt_facts_union(&y->facts, &x->facts);
 		if (x->has_fp) {
 			y->last_fp = x->last_fp;
 			y->has_fp = 1;
@@ -313,9 +313,15 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
 			continue;
 		if (!known && !src->continuation) {
 			*y = *x;
-		} else if (x->seen) {
-			y->seen = 1;
+			continue;
 		}
+		if (x->seen)
+			y->seen = 1;
+		/* "set" facts of the process the stream is in (see app_line) */
+		y->pending.outauth |= x->pending.outauth;
+		y->pending.features |= x->pending.features;
+		if (x->pending.mode > y->pending.mode)
+			y->pending.mode = x->pending.mode;
 	}
 	if (src->saw_facts)
 		dst->saw_facts = 1;
