@@ -827,6 +827,10 @@ static void stream_lines(struct vt_agg *a, int which, int64_t t0,
 		if (!periodic)
 			feed(a, 1, 11, "[\"early garbage\"]");
 		feed(a, 1, 11, init(t0 + 20, "success", "Cursor"));
+		/* a "set" fact in the replica: it adds to the instance's */
+		feed(a, 1, 11, app(t0 + 20, "DEBUG",
+				   "applied authentication strategy to backend",
+				   ",\"strategy\":\"obo\",\"backend\":\"b\""));
 		feed(a, 1, 11, call(t0 + 21, "success", NULL, 900, NULL));
 		feed(a, 1, 11, call(t0 + 3700, "denied", "fetch", 3, NULL));
 		if (periodic)
@@ -931,6 +935,7 @@ START_TEST(merge_equals_single_aggregate)
 	 */
 	ck_assert_uint_eq(s->backends_per_instance[vt_log2_bucket(7)], 3);
 	ck_assert_uint_eq(s->backends_per_instance[vt_log2_bucket(1)], 0);
+	ck_assert_uint_eq(s->outgoing_auth[VT_OUTAUTH_OBO], 1);
 	ck_assert_uint_eq(s->quality.lines_malformed, 1);
 	ck_assert_uint_eq(s->quality.lines_unrecognized, 2);
 	vt_agg_free(all);
@@ -941,6 +946,48 @@ END_TEST
 START_TEST(merge_hourly_periods)
 {
 	check_merge(3600);
+}
+END_TEST
+
+/* A continuation chunk with only "set" facts and counts merges exactly. */
+START_TEST(merge_continuation_sets)
+{
+	struct vt_agg *all = agg_with(0, 0), *x = agg_with(0, 0);
+	struct vt_agg *y = agg_with(0, 0);
+	struct vt_summary want, got;
+	struct vt_agg *order[] = { all, x, y };
+
+	for (int k = 0; k < 3; k++) {
+		struct vt_agg *a = order[k];
+
+		if (a == y)
+			vt_agg_set_continuation(y);
+		if (a != y) {
+			discovered_boot(a, 3, 30, BASE, 2);
+			feed(a, 3, 30, app(BASE + 8, "DEBUG",
+					   "applied authentication strategy to backend",
+					   ",\"strategy\":\"unauthenticated\""));
+		}
+		if (a != x) {
+			feed(a, 3, 30, app(BASE + 9, "DEBUG",
+					   "applied authentication strategy to backend",
+					   ",\"strategy\":\"token_exchange\""));
+			info_usage(a, 3, 30, BASE + 10);
+		}
+	}
+	ck_assert_int_eq(vt_agg_saw_facts(y), 0);
+	ck_assert_int_eq(vt_agg_merge_exact(x, y), 1);
+	vt_agg_merge(x, y);
+	vt_agg_summarize(all, 0, &want);
+	vt_agg_summarize(x, 0, &got);
+	ck_assert_uint_eq(got.outgoing_auth[VT_OUTAUTH_TOKEN_EXCHANGE], 1);
+	ck_assert_uint_eq(got.outgoing_auth[VT_OUTAUTH_UNAUTHENTICATED], 1);
+	ck_assert_uint_eq(got.workflows[VT_WF_TIMED_OUT], 1);
+	ck_assert_msg(memcmp(&got, &want, sizeof(want)) == 0,
+		      "merged continuation differs");
+	vt_agg_free(all);
+	vt_agg_free(x);
+	vt_agg_free(y);
 }
 END_TEST
 
@@ -1077,5 +1124,6 @@ Suite *agg_suite(void)
 	tcase_add_test(merge, merge_equals_single_aggregate);
 	tcase_add_test(merge, merge_hourly_periods);
 	tcase_add_test(merge, merge_into_empty);
+	tcase_add_test(merge, merge_continuation_sets);
 	return s;
 }
