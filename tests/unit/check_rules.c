@@ -257,6 +257,28 @@ START_TEST(user_rules_all_values)
 }
 END_TEST
 
+/* The literal a rule starts with is tested first; never wrongly. */
+START_TEST(user_rules_literal_start)
+{
+	static const char text[] = "backends =1 ^abc?d$\n"
+				   "backends =2 ^xy|zz$\n"
+				   "backends =3 ^lit\\.x$\n"
+				   "backends =4 ^q{2}r$\n";
+	char err[256] = "";
+
+	ck_assert_int_eq(vt_rules_load(rules, text, sizeof(text) - 1, "u",
+				       err, sizeof(err)),
+			 VT_OK);
+	expect_one("abd", NULL, VT_FACT_BACKENDS, "1");
+	expect_one("abcd", NULL, VT_FACT_BACKENDS, "1");
+	expect_one("a zz", NULL, VT_FACT_BACKENDS, "2"); /* not anchored */
+	expect_one("lit.x", NULL, VT_FACT_BACKENDS, "3");
+	ck_assert_uint_eq(match("litax", NULL), 0);
+	expect_one("qqr", NULL, VT_FACT_BACKENDS, "4");
+	ck_assert_uint_eq(match("ab", NULL), 0);
+}
+END_TEST
+
 START_TEST(user_rules_first_and_kinds)
 {
 	static const char text[] = "backends =99 ^Discovered\n"
@@ -404,6 +426,7 @@ Suite *rules_suite(void)
 	tcase_add_checked_fixture(tc, setup_empty, teardown);
 	tcase_add_test(tc, user_rules_all_values);
 	tcase_add_test(tc, user_rules_first_and_kinds);
+	tcase_add_test(tc, user_rules_literal_start);
 	tcase_add_test(tc, user_rule_last_group);
 	suite_add_tcase(s, tc);
 	return s;
