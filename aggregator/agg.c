@@ -67,46 +67,54 @@ static void facts_clear(struct facts *f)
 	f->session = -1;
 }
 
-int vt_facts_empty(const struct facts *f)
+static int facts_empty(const struct facts *f)
 {
 	return f->conflict < 0 && f->inauth < 0 && f->backends < 0 &&
 	       f->composite < 0 && !f->outauth && !f->features &&
 	       f->mode < 0 && f->session < 0;
 }
 
-/* Known fields of src replace those of dst. */
-void vt_facts_overlay(struct facts *dst, const struct facts *src)
+/* A "once" fact: src's known value replaces, unless dst keeps its own. */
+#define COMBINE_ONCE(field)                                                \
+	do {                                                               \
+		if (src->field >= 0 && drop)                               \
+			dst->field = -1;                                   \
+		else if (src->field >= 0 && (!keep || dst->field < 0))    \
+			dst->field = src->field;                           \
+	} while (0)
+
+void vt_facts_combine(struct facts *dst, const struct facts *src,
+		      unsigned flags, unsigned *did_reset)
 {
-	if (src->conflict >= 0)
-		dst->conflict = src->conflict;
-	if (src->inauth >= 0)
-		dst->inauth = src->inauth;
-	if (src->backends >= 0)
-		dst->backends = src->backends;
-	if (src->composite >= 0)
-		dst->composite = src->composite;
-	if (src->outauth)
+	int keep = (flags & VT_FACTS_SAME_PROCESS) != 0;
+	int drop = (flags & VT_FACTS_DROP_GIVEN) != 0;
+	unsigned did = 0;
+
+	COMBINE_ONCE(conflict);
+	COMBINE_ONCE(inauth);
+	COMBINE_ONCE(backends);
+	COMBINE_ONCE(composite);
+	COMBINE_ONCE(session);
+	if (drop)
+		return; /* sets: a line adds what it says, given before or not */
+	if (src->outauth && (flags & VT_FACTS_RESET_OUTAUTH)) {
 		dst->outauth = src->outauth;
-	if (src->mode >= 0)
+		did |= VT_FACTS_RESET_OUTAUTH;
+	} else {
+		dst->outauth |= src->outauth;
+	}
+	/* a set whose most specific value wins: discovered is dynamic, too */
+	if (src->mode >= 0 && (flags & VT_FACTS_RESET_MODE)) {
 		dst->mode = src->mode;
-	if (src->session >= 0)
-		dst->session = src->session;
+		did |= VT_FACTS_RESET_MODE;
+	} else if (src->mode > dst->mode) {
+		dst->mode = src->mode;
+	}
 	dst->features |= src->features;
+	if (did_reset)
+		*did_reset |= did;
 }
-
-/*
- * Merging: the startup ("once") facts src knows replace dst's (src saw
- * the later lines); its "set" facts add to dst's, as the lines would.
- */
-void vt_facts_union(struct facts *dst, const struct facts *src)
-{
-	uint32_t outauth = dst->outauth | src->outauth;
-	int mode = dst->mode > src->mode ? dst->mode : src->mode;
-
-	vt_facts_overlay(dst, src);
-	dst->outauth = outauth;
-	dst->mode = mode;
-}
+#undef COMBINE_ONCE
 
 /*
  * The startup facts two processes of one instance compare to find a
@@ -145,6 +153,7 @@ static void period_free(struct period *p)
 	if (!p)
 		return;
 	free(p->inst);
+	free(p->refs);
 	vt_map_release(&p->inst_map);
 	vt_map_release(&p->procs);
 	vt_map_release(&p->hour_map);
@@ -161,6 +170,8 @@ void vt_agg_free(struct vt_agg *a)
 		period_free(a->periods[i]);
 	free(a->periods);
 	free(a->inst);
+	for (size_t i = 0; i < a->nstreams; i++)
+		free(a->streams[i].ops);
 	free(a->streams);
 	vt_map_release(&a->inst_map);
 	vt_map_release(&a->stream_map);
@@ -320,6 +331,7 @@ struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key)
 	struct stream *s = &a->streams[a->nstreams];
 	memset(s, 0, sizeof(*s));
 	s->key = key;
+	s->anchored = !a->partial;
 	facts_clear(&s->pending);
 	vt_map_put(&a->stream_map, key, (uint32_t)a->nstreams);
 	a->nstreams++;
@@ -414,34 +426,182 @@ static void boundary(struct stream *s, struct period *p)
 		p->c.restarts++;
 	s->generation++;
 	s->seen = 0;
-	s->got = 0;
 	facts_clear(&s->pending);
 }
 
-static void started(struct stream *s, struct instance *in, struct period *p)
+static void apply_fact(struct facts *f, const struct vt_fact *fact);
+
+/*
+ * A process whose startup was read (it began with a configuration load)
+ * and that logged no session storage or composite tool count: vMCP logs
+ * them only for Redis and for N > 0, so in-process storage and none.
+ */
+static void boot_defaults(struct facts *pending)
 {
-	/* Startup lines were read and none said Redis: in-process storage. */
-	if (s->booting && s->pending.session < 0) {
-		s->pending.session = VT_SESSION_MEMORY;
-		if (in)
-			in->facts.session = VT_SESSION_MEMORY;
-	}
-	/* The same for composite tools: a count is logged only when N > 0. */
-	if (s->booting && s->pending.composite < 0) {
-		s->pending.composite = 0;
-		if (in)
-			in->facts.composite = 0;
-	}
-	if (!vt_facts_empty(&s->pending) && in) {
+	static const struct vt_fact said[] = {
+		{ VT_FACT_SESSION_STORAGE, { "memory", 6 } },
+		{ VT_FACT_COMPOSITE_DEFINED, { "0", 1 } },
+	};
+	struct facts f;
+
+	facts_clear(&f);
+	for (size_t i = 0; i < VT_ARRAY_LEN(said); i++)
+		apply_fact(&f, &said[i]);
+	vt_facts_combine(pending, &f, VT_FACTS_SAME_PROCESS, NULL);
+}
+
+static void started(struct vt_agg *a, struct stream *s, struct instance *in,
+		    struct period *p)
+{
+	if (s->booting)
+		boot_defaults(&s->pending);
+	if (!facts_empty(&s->pending) && in) {
 		uint64_t fp = facts_fingerprint(&s->pending);
 
-		if (in->has_fp && fp != in->last_fp)
+		if (in->has_fp && fp != in->last_fp) {
 			p->c.config_changes++;
+		} else if (!in->has_fp && a->partial) {
+			/* the fingerprint before is another part's */
+			in->open_fp = fp;
+			in->has_open_fp = 1;
+			in->open_fp_period = p->start;
+		}
 		in->last_fp = fp;
 		in->has_fp = 1;
-		vt_facts_overlay(&in->facts, &s->pending);
+		vt_facts_combine(&in->facts, &s->pending,
+				 VT_FACTS_RESET_AT_START, &in->reset);
 	}
 	s->booting = 0;
+}
+
+void vt_period_add_proc(struct vt_agg *a, struct period *p, uint64_t stream,
+			uint32_t generation)
+{
+	uint64_t key = vt_agg_process_key(stream, generation);
+
+	if (vt_map_get(&p->procs, key) != VT_MAP_NONE ||
+	    p->procs.count >= a->cfg.max_streams)
+		return;
+	if (!a->partial) {
+		vt_map_put(&p->procs, key, 0);
+		return;
+	}
+	p->refs = vt_xrealloc(p->refs, (p->nrefs + 1) * sizeof(*p->refs));
+	p->refs[p->nrefs] = (struct proc_ref){ stream, generation };
+	vt_map_put(&p->procs, key, (uint32_t)p->nrefs++);
+}
+
+/*
+ * The op of the log that op joins: lines seen and facts between two loads
+ * or starts do not depend on each other (but for the facts of other
+ * instances), so the log keeps one of each (per period and instance)
+ * there, and stays short.
+ */
+static struct stream_op *joins(struct stream *s, const struct stream_op *op)
+{
+	if (op->kind != OP_SEEN && op->kind != OP_FACTS)
+		return NULL;
+	for (size_t k = s->nops; k-- > 0;) {
+		struct stream_op *o = &s->ops[k];
+
+		if (o->kind == OP_LOAD || o->kind == OP_START)
+			return NULL;
+		if (o->kind == op->kind && o->period == op->period &&
+		    o->instance == op->instance)
+			return o;
+		/*
+		 * Facts of two instances in one process do not commute: the
+		 * first line that gives a startup fact takes it for its own
+		 * instance, a later one gets nothing.
+		 */
+		if (o->kind == OP_FACTS && op->kind == OP_FACTS)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Logs op while s's state is not known; anchors s when it becomes so. */
+static void log_op(struct vt_agg *a, struct stream *s,
+		   const struct stream_op *op)
+{
+	int anchor = op->kind == OP_LOAD ||
+		     (op->kind == OP_START && s->logged_start);
+	struct stream_op *o = joins(s, op);
+
+	if (!s->ops)
+		s->ops = vt_xcalloc(STREAM_OPS, sizeof(*s->ops));
+	if (o && op->kind == OP_FACTS) /* o and op: one process's lines */
+		vt_facts_combine(&o->facts, &op->facts, VT_FACTS_SAME_PROCESS,
+				 NULL);
+	else if (!o && s->nops < STREAM_OPS)
+		s->ops[s->nops++] = *op;
+	else if (!o)
+		a->inexact = 1;
+	s->logged_start |= op->kind == OP_START;
+	if (!anchor)
+		return;
+	/* From here on the state is known but for the generation's base. */
+	s->anchored = 1;
+	s->generation = 1;
+	s->seen = 0;
+	s->booting = op->kind == OP_LOAD;
+	facts_clear(&s->pending);
+}
+
+/*
+ * The one path of every process step, for a line read in order and for
+ * a logged step replayed by the merge.
+ */
+void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
+		      const struct stream_op *op)
+{
+	struct period *p = vt_agg_period(a, op->period);
+	struct instance *in = op->kind == OP_FACTS || op->kind == OP_START
+				      ? vt_agg_instance_get(a, op->instance)
+				      : NULL;
+
+	if (s && !s->anchored) {
+		log_op(a, s, op);
+		return;
+	}
+	switch (op->kind) {
+	case OP_SEEN:
+		if (s) {
+			s->seen = 1;
+			vt_period_add_proc(a, p, s->key, s->generation);
+		}
+		break;
+	case OP_FACTS: {
+		/*
+		 * A startup fact is the process's first: a runtime line, or
+		 * the same line again, never replaces it, in the process or
+		 * in its instance. Strategies and features add up.
+		 */
+		struct facts news = op->facts;
+
+		if (s) {
+			vt_facts_combine(&news, &s->pending,
+					 VT_FACTS_DROP_GIVEN, NULL);
+			vt_facts_combine(&s->pending, &op->facts,
+					 VT_FACTS_SAME_PROCESS, NULL);
+		}
+		if (in)
+			vt_facts_combine(&in->facts, &news, 0, NULL);
+		break;
+	}
+	case OP_LOAD:
+		if (s) {
+			boundary(s, p);
+			s->booting = 1;
+		}
+		break;
+	case OP_START:
+		if (s && !s->booting)
+			boundary(s, p);
+		if (s)
+			started(a, s, in, p);
+		break;
+	}
 }
 
 static void apply_fact(struct facts *f, const struct vt_fact *fact)
@@ -535,62 +695,31 @@ static void count_fact(struct period *p, struct inst_stats *st,
 	}
 }
 
-/* A "once" or "set" fact, into the process's and the instance's facts. */
-static void config_fact(struct stream *s, struct instance *in,
-			const struct vt_fact *f)
-{
-	if (vt_fact_combine[f->kind] == VT_COMBINE_ONCE) {
-		uint32_t bit = 1u << f->kind;
-
-		if (s && (s->got & bit))
-			return; /* a process's startup fact is said once */
-		if (s)
-			s->got |= bit;
-	}
-	if (s)
-		apply_fact(&s->pending, f);
-	if (in)
-		apply_fact(&in->facts, f); /* strategies add up */
-}
-
 static void app_line(struct vt_agg *a, struct period *p,
 		     const struct vt_origin *o, struct inst_stats *st,
 		     const struct vt_fact *facts, size_t nfacts)
 {
-	/*
-	 * Only process boundaries and startup facts depend on the order of
-	 * lines across chunks: counts add, and "set" facts are unions that
-	 * vt_agg_merge takes exactly (vt_facts_union).
-	 */
-	for (size_t i = 0; i < nfacts; i++)
-		if (vt_fact_combine[facts[i].kind] == VT_COMBINE_MARKER ||
-		    vt_fact_combine[facts[i].kind] == VT_COMBINE_ONCE)
-			a->saw_facts = 1;
 	struct stream *s = vt_agg_stream_get(a, o->stream);
-	struct instance *in = vt_agg_instance_get(a, o->instance);
+	struct stream_op op;
 
+	(void)vt_agg_instance_get(a, o->instance); /* known to a config */
 	for (size_t i = 0; i < nfacts; i++) {
 		const struct vt_fact *f = &facts[i];
 
-		switch (f->kind) {
-		case VT_FACT_CONFIG_LOAD:
-			if (s) {
-				boundary(s, p);
-				s->booting = 1;
-			}
-			break;
-		case VT_FACT_PROCESS_START:
-			if (s && !s->booting)
-				boundary(s, p);
-			if (s)
-				started(s, in, p);
-			break;
-		default:
-			if (vt_fact_combine[f->kind] == VT_COMBINE_COUNT)
-				count_fact(p, st, f);
-			else
-				config_fact(s, in, f);
+		if (vt_fact_combine[f->kind] == VT_COMBINE_COUNT) {
+			count_fact(p, st, f); /* an event: counts add */
+			continue;
 		}
+		memset(&op, 0, sizeof(op));
+		op.period = p->start;
+		op.instance = o->instance;
+		facts_clear(&op.facts);
+		op.kind = f->kind == VT_FACT_CONFIG_LOAD     ? OP_LOAD
+			  : f->kind == VT_FACT_PROCESS_START ? OP_START
+							     : OP_FACTS;
+		if (op.kind == OP_FACTS)
+			apply_fact(&op.facts, f);
+		vt_agg_stream_op(a, s, &op);
 	}
 }
 
@@ -771,23 +900,9 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		app_line(a, p, o, st, facts, nfacts);
 	}
 	if (st) {
-		struct stream *s = vt_agg_stream_get(a, o->stream);
-		/*
-		 * A continuation (a later chunk of a file read in parallel)
-		 * does not know the stream's generation yet: it keeps the
-		 * stream's key, and vt_agg_merge turns it into the process.
-		 */
-		uint64_t proc = a->continuation
-					? o->stream
-					: vt_agg_process_key(o->stream,
-							     s ? s->generation : 0);
+		struct stream_op op = { .kind = OP_SEEN, .period = p->start };
 
-		if (s)
-			s->seen = 1;
-
-		if (vt_map_get(&p->procs, proc) == VT_MAP_NONE &&
-		    p->procs.count < a->cfg.max_streams)
-			vt_map_put(&p->procs, proc, 0);
+		vt_agg_stream_op(a, vt_agg_stream_get(a, o->stream), &op);
 	}
 }
 
@@ -803,14 +918,9 @@ uint64_t vt_agg_process_key(uint64_t stream, uint32_t generation)
 	return vt_mix64(stream ^ vt_mix64(generation));
 }
 
-void vt_agg_set_continuation(struct vt_agg *a)
+void vt_agg_set_partial(struct vt_agg *a)
 {
-	a->continuation = 1;
-}
-
-int vt_agg_saw_facts(const struct vt_agg *a)
-{
-	return a->saw_facts;
+	a->partial = 1;
 }
 
 /* The period holding the clock: where facts of no line's time go. */

@@ -3,6 +3,8 @@
 #ifndef VT_AGG_H
 #define VT_AGG_H
 
+#include "../util/hash.h"
+
 #include "../parser/decode.h"
 #include "../parser/unwrap.h"
 #include "histogram.h"
@@ -85,6 +87,14 @@ struct vt_quality {
 	uint64_t files_lost;  /* files rotated away before they were read */
 	uint64_t bytes_lost;  /* their bytes that were never read */
 	uint64_t files_reset; /* files whose checkpoint no longer fit them */
+	/*
+	 * What the report prints for bytes: log2 histograms, one entry per
+	 * input read (by the bytes read from it) and per file lost (by its
+	 * unread bytes), so no exact size leaves. The exact sums above stay
+	 * in memory and in the state.
+	 */
+	uint64_t bytes_read_by_input[VT_LOG2_BUCKETS];
+	uint64_t bytes_lost_by_file[VT_LOG2_BUCKETS];
 };
 
 /*
@@ -193,6 +203,8 @@ struct vt_agg_config {
 	size_t max_streams;       /* distinct streams overall; 0: 4 per instance */
 	const struct vt_allowlist *servers; /* borrowed; outlive the agg */
 	const struct vt_allowlist *clients;
+	/* borrowed: hides every hash the encoding holds; NULL: none */
+	const struct vt_prp *state_key;
 };
 
 struct vt_agg;
@@ -290,23 +302,23 @@ int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
 		      unsigned flags);
 
 /*
- * For reading in parallel. A continuation aggregate counts lines that
- * continue a stream another aggregate began (a later chunk of one file):
- * it cannot know which process of the stream they belong to, so it keeps
- * the stream, and vt_agg_merge places its lines in the process the
- * stream is in at that point of dst. That is exact only for lines that
- * carry no process boundary and no startup ("once") fact
- * (vt_agg_saw_facts() == 0; counts add and "set" facts are unions): the
- * caller reads a chunk with such facts again, in order, into dst itself.
+ * For reading in parallel. A partial aggregate counts a part of the
+ * lines (a chunk of a file, a file of a rotation group) without knowing
+ * what came before: the process its first lines belong to, whether that
+ * process was still starting, its pending configuration facts, each
+ * instance's facts and last configuration fingerprint. It keeps, per
+ * stream, the steps it could not apply (the open prefix: lines seen,
+ * facts, a configuration load or start, up to the step that makes the
+ * state known) and, per instance, the first fingerprint and what it did
+ * to the facts; vt_agg_merge applies them to dst's state. Merging
+ * partial aggregates in the order of their lines gives what reading the
+ * lines in order gives, and merging is associative: merge(A, merge(B,
+ * C)) == merge(merge(A, B), C), with B and C partial. Exact for
+ * period_seconds == 0 and within the instance and stream caps.
  */
-void vt_agg_set_continuation(struct vt_agg *a);
-int vt_agg_saw_facts(const struct vt_agg *a);
-/*
- * 1 when merging src into dst gives what reading src's lines in order
- * after dst's would: src saw no configuration fact, or src is not a
- * continuation and every instance it set facts for is new to dst.
- */
-int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
+void vt_agg_set_partial(struct vt_agg *a);
+/* 0 when merging partial src is not known to be exact (a log overflowed). */
+int vt_agg_merge_exact(const struct vt_agg *src);
 
 /*
  * Adds report s into d (which starts zeroed): counts and histograms add,
@@ -315,11 +327,20 @@ int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src);
  * of the two sketches.
  */
 void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s);
+/*
+ * Applies the allowlists to a summary read from a report, as ingestion
+ * would: backend and client names not on them become "other" (their
+ * counts join it), listed names take the list's spelling. Returns the
+ * number of names folded into "other".
+ */
+size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
+			const struct vt_allowlist *clients);
 
 /*
- * Adds everything src counted into dst (same configuration). Counters
- * add; facts and process boundaries must have been fed to one of them in
- * order (the caller keeps one stream's lines in one aggregate).
+ * Adds everything src counted into dst (same configuration): src's lines
+ * come after dst's. Counters add; a partial src's open prefix goes
+ * through dst's streams (see vt_agg_set_partial). A full src's streams
+ * are taken when new to dst, as they are.
  */
 void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
 

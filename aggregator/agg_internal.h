@@ -6,7 +6,16 @@
 #include "agg.h"
 #include "../util/map.h"
 
-/* Configuration facts of one process; -1 means not known. */
+/*
+ * Configuration facts of one process; -1 means not known.
+ *
+ * THE ONE PLACE for a new per-instance fact: add its field here, its
+ * meaning to facts_clear, facts_empty, facts_fingerprint, apply_fact
+ * (aggregator/agg.c) and to vt_facts_combine; nothing else. Reading in
+ * parallel (a chunk's open prefix, merging chunks in order) moves facts
+ * only as whole struct facts through vt_facts_combine, so a new field is
+ * merged exactly without touching the merge (docs/decisions.md, #16).
+ */
 struct facts {
 	int conflict;
 	int inauth;
@@ -20,9 +29,14 @@ struct facts {
 
 struct instance {
 	uint64_t key;
-	struct facts facts;
+	struct facts facts;  /* in a partial aggregate: what it did to them */
+	unsigned reset;      /* ... fields it replaced (VT_FACTS_RESET_*) */
 	uint64_t last_fp;
 	int has_fp;
+	/* partial: the first start's fingerprint, compared at the merge */
+	uint64_t open_fp;
+	int has_open_fp;
+	int64_t open_fp_period;
 	/* from a --vmcp-config (format version 2) */
 	uint64_t component; /* hash of the audit component last seen */
 	uint64_t cfg_fp;
@@ -31,13 +45,44 @@ struct instance {
 	uint32_t steps[VT_STEP_COUNT];
 };
 
+/*
+ * One step of a stream's process life, as a partial aggregate logs it
+ * while it cannot know the process its first lines belong to (the "open
+ * prefix"): the merge replays it through the same code (stream_op in
+ * agg.c) as a line read in order would go.
+ */
+enum stream_op_kind { OP_SEEN, OP_FACTS, OP_LOAD, OP_START };
+struct stream_op {
+	enum stream_op_kind kind;
+	int64_t period;    /* start of the line's period */
+	uint64_t instance; /* OP_FACTS, OP_START: the line's instance */
+	struct facts facts; /* OP_FACTS: every fact of the run, combined */
+};
+/* SEEN FACTS START SEEN FACTS LOAD|START fit; one period per op. */
+#define STREAM_OPS 8
+
 struct stream {
 	uint64_t key;
 	struct facts pending;
 	uint32_t generation;
 	int booting;
 	int seen;
-	uint32_t got; /* bit per "once" fact kind this process gave */
+	/*
+	 * A partial aggregate's stream starts in an unknown state: it logs
+	 * ops until a configuration load, or a second start, makes its state
+	 * known (anchored; generation 1 is then the process the anchor
+	 * began). A full aggregate's streams are anchored from the start.
+	 */
+	int anchored;
+	int logged_start;
+	size_t nops;
+	struct stream_op *ops; /* STREAM_OPS of them, once one is logged */
+};
+
+/* One process of a partial aggregate's period: its stream and generation. */
+struct proc_ref {
+	uint64_t stream;
+	uint32_t generation;
 };
 
 struct inst_stats {
@@ -85,7 +130,9 @@ struct period {
 	struct inst_stats *inst;
 	size_t ninst, capinst;
 	struct vt_map inst_map;
-	struct vt_map procs;
+	struct vt_map procs;   /* process key -> index in refs (partial) or 0 */
+	struct proc_ref *refs; /* partial: what the keys stand for */
+	size_t nrefs;
 	struct vt_quality q;
 	/* tool calls by UTC hour: hour index (time / 3600) -> count */
 	int64_t *hours;
@@ -116,8 +163,8 @@ struct vt_agg {
 	unsigned char sketch_key[64];
 	size_t sketch_key_len;
 	uint64_t sketch_scope; /* see vt_agg_set_sketch_scope */
-	int continuation; /* see vt_agg_set_continuation */
-	int saw_facts;    /* an application line gave a configuration fact */
+	int partial;  /* see vt_agg_set_partial */
+	int inexact;  /* a stream's log overflowed: merging is not exact */
 };
 
 uint64_t vt_agg_process_key(uint64_t stream, uint32_t generation);
@@ -130,11 +177,32 @@ struct inst_stats *vt_agg_stats(struct vt_agg *a, struct period *p,
 struct period *vt_agg_period(struct vt_agg *a, int64_t start);
 struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key);
 int vt_agg_stream_known(const struct vt_agg *a, uint64_t key);
-/* Known fields of src replace those of dst. */
-void vt_facts_overlay(struct facts *dst, const struct facts *src);
-int vt_facts_empty(const struct facts *f);
-/* For merging: src's known startup facts replace dst's, its sets add. */
-void vt_facts_union(struct facts *dst, const struct facts *src);
-
+/*
+ * Facts of src, which came later, combined into dst: a known value
+ * replaces, a set of bits adds (the backend mode: the most specific
+ * wins), except for the fields in flags' reset bits (VT_FACTS_RESET_*)
+ * whose non-empty value replaces; those fields are added to *did_reset
+ * (may be NULL). With VT_FACTS_SAME_PROCESS, src is what one process said
+ * after dst: a startup ("once") fact dst knows stays, as the first line
+ * of a process that gives it wins (issue #15). With VT_FACTS_DROP_GIVEN,
+ * src is what a process gave and dst what a later line of it says: the
+ * "once" facts src knows are dropped from dst, which keeps the news
+ * (sets are left alone). Every move of facts goes
+ * through here: a line's facts into a process, a process's facts into
+ * its instance (VT_FACTS_RESET_AT_START at its start), and merging.
+ */
+#define VT_FACTS_RESET_OUTAUTH 1u
+#define VT_FACTS_RESET_MODE 2u
+#define VT_FACTS_RESET_AT_START (VT_FACTS_RESET_OUTAUTH | VT_FACTS_RESET_MODE)
+#define VT_FACTS_SAME_PROCESS 0x100u
+#define VT_FACTS_DROP_GIVEN 0x200u
+void vt_facts_combine(struct facts *dst, const struct facts *src,
+		      unsigned flags, unsigned *did_reset);
+/* A step of stream s (NULL past the caps) in the order of the lines. */
+void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
+		      const struct stream_op *op);
+/* Counts the process (stream, generation) in period p. */
+void vt_period_add_proc(struct vt_agg *a, struct period *p, uint64_t stream,
+			uint32_t generation);
 
 #endif

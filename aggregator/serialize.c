@@ -16,6 +16,9 @@
  *   u32 CRC-32 (little endian) of every byte before it.
  * Length prefixes let a newer reader accept fewer counters and an older
  * one refuse more: counters are never reordered, only appended.
+ * Every hash (instance, stream, process and component keys, fingerprints)
+ * is written as its image under cfg.state_key (vt_prp_fwd), so an
+ * encoding confirms no name without the key.
  */
 #include "agg_internal.h"
 #include "../util/hash.h"
@@ -95,7 +98,19 @@ static int cmp_u64(const void *x, const void *y)
  * where the hash table happened to put them (found by fuzz_state: a
  * decoded state encoded differently when a probe had wrapped around).
  */
-static void put_procs(struct vt_buf *out, const struct vt_map *procs)
+/* A hash as stored, and back. */
+static uint64_t hide(const struct vt_agg_config *c, uint64_t v)
+{
+	return vt_prp_fwd(c->state_key, v);
+}
+
+static uint64_t get_hidden(struct vt_reader *r, const struct vt_agg_config *c)
+{
+	return vt_prp_inv(c->state_key, vt_get_u(r));
+}
+
+static void put_procs(struct vt_buf *out, const struct vt_agg_config *c,
+		      const struct vt_map *procs)
 {
 	uint64_t *keys = vt_xmalloc((procs->count ? procs->count : 1) *
 				    sizeof(*keys));
@@ -103,7 +118,7 @@ static void put_procs(struct vt_buf *out, const struct vt_map *procs)
 
 	for (size_t k = 0; k < procs->cap; k++)
 		if (procs->vals[k] != VT_MAP_NONE)
-			keys[n++] = procs->keys[k];
+			keys[n++] = hide(c, procs->keys[k]);
 	qsort(keys, n, sizeof(*keys), cmp_u64);
 	vt_put_u(out, n);
 	for (size_t k = 0; k < n; k++)
@@ -113,8 +128,8 @@ static void put_procs(struct vt_buf *out, const struct vt_map *procs)
 
 /*
  * Version 4: usage from INFO lines per period and instance, the backend
- * mode and logged session storage of every instance and stream, and the
- * startup facts each stream's process gave.
+ * mode and logged session storage of every instance and stream (a
+ * stream's known startup facts are those its process gave).
  */
 static void encode_v4(const struct vt_agg *a, struct vt_buf *out)
 {
@@ -135,7 +150,6 @@ static void encode_v4(const struct vt_agg *a, struct vt_buf *out)
 	for (size_t i = 0; i < a->nstreams; i++) {
 		vt_put_s(out, a->streams[i].pending.mode);
 		vt_put_s(out, a->streams[i].pending.session);
-		vt_put_u(out, a->streams[i].got);
 	}
 }
 
@@ -166,7 +180,7 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 		for (size_t k = 0; k < p->ninst; k++) {
 			const struct inst_stats *s = &p->inst[k];
 
-			vt_put_u(out, s->key);
+			vt_put_u(out, hide(&a->cfg, s->key));
 			vt_put_u(out, s->audit_calls);
 			vt_put_u(out, s->debug_calls);
 			vt_put_s(out, s->first);
@@ -174,18 +188,18 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 			vt_put_u(out, (uint64_t)s->has_time);
 			vt_put_u(out, s->seen);
 		}
-		put_procs(out, &p->procs);
+		put_procs(out, &a->cfg, &p->procs);
 	}
 	vt_put_u(out, a->ninst);
 	for (size_t i = 0; i < a->ninst; i++) {
-		vt_put_u(out, a->inst[i].key);
+		vt_put_u(out, hide(&a->cfg, a->inst[i].key));
 		put_facts(out, &a->inst[i].facts);
-		vt_put_u(out, a->inst[i].last_fp);
+		vt_put_u(out, hide(&a->cfg, a->inst[i].last_fp));
 		vt_put_u(out, (uint64_t)a->inst[i].has_fp);
 	}
 	vt_put_u(out, a->nstreams);
 	for (size_t i = 0; i < a->nstreams; i++) {
-		vt_put_u(out, a->streams[i].key);
+		vt_put_u(out, hide(&a->cfg, a->streams[i].key));
 		put_facts(out, &a->streams[i].pending);
 		vt_put_u(out, a->streams[i].generation);
 		vt_put_u(out, (uint64_t)a->streams[i].booting);
@@ -197,9 +211,9 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 	for (size_t i = 0; i < a->ninst; i++) {
 		const struct instance *in = &a->inst[i];
 
-		vt_put_u(out, in->component);
+		vt_put_u(out, hide(&a->cfg, in->component));
 		vt_put_u(out, (uint64_t)in->has_cfg);
-		vt_put_u(out, in->cfg_fp);
+		vt_put_u(out, hide(&a->cfg, in->cfg_fp));
 		vt_put_u(out, (uint64_t)in->session);
 		for (int k = 0; k < VT_STEP_COUNT; k++)
 			vt_put_u(out, in->steps[k]);
@@ -297,7 +311,8 @@ static void get_period(struct vt_reader *r, struct vt_agg *a)
 	get_array(r, (uint64_t *)&p->q, sizeof(p->q) / sizeof(uint64_t));
 	size_t n = get_count(r, a->cfg.max_instances);
 	for (size_t k = 0; k < n && !r->bad; k++) {
-		struct inst_stats *s = vt_agg_stats(a, p, vt_get_u(r));
+		struct inst_stats *s =
+			vt_agg_stats(a, p, get_hidden(r, &a->cfg));
 
 		if (!s) {
 			r->bad = 1;
@@ -312,7 +327,7 @@ static void get_period(struct vt_reader *r, struct vt_agg *a)
 	}
 	n = get_count(r, SIZE_MAX);
 	for (size_t k = 0; k < n && !r->bad; k++) {
-		uint64_t key = vt_get_u(r);
+		uint64_t key = get_hidden(r, &a->cfg);
 
 		if (vt_map_get(&p->procs, key) == VT_MAP_NONE)
 			vt_map_put(&p->procs, key, 0);
@@ -347,7 +362,6 @@ static void decode_v4(struct vt_reader *r, struct vt_agg *a)
 	for (size_t i = 0; i < a->nstreams && !r->bad; i++) {
 		a->streams[i].pending.mode = get_enum(r, VT_BMODE_COUNT);
 		a->streams[i].pending.session = get_enum(r, VT_SESSION_COUNT);
-		a->streams[i].got = (uint32_t)vt_get_u(r);
 	}
 }
 
@@ -382,19 +396,21 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 		get_period(&r, a);
 	size_t ni = get_count(&r, a->cfg.max_instances);
 	for (size_t i = 0; i < ni && !r.bad; i++) {
-		struct instance *in = vt_agg_instance_get(a, vt_get_u(&r));
+		struct instance *in =
+			vt_agg_instance_get(a, get_hidden(&r, &a->cfg));
 
 		if (!in) {
 			r.bad = 1;
 			break;
 		}
 		get_facts(&r, &in->facts);
-		in->last_fp = vt_get_u(&r);
+		in->last_fp = get_hidden(&r, &a->cfg);
 		in->has_fp = vt_get_u(&r) != 0;
 	}
 	size_t ns = get_count(&r, a->cfg.max_streams);
 	for (size_t i = 0; i < ns && !r.bad; i++) {
-		struct stream *s = vt_agg_stream_get(a, vt_get_u(&r));
+		struct stream *s =
+			vt_agg_stream_get(a, get_hidden(&r, &a->cfg));
 
 		if (!s) {
 			r.bad = 1;
@@ -410,9 +426,9 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	for (size_t i = 0; u[4] >= 2 && i < a->ninst && !r.bad; i++) {
 		struct instance *in = &a->inst[i];
 
-		in->component = vt_get_u(&r);
+		in->component = get_hidden(&r, &a->cfg);
 		in->has_cfg = vt_get_u(&r) != 0;
-		in->cfg_fp = vt_get_u(&r);
+		in->cfg_fp = get_hidden(&r, &a->cfg);
 		uint64_t session = vt_get_u(&r);
 		in->session = session < VT_SESSION_COUNT ? (int)session
 							 : VT_SESSION_UNKNOWN;

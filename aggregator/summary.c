@@ -221,8 +221,49 @@ static void quality_add(struct vt_quality *d, const struct vt_quality *s)
 		sizeof(*d) / sizeof(uint64_t));
 }
 
+/*
+ * Where src's process (stream, generation) is in dst: src's generation 1
+ * of an anchored stream is base[i] + 1 (see merge_streams).
+ */
+static int proc_in_dst(const struct vt_agg *dst, const struct vt_agg *src,
+		       const uint32_t *base, const struct proc_ref *r,
+		       uint32_t *gen)
+{
+	uint32_t i = vt_map_get(&src->stream_map, r->stream);
+
+	if (i == VT_MAP_NONE || !vt_agg_stream_known(dst, r->stream))
+		return 0;
+	*gen = base[i] + r->generation;
+	return 1;
+}
+
+static void merge_procs(struct vt_agg *dst, const struct vt_agg *src,
+			const uint32_t *base, struct period *d,
+			const struct period *s)
+{
+	uint32_t gen;
+
+	if (src->partial) {
+		for (size_t i = 0; i < s->nrefs; i++)
+			if (proc_in_dst(dst, src, base, &s->refs[i], &gen))
+				vt_period_add_proc(dst, d, s->refs[i].stream,
+						   gen);
+		return;
+	}
+	/* a full aggregate's processes are taken as they are */
+	for (size_t i = 0; i < s->procs.cap; i++) {
+		uint64_t key = s->procs.keys[i];
+
+		if (s->procs.vals[i] != VT_MAP_NONE &&
+		    vt_map_get(&d->procs, key) == VT_MAP_NONE &&
+		    d->procs.count < dst->cfg.max_streams)
+			vt_map_put(&d->procs, key, 0);
+	}
+}
+
 static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
-			 struct period *d, const struct period *s)
+			 const uint32_t *base, struct period *d,
+			 const struct period *s)
 {
 	add_u64((uint64_t *)&d->c, (const uint64_t *)&s->c,
 		sizeof(d->c) / sizeof(uint64_t));
@@ -234,20 +275,7 @@ static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
 			d->max_ts = s->max_ts;
 		d->has_ts = 1;
 	}
-	for (size_t i = 0; i < s->procs.cap; i++) {
-		if (s->procs.vals[i] == VT_MAP_NONE)
-			continue;
-		uint64_t key = s->procs.keys[i];
-		if (src->continuation) {
-			/* A stream's key: its process is dst's current one. */
-			const struct stream *st = vt_agg_stream_get(dst, key);
-
-			key = vt_agg_process_key(key, st ? st->generation : 0);
-		}
-		if (vt_map_get(&d->procs, key) == VT_MAP_NONE &&
-		    d->procs.count < dst->cfg.max_streams)
-			vt_map_put(&d->procs, key, 0);
-	}
+	merge_procs(dst, src, base, d, s);
 	for (size_t i = 0; i < s->nhours; i++)
 		vt_period_add_calls(d, s->hours[i], s->hour_calls[i]);
 	for (size_t i = 0; i < s->ninst; i++) {
@@ -273,37 +301,33 @@ static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
 	}
 }
 
-void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
+/*
+ * A stream of a partial src: its logged steps (the open prefix) go
+ * through dst's stream as lines read in order would, which anchors it
+ * when src's stream is; then src's known state follows, its generations
+ * counted from dst's. Returns the base of src's generations in dst.
+ */
+static uint32_t merge_stream(struct vt_agg *dst, const struct stream *x,
+			     struct stream *y)
 {
-	for (size_t i = 0; i < src->nperiods; i++)
-		merge_period(dst, src,
-			     vt_agg_period(dst, src->periods[i]->start),
-			     src->periods[i]);
-	quality_add(vt_agg_quality(dst), &src->loose);
-	for (size_t i = 0; i < src->ninst; i++) {
-		const struct instance *x = &src->inst[i];
-		struct instance *y = vt_agg_instance_get(dst, x->key);
+	for (size_t k = 0; k < x->nops; k++)
+		vt_agg_stream_op(dst, y, &x->ops[k]);
+	if (!x->anchored || !y->anchored)
+		return 0;
+	uint32_t base = y->generation - 1;
 
-		if (!y)
-			continue;
-		vt_facts_union(&y->facts, &x->facts);
-		if (x->has_fp) {
-			y->last_fp = x->last_fp;
-			y->has_fp = 1;
-		}
-		if (x->component)
-			y->component = x->component;
-		if (x->has_cfg) {
-			y->cfg_fp = x->cfg_fp;
-			y->has_cfg = 1;
-			y->session = x->session;
-			memcpy(y->steps, x->steps, sizeof(y->steps));
-		}
-	}
-	/*
-	 * Streams: one that src began is taken whole; one that src only
-	 * continued (no boundary in it) has now been seen.
-	 */
+	y->generation = base + x->generation;
+	y->booting = x->booting;
+	y->seen = x->seen;
+	y->pending = x->pending;
+	return base;
+}
+
+/* Returns base[i] for each stream of src (see proc_in_dst). */
+static uint32_t *merge_streams(struct vt_agg *dst, const struct vt_agg *src)
+{
+	uint32_t *base = vt_xcalloc(src->nstreams + 1, sizeof(*base));
+
 	for (size_t i = 0; i < src->nstreams; i++) {
 		const struct stream *x = &src->streams[i];
 		int known = vt_agg_stream_known(dst, x->key);
@@ -311,41 +335,73 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
 
 		if (!y)
 			continue;
-		if (!known && !src->continuation) {
-			*y = *x;
-			continue;
+		if (src->partial)
+			base[i] = merge_stream(dst, x, y);
+		else if (!known) {
+			*y = *x; /* a full aggregate began it */
+			y->ops = NULL;
+			y->nops = 0;
 		}
-		if (x->seen)
+		else if (x->seen)
 			y->seen = 1;
-		/* "set" facts of the process the stream is in (see app_line) */
-		y->pending.outauth |= x->pending.outauth;
-		y->pending.features |= x->pending.features;
-		if (x->pending.mode > y->pending.mode)
-			y->pending.mode = x->pending.mode;
 	}
-	if (src->saw_facts)
-		dst->saw_facts = 1;
+	return base;
 }
 
-int vt_agg_merge_exact(const struct vt_agg *dst, const struct vt_agg *src)
+/* An instance's facts and fingerprints: src's come after dst's. */
+static void merge_instance(struct vt_agg *dst, struct instance *y,
+			   const struct instance *x)
 {
-	if (!src->saw_facts)
-		return 1;
-	if (src->continuation)
-		return 0;
-	for (size_t i = 0; i < src->ninst; i++) {
-		const struct instance *x = &src->inst[i];
-		const struct instance *y = vt_agg_instance(dst, x->key);
+	vt_facts_combine(&y->facts, &x->facts, x->reset, &y->reset);
+	if (x->has_open_fp) {
+		struct period *p = vt_agg_period(dst, x->open_fp_period);
 
-		if (!y || (vt_facts_empty(&x->facts) && !x->has_fp))
-			continue;
-		if (y->has_fp || !vt_facts_empty(&y->facts))
-			return 0;
+		if (y->has_fp && y->last_fp != x->open_fp)
+			p->c.config_changes++;
+		else if (!y->has_fp && dst->partial) {
+			y->open_fp = x->open_fp;
+			y->has_open_fp = 1;
+			y->open_fp_period = x->open_fp_period;
+		}
 	}
-	for (size_t i = 0; i < src->nstreams; i++)
-		if (vt_agg_stream_known(dst, src->streams[i].key))
-			return 0;
-	return 1;
+	if (x->has_fp) {
+		y->last_fp = x->last_fp;
+		y->has_fp = 1;
+	}
+	if (x->component)
+		y->component = x->component;
+	if (x->has_cfg) {
+		y->cfg_fp = x->cfg_fp;
+		y->has_cfg = 1;
+		y->session = x->session;
+		memcpy(y->steps, x->steps, sizeof(y->steps));
+	}
+}
+
+void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src)
+{
+	/* Streams first: their logged steps come before src's other lines. */
+	uint32_t *base = merge_streams(dst, src);
+
+	for (size_t i = 0; i < src->ninst; i++) {
+		struct instance *y = vt_agg_instance_get(dst, src->inst[i].key);
+
+		if (y)
+			merge_instance(dst, y, &src->inst[i]);
+	}
+	for (size_t i = 0; i < src->nperiods; i++)
+		merge_period(dst, src, base,
+			     vt_agg_period(dst, src->periods[i]->start),
+			     src->periods[i]);
+	quality_add(vt_agg_quality(dst), &src->loose);
+	dst->has_last_comp = 0; /* components may have changed */
+	dst->inexact |= src->inexact;
+	free(base);
+}
+
+int vt_agg_merge_exact(const struct vt_agg *src)
+{
+	return src->partial && !src->inexact;
 }
 
 /* The tail entries sort after every name, in vt_backend_tail_names order. */
@@ -475,4 +531,45 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
 		s->ndiscover_clients);
 	merge_hours(d, s);
 	quality_add(&d->quality, &s->quality);
+}
+
+/*
+ * One name distribution through its allowlist, as ingestion does it: a
+ * listed name takes the list's spelling, anything else but the report's
+ * own buckets becomes "other". Returns how many names were folded.
+ */
+static size_t allow_named(struct vt_named_count *v, size_t *n, size_t cap,
+			  const struct vt_allowlist *list, int backends)
+{
+	struct vt_named_count *in = vt_xmalloc((*n ? *n : 1) * sizeof(*in));
+	size_t m = *n, folded = 0;
+
+	memcpy(in, v, m * sizeof(*in));
+	for (size_t i = 0; i < m; i++) {
+		const char *name = in[i].name;
+		int k = vt_allowlist_find(list, name, strlen(name));
+
+		if (k >= 0)
+			snprintf(in[i].name, sizeof(in[i].name), "%s",
+				 vt_allowlist_name(list, (size_t)k));
+		else if (strcmp(name, "other") != 0 &&
+			 !(backends && tail_rank(name) > 0)) {
+			snprintf(in[i].name, sizeof(in[i].name), "other");
+			folded++;
+		}
+	}
+	*n = merge_named(v, 0, cap, in, m);
+	free(in);
+	return folded;
+}
+
+size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
+			const struct vt_allowlist *clients)
+{
+	return allow_named(s->backends, &s->nbackends,
+			   VT_ARRAY_LEN(s->backends), servers, 1) +
+	       allow_named(s->clients, &s->nclients, VT_ARRAY_LEN(s->clients),
+			   clients, 0) +
+	       allow_named(s->discover_clients, &s->ndiscover_clients,
+			   VT_ARRAY_LEN(s->discover_clients), clients, 0);
 }

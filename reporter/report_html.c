@@ -790,6 +790,19 @@ static void quality_enum(struct vt_page *p, const char *field,
 		quality_row(p, field, names[i], v[i]);
 }
 
+/* A log2 histogram of bytes: its non-empty buckets, by label. */
+static void quality_hist(struct vt_page *p, const char *field,
+			 const uint64_t *v)
+{
+	char label[48];
+
+	for (unsigned i = 0; i < VT_LOG2_BUCKETS; i++)
+		if (v[i]) {
+			vt_log2_label(i, label, sizeof(label));
+			quality_row(p, field, label, v[i]);
+		}
+}
+
 static void quality(struct vt_page *p, const struct vt_summary *s)
 {
 	const struct vt_quality *q = &s->quality;
@@ -800,7 +813,7 @@ static void quality(struct vt_page *p, const struct vt_summary *s)
 		{ "lines_too_long", q->lines_too_long },
 		{ "lines_unrecognized", q->lines_unrecognized },
 		{ "late_events", q->late_events }, { "files", q->files },
-		{ "files_failed", q->files_failed }, { "bytes_read", q->bytes_read },
+		{ "files_failed", q->files_failed },
 		{ "fields_wrong_type", q->fields_wrong_type },
 		{ "fields_out_of_range", q->fields_out_of_range },
 		{ "unknown_event_types", q->unknown_event_types },
@@ -808,7 +821,7 @@ static void quality(struct vt_page *p, const struct vt_summary *s)
 		{ "lines_without_time", q->lines_without_time },
 		{ "nul_bytes_skipped", q->nul_bytes_skipped },
 		{ "lines_over_instance_cap", q->lines_over_instance_cap },
-		{ "files_lost", q->files_lost }, { "bytes_lost", q->bytes_lost },
+		{ "files_lost", q->files_lost },
 		{ "files_reset", q->files_reset },
 	};
 
@@ -826,6 +839,8 @@ static void quality(struct vt_page *p, const struct vt_summary *s)
 		     q->unrecognized_by_reason, VT_UNREC_COUNT);
 	quality_enum(p, "lines_by_wrapper", vt_wrapper_names,
 		     q->lines_by_wrapper, VT_WRAP_COUNT);
+	quality_hist(p, "bytes_read", q->bytes_read_by_input);
+	quality_hist(p, "bytes_lost", q->bytes_lost_by_file);
 	vt_page_raw(p, "</tbody>\n</table>\n</section>\n");
 }
 

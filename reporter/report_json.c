@@ -226,7 +226,8 @@ static void quality(struct writer *w, const struct vt_summary *s)
 	num(w, "lines_unrecognized", q->lines_unrecognized);
 	num(w, "late_events", q->late_events);
 	num(w, "files", q->files);
-	num(w, "bytes_read", q->bytes_read);
+	hist_map(w, "bytes_read", q->bytes_read_by_input, VT_LOG2_BUCKETS,
+		 vt_log2_label, 0);
 	num(w, "app_lines", q->app_lines);
 	num(w, "lines_blank", q->lines_blank);
 	num(w, "files_failed", q->files_failed);
@@ -244,7 +245,8 @@ static void quality(struct writer *w, const struct vt_summary *s)
 	num(w, "nul_bytes_skipped", q->nul_bytes_skipped);
 	num(w, "lines_over_instance_cap", q->lines_over_instance_cap);
 	num(w, "files_lost", q->files_lost);
-	num(w, "bytes_lost", q->bytes_lost);
+	hist_map(w, "bytes_lost", q->bytes_lost_by_file, VT_LOG2_BUCKETS,
+		 vt_log2_label, 0);
 	num(w, "files_reset", q->files_reset);
 	close_map(w);
 }

@@ -239,7 +239,6 @@ static const struct {
 	Q(late_events, "Events for a closed period, counted in this one."),
 	Q(files, "Input files read."),
 	Q(files_failed, "Inputs that could not be opened or were read only in part."),
-	Q(bytes_read, "Bytes read, after decompression."),
 	Q(fields_wrong_type, "vMCP lines with a field of the wrong JSON type."),
 	Q(fields_out_of_range, "vMCP lines with a field out of range."),
 	Q(unknown_event_types, "Audit lines of an unknown type."),
@@ -248,7 +247,6 @@ static const struct {
 	Q(nul_bytes_skipped, "NUL bytes removed from the start of lines."),
 	Q(lines_over_instance_cap, "vMCP lines beyond the distinct-instance limit."),
 	Q(files_lost, "Files rotated away before they were read in full."),
-	Q(bytes_lost, "Bytes of those files never read."),
 	Q(files_reset, "Files read again from their start."),
 #undef Q
 };
@@ -274,6 +272,20 @@ static void quality(struct prom *p, const struct vt_quality *q)
 	enumeration(p, "lines_by_wrapper_total", "counter",
 		    "Decoded lines by the wrapper they came in.", "wrapper",
 		    vt_wrapper_names, q->lines_by_wrapper, VT_WRAP_COUNT);
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} bytes[] = {
+		{ "bytes_read", "Inputs by the bytes read from them, after decompression (log2 buckets).",
+		  offsetof(struct vt_quality, bytes_read_by_input) },
+		{ "bytes_lost", "Files lost by their bytes never read (log2 buckets).",
+		  offsetof(struct vt_quality, bytes_lost_by_file) },
+	};
+	for (size_t i = 0; i < VT_ARRAY_LEN(bytes); i++)
+		buckets(p, bytes[i].name, "gauge", bytes[i].help,
+			(const uint64_t *)(const void *)((const char *)q +
+							 bytes[i].offset),
+			VT_LOG2_BUCKETS, vt_log2_label, 0);
 }
 
 enum vt_err vt_report_write_prom(const struct vt_summary *s,

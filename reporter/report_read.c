@@ -29,6 +29,7 @@ struct rd {
 	int bad;
 };
 
+__attribute__((format(printf, 2, 3)))
 static void fail(struct rd *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -328,11 +329,11 @@ static const struct {
 	size_t off;
 } quality_counts[] = {
 	Q(lines_read), Q(events), Q(lines_malformed), Q(lines_too_long),
-	Q(lines_unrecognized), Q(late_events), Q(files), Q(bytes_read),
+	Q(lines_unrecognized), Q(late_events), Q(files),
 	Q(app_lines), Q(lines_blank), Q(files_failed), Q(fields_wrong_type),
 	Q(fields_out_of_range), Q(unknown_event_types), Q(bad_timestamps),
 	Q(lines_without_time), Q(nul_bytes_skipped),
-	Q(lines_over_instance_cap), Q(files_lost), Q(bytes_lost),
+	Q(lines_over_instance_cap), Q(files_lost),
 	Q(files_reset),
 };
 #undef Q
@@ -345,6 +346,10 @@ static void quality(struct rd *r, yajl_val root, struct vt_summary *s)
 	for (size_t i = 0; i < VT_ARRAY_LEN(quality_counts); i++)
 		*(uint64_t *)((char *)o + quality_counts[i].off) =
 			num_field(r, q, quality_counts[i].name, "quality");
+	hist_field(r, q, "bytes_read", "quality", vt_log2_parse,
+		   VT_LOG2_BUCKETS, o->bytes_read_by_input, NULL);
+	hist_field(r, q, "bytes_lost", "quality", vt_log2_parse,
+		   VT_LOG2_BUCKETS, o->bytes_lost_by_file, NULL);
 	enum_field(r, q, "malformed_by_reason", "quality",
 		   vt_malformed_reason_names, VT_BAD_COUNT,
 		   o->malformed_by_reason);

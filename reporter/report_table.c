@@ -259,22 +259,29 @@ static void span(int64_t secs, char *out, size_t n)
 		snprintf(out, n, "%llus", sec);
 }
 
-static void bytes_human(uint64_t b, char *out, size_t n)
+static void bytes_power(unsigned k, char *out, size_t n)
 {
-	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB",
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB",
 					    "PiB", "EiB" };
-	double v = (double)b;
-	int u = -1;
 
-	if (b < 1024) {
-		snprintf(out, n, "%llu B", (unsigned long long)b);
+	snprintf(out, n, "%llu %s", 1ULL << (k % 10), unit[k / 10]);
+}
+
+/* A log2 bucket of bytes: "0 B", or "4 KiB-8 KiB" (at least 4, under 8). */
+static void bytes_label(unsigned b, char *out, size_t n)
+{
+	char lo[16], hi[16];
+
+	if (b == 0) {
+		snprintf(out, n, "0 B");
 		return;
 	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, n, "%.1f %s", v, unit[u]);
+	bytes_power(b - 1, lo, sizeof(lo));
+	if (b >= 64)
+		snprintf(hi, sizeof(hi), "16 EiB");
+	else
+		bytes_power(b, hi, sizeof(hi));
+	snprintf(out, n, "%s-%s", lo, hi);
 }
 
 static void header(struct table *tb, const struct vt_summary *s)
@@ -413,7 +420,6 @@ static void rare(struct table *tb, const char *label, uint64_t v)
 static void quality(struct table *tb, const struct vt_summary *s)
 {
 	const struct vt_quality *q = &s->quality;
-	char size[32];
 
 	title(tb, "QUALITY");
 	scalar(tb, "lines read", q->lines_read);
@@ -433,9 +439,8 @@ static void quality(struct table *tb, const struct vt_summary *s)
 	rare(tb, "late events", q->late_events);
 	scalar(tb, "files", q->files);
 	rare(tb, "files failed", q->files_failed);
-	bytes_human(q->bytes_read, size, sizeof(size));
-	tb->label = "bytes read";
-	row(tb, size, q->bytes_read, 0, PLAIN);
+	hist_group(tb, "bytes read", q->bytes_read_by_input, VT_LOG2_BUCKETS,
+		   bytes_label, 0);
 	rare(tb, "wrong-type fields", q->fields_wrong_type);
 	rare(tb, "fields out of range", q->fields_out_of_range);
 	rare(tb, "unknown event types", q->unknown_event_types);
@@ -444,7 +449,9 @@ static void quality(struct table *tb, const struct vt_summary *s)
 	rare(tb, "NUL bytes skipped", q->nul_bytes_skipped);
 	rare(tb, "over instance cap", q->lines_over_instance_cap);
 	rare(tb, "files lost", q->files_lost);
-	rare(tb, "bytes lost", q->bytes_lost);
+	if (q->files_lost)
+		hist_group(tb, "bytes lost", q->bytes_lost_by_file,
+			   VT_LOG2_BUCKETS, bytes_label, 0);
 	rare(tb, "files reset", q->files_reset);
 }
 

@@ -2,6 +2,7 @@
 /* Helpers shared by the commands: messages and the clock. */
 #include "cli.h"
 #include "../util/timeutil.h"
+#include "../util/esc.h"
 #include "../util/vt.h"
 
 #include <errno.h>
@@ -11,13 +12,25 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * Every message goes through vt_esc whole: the paths, names and values
+ * it quotes cannot carry a control character to the terminal.
+ */
+__attribute__((format(printf, 1, 0)))
+static void say(const char *fmt, va_list ap)
+{
+	char msg[4096], safe[4 * sizeof(msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, VT_NAME ": %s", vt_esc(msg, safe, sizeof(safe)));
+}
+
 void vt_cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(VT_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -26,9 +39,8 @@ int vt_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(VT_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\ntry '" VT_NAME " %s --help'\n", cmd);
 	return VT_EXIT_USAGE;

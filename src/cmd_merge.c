@@ -26,6 +26,9 @@ static const char merge_help[] =
 	"                         'other' (default 10)\n"
 	"  -o, --output FILE      write to FILE (gzip'd when FILE ends in .gz);\n"
 	"                         default standard output\n"
+	"  --servers FILE         more public backend names, as for report: a\n"
+	"                         name on no list is merged as 'other'\n"
+	"  --clients FILE         the same for client names\n"
 	"  -q, --quiet            do not describe unreadable reports on stderr\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -35,10 +38,12 @@ static const char merge_help[] =
 
 int vt_cmd_merge(int argc, char **argv)
 {
-	enum { O_FORMAT = 256, O_TOP };
+	enum { O_FORMAT = 256, O_TOP, O_SERVERS, O_CLIENTS };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "top", required_argument, NULL, O_TOP },
+		{ "servers", required_argument, NULL, O_SERVERS },
+		{ "clients", required_argument, NULL, O_CLIENTS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -46,6 +51,8 @@ int vt_cmd_merge(int argc, char **argv)
 	};
 	struct vt_output out = { .format = VT_FORMAT_JSON, .mode = 0644 };
 	int quiet = 0, c, failed = 0, merged = 0, rc;
+	const char *servers = NULL, *clients = NULL;
+	struct vt_tables t;
 
 	opterr = 0;
 	optind = 1;
@@ -58,6 +65,12 @@ int vt_cmd_merge(int argc, char **argv)
 		case O_TOP:
 			if (vt_cli_top("merge", optarg, &out.top))
 				return VT_EXIT_USAGE;
+			break;
+		case O_SERVERS:
+			servers = optarg;
+			break;
+		case O_CLIENTS:
+			clients = optarg;
 			break;
 		case 'o':
 			out.path = optarg;
@@ -77,6 +90,10 @@ int vt_cmd_merge(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return vt_cli_usage_error("merge", "no report given");
+	if (vt_tables_load(&t, NULL, servers, clients)) {
+		vt_tables_free(&t);
+		return VT_EXIT_USAGE;
+	}
 
 	struct vt_summary *all = vt_xcalloc(1, sizeof(*all));
 	struct vt_summary *one = vt_xcalloc(1, sizeof(*one));
@@ -100,6 +117,13 @@ int vt_cmd_merge(int argc, char **argv)
 					     argv[i], err);
 			failed++;
 		} else {
+			/* The same allowlists as ingestion: a report is input. */
+			size_t folded = vt_summary_allow(one, t.servers,
+							 t.clients);
+
+			if (folded && !quiet)
+				vt_cli_error("'%s': %zu backend or client names on no allowlist, merged as 'other'",
+					     argv[i], folded);
 			vt_summary_merge(all, one);
 			merged++;
 		}
@@ -115,5 +139,6 @@ int vt_cmd_merge(int argc, char **argv)
 	}
 	free(one);
 	free(all);
+	vt_tables_free(&t);
 	return rc;
 }

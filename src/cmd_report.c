@@ -35,7 +35,9 @@ static const char report_help[] =
 	"  --shard I/N            read only the instances of shard I (0..N-1)\n"
 	"                         of N, for a backfill split over N jobs\n"
 	"  --fleet-key-file FILE  key of the instances sketch, shared by the\n"
-	"                         jobs whose reports 'merge' should join\n"
+	"                         jobs whose reports 'merge' should join (the\n"
+	"                         shards of a backfill); default: a random key\n"
+	"                         used for this report only\n"
 	"  --vmcp-config FILE     the YAML vMCP was started with (vmcp serve\n"
 	"                         --config file, its ConfigMap, or the\n"
 	"                         VirtualMCPServer); repeatable\n"
@@ -209,9 +211,17 @@ int vt_cmd_report(int argc, char **argv)
 	vt_inputs_sort(&in);
 
 	struct vt_agg_config acfg = { 0, o.rd.max_instances, 0, t.servers,
-				      t.clients };
-	unsigned char skey[32];
-	int keyed = vt_sketch_key(o.rd.fleet_key, NULL, 0, skey);
+				      t.clients, NULL };
+	/*
+	 * The sketch's key: the fleet key, or else a random one that dies
+	 * with this process, so nothing in the report can be recomputed
+	 * from a guessed name (docs/privacy.md).
+	 */
+	unsigned char skey[32], once[32];
+	int keyed = o.rd.fleet_key ? 0 : vt_random_key(once);
+	if (keyed == 0)
+		keyed = vt_sketch_key(o.rd.fleet_key, once, sizeof(once), skey);
+	memset(once, 0, sizeof(once));
 	if (keyed < 0) {
 		vt_inputs_release(&in);
 		vt_tables_free(&t);
@@ -220,9 +230,16 @@ int vt_cmd_report(int argc, char **argv)
 	}
 	agg = vt_agg_new(&acfg);
 	vt_agg_set_now(agg, now);
-	if (keyed)
-		vt_agg_set_sketch_key(agg, skey, sizeof(skey));
-	vt_agg_set_sketch_scope(agg, vt_sketch_scope(NULL, 0));
+	vt_agg_set_sketch_key(agg, skey, sizeof(skey));
+	memset(skey, 0, sizeof(skey));
+	/*
+	 * Under a fleet key a path names an instance on its host only: the
+	 * host's scope (itself hashed under the fleet key in the sketch)
+	 * keeps two hosts' /var/log/vmcp/audit.log apart. A random key
+	 * already makes every report's hashes its own.
+	 */
+	if (o.rd.fleet_key)
+		vt_agg_set_sketch_scope(agg, vt_sketch_scope(NULL, 0));
 	ds.quiet = o.rd.quiet;
 	struct vt_diag_sink diag = { vt_print_diag, &ds };
 	struct vt_ingest_config icfg = { o.rd.max_line, o.rd.instance_by, o.strict, 0 };
@@ -246,8 +263,24 @@ int vt_cmd_report(int argc, char **argv)
 		for (size_t i = 0; i < in.count && !g.stop; i++)
 			vt_ingest_file(&g, &in.files[i]);
 	} else {
+		/*
+		 * Test and bench hooks, read here only: VT_CHUNKS=N cuts
+		 * each file in N chunks; VT_PARALLEL_STATS prints what the
+		 * parallel read did (docs/performance.md).
+		 */
+		struct vt_parallel_stats ps = { 0, 0, 0, 0, 0 };
+		const char *env = getenv("VT_CHUNKS");
+		if (env && atoi(env) > 0 && atoi(env) <= 64)
+			ps.force_chunks = (size_t)atoi(env);
 		vt_ingest_parallel(&in, threads, &icfg, t.rules, agg, &acfg,
-				   &ds);
+				   &ds, &ps);
+		if (getenv("VT_PARALLEL_STATS"))
+			fprintf(stderr,
+				"vmcp-telemetry: parallel: %llu jobs, %llu chunks, %llu chunks read again, %llu serial fallbacks\n",
+				(unsigned long long)ps.jobs,
+				(unsigned long long)ps.chunks,
+				(unsigned long long)ps.read_again,
+				(unsigned long long)ps.serial_rest);
 	}
 	vt_progress_stop(ds.progress);
 	ds.progress = NULL;

@@ -459,7 +459,7 @@ static int commit(struct run *r)
 
 	r->st.last_run = r->now;
 	vt_buf_init(&b, SIZE_MAX / 2);
-	err = vt_state_encode(&r->st, &b);
+	err = vt_state_encode(&r->st, r->acfg.state_key, &b);
 	if (!err)
 		err = vt_sink_file(path, 0600, &sink);
 	if (!err) {
@@ -500,8 +500,21 @@ static int ingest_all(struct run *r)
 	struct vt_ingest_config icfg = { r->o.rd.max_line, r->o.rd.instance_by, 0, 0 };
 	struct vt_ingest g;
 	int rc = 0;
+	/*
+	 * Telemetry was off (or the state's key is gone): read every file to
+	 * its end into an aggregate that is thrown away, so the checkpoints
+	 * resume where the files end now. Nothing written before this run,
+	 * while telemetry was off included, is counted.
+	 */
+	struct vt_agg *discard = r->st.opted_out ? vt_agg_new(&r->acfg) : NULL;
 
-	vt_ingest_init(&g, &icfg, r->t.rules, r->st.agg, &diag);
+	if (discard) {
+		ds.quiet = 1;
+		if (!r->o.rd.quiet)
+			vt_cli_error("telemetry was off: counting starts now, at the end of every file");
+	}
+	vt_ingest_init(&g, &icfg, r->t.rules, discard ? discard : r->st.agg,
+		       &diag);
 	/* What is new is not known before reading: no total, no ETA. */
 	ds.progress = vt_progress_start(NULL, r->ncands, r->o.rd.quiet);
 	g.progress = ds.progress;
@@ -518,6 +531,11 @@ static int ingest_all(struct run *r)
 		vt_cli_error("%llu more problems not shown (counted in the reports' quality sections)",
 			     ds.suppressed);
 	vt_ingest_release(&g);
+	if (discard) {
+		vt_agg_free(discard);
+		r->st.opted_out = 0;
+		r->changed = 1;
+	}
 	return rc;
 }
 
@@ -608,20 +626,45 @@ static void upload_pending(struct run *r)
 	vt_curl_close(curl);
 }
 
-/* Mode off: delete the secret, touch nothing else, say so once. */
+/*
+ * Mode off: no log is read. The state keeps only times and modes (its
+ * checkpoints and counts are dropped, vt_state_opt_out) and the secret is
+ * deleted, so nothing left confirms a name or a line; the next run that
+ * reads starts at the end of every file. Say so once.
+ */
 static int telemetry_off(struct run *r)
 {
 	const struct vt_mode_decision *d = &r->tel.decision;
 	const struct vt_signal *s = &d->signals[d->decided_by];
 	struct stat st;
+	char *path = join(r->dir, "state");
+	int rc = VT_EXIT_OK;
 
-	if (lstat(r->dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    vt_secret_delete(r->dir) < 0)
+	if (lstat(r->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		goto done;
+	if (lstat(path, &st) == 0) {
+		if (take_lock(r) != 1 || load_state(r)) {
+			/* The secret goes anyway: the next run then starts
+			 * at the end of every file (see vt_cmd_run). */
+			vt_cli_error("'%s' was not cleared", path);
+			rc = VT_EXIT_FAILURE;
+		} else if (!r->st.opted_out) {
+			vt_state_opt_out(&r->st);
+			r->acfg.state_key = NULL;
+			if (commit(r))
+				rc = VT_EXIT_FAILURE;
+		}
+	}
+	if (vt_secret_delete(r->dir) < 0) {
 		vt_cli_error("cannot delete '%s/secret': %s", r->dir,
 			     strerror(errno));
-	vt_cli_error("telemetry is off (%s=%s): nothing read or written", s->source,
-		     s->value);
-	return VT_EXIT_OK;
+		rc = VT_EXIT_FAILURE;
+	}
+done:
+	free(path);
+	vt_cli_error("telemetry is off (%s=%s): no log read, counts and checkpoints dropped",
+		     s->source, s->value);
+	return rc;
 }
 
 int vt_cmd_run(int argc, char **argv)
@@ -675,13 +718,20 @@ int vt_cmd_run(int argc, char **argv)
 	}
 	remove_leftovers(r.dir);
 	remove_leftovers(r.reports);
-	if (load_state(&r))
-		goto out;
 	int had_secret = vt_secret_exists(r.dir), created;
 	if (vt_secret_load(r.dir, r.secret, &created)) {
 		vt_cli_error("cannot read or create '%s/secret': %s", r.dir,
 			     strerror(errno));
 		goto out;
+	}
+	vt_state_key(r.secret, &r.state_key);
+	r.acfg.state_key = &r.state_key;
+	if (load_state(&r))
+		goto out;
+	if (r.have_state && !had_secret && !r.st.opted_out) {
+		/* Its hashes were made with a key that is gone. */
+		vt_state_opt_out(&r.st);
+		r.changed = 1;
 	}
 	record_consent(&r, had_secret);
 	unsigned char skey[32];

@@ -13,6 +13,7 @@
 #include "../reporter/report.h"
 #include "../state/secret.h"
 #include "../state/state.h"
+#include "../util/esc.h"
 #include "../util/timeutil.h"
 
 #include <errno.h>
@@ -112,12 +113,21 @@ static int parse(int argc, char **argv, const char *cmd, const char *help,
 
 /* The state as run left it; *present is 0 when no run committed yet. */
 static int load(const char *dir, struct vt_tables *t, struct vt_state *st,
-		int *present)
+		int *present, struct vt_prp *key, int *keyed)
 {
 	size_t n = strlen(dir) + 8, len = 0;
 	char *path = vt_xmalloc(n);
 	int missing, rc = 0;
-	struct vt_agg_config cfg = { 0, 0, 0, t->servers, t->clients };
+	struct vt_agg_config cfg = { 0, 0, 0, t->servers, t->clients, NULL };
+	unsigned char secret[VT_SECRET_LEN];
+
+	/* Without the secret the state's hashes and offsets stay hidden. */
+	*keyed = vt_secret_read(dir, secret) == VT_OK;
+	if (*keyed) {
+		vt_state_key(secret, key);
+		cfg.state_key = key;
+	}
+	memset(secret, 0, sizeof(secret));
 
 	snprintf(path, n, "%s/state", dir);
 	vt_state_init(st);
@@ -166,6 +176,8 @@ struct view {
 	struct vt_telemetry tel;
 	struct vt_state st;
 	int present;
+	struct vt_prp key; /* the state's, when DIR/secret is there */
+	int keyed;
 	struct vt_spool_entry *pending, *sent;
 	size_t npending, nsent;
 	struct vt_inputs in;
@@ -181,40 +193,45 @@ static const char *pending_fate(const struct view *v,
 	return "sent by the next run";
 }
 
+/* Paths and values on the terminal: escaped (util/esc.h). */
+#define SAFE(s, buf) vt_esc((s), (buf), sizeof(buf))
+
 static void text_telemetry(const struct view *v)
 {
 	const struct vt_mode_decision *d = &v->tel.decision;
+	char a[1024], b[1024], c[1024];
 
 	printf("telemetry: %s\n  why: %s", vt_mode_names[d->mode], d->reason);
 	if (d->decided_by >= 0)
 		printf(" (decided by %s=%s)",
 		       d->signals[d->decided_by].source,
-		       d->signals[d->decided_by].value);
+		       SAFE(d->signals[d->decided_by].value, a));
 	printf("\n  signals seen:%s\n", d->nsignals ? "" : " none");
 	for (size_t i = 0; i < d->nsignals; i++)
 		printf("    %-32s asks %s\n", d->signals[i].source,
 		       wish_name(d->signals[i].wish));
-	printf("  endpoint: %s%s%s%s\n", d->endpoint ? d->endpoint : "none",
+	printf("  endpoint: %s%s%s%s\n",
+	       d->endpoint ? vt_url_safe(d->endpoint, b, sizeof(b)) : "none",
 	       d->endpoint ? " (from " : "",
 	       d->endpoint ? d->endpoint_source : "", d->endpoint ? ")" : "");
 	printf("  bearer token: %s\n",
-	       v->tel.token_source ? v->tel.token_source : "none");
+	       v->tel.token_source ? SAFE(v->tel.token_source, c) : "none");
 }
 
 static void text_state(const struct view *v)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], dir[1024], name[1024];
 	const struct vt_state *s = &v->st;
 
+	SAFE(v->o.state, dir);
 	if (!v->present) {
-		printf("state: none yet in '%s' (no run has committed)\n",
-		       v->o.state);
+		printf("state: none yet in '%s' (no run has committed)\n", dir);
 		return;
 	}
 	fmt_time(s->created, a);
 	fmt_time(s->last_run, b);
 	fmt_time(s->finalized_until, c);
-	printf("state: '%s', created %s, last run %s\n", v->o.state, a, b);
+	printf("state: '%s', created %s, last run %s\n", dir, a, b);
 	printf("  periods: %s; reported up to %s\n",
 	       s->period_seconds == 3600    ? "hour"
 	       : s->period_seconds == 86400 ? "day"
@@ -225,9 +242,7 @@ static void text_state(const struct view *v)
 	       a);
 	printf("  installation secret: %s\n",
 	       vt_secret_exists(v->o.state) ? "present" : "none");
-	printf("  lost so far: %llu files, %llu bytes\n",
-	       (unsigned long long)s->files_lost,
-	       (unsigned long long)s->bytes_lost);
+	printf("  lost so far: %llu files\n", (unsigned long long)s->files_lost);
 	printf("tracked files: %zu\n", s->ncps);
 	for (size_t i = 0; i < s->ncps; i++) {
 		const struct vt_checkpoint *cp = &s->cps[i];
@@ -238,11 +253,17 @@ static void text_state(const struct view *v)
 			    (uint64_t)v->in.files[k].ino == cp->ino)
 				path = v->in.files[k].path;
 		fmt_time(cp->last_seen, a);
-		printf("  %016llx  offset %llu of %llu  seen %s  %s\n",
-		       (unsigned long long)cp->fp,
-		       (unsigned long long)cp->offset,
-		       (unsigned long long)cp->size_seen, a,
-		       path ? path : "(name it to see its path)");
+		/* The fingerprint as stored (hidden), never the bare hash. */
+		printf("  %016llx  ", (unsigned long long)vt_prp_fwd(
+					     v->keyed ? &v->key : NULL, cp->fp));
+		if (v->keyed)
+			printf("offset %llu of %llu",
+			       (unsigned long long)cp->offset,
+			       (unsigned long long)cp->size_seen);
+		else
+			printf("offset hidden (no secret)");
+		printf("  seen %s  %s\n", a,
+		       path ? SAFE(path, name) : "(name it to see its path)");
 	}
 	size_t np = s->agg ? vt_agg_period_count(s->agg) : 0;
 	printf("open periods: %zu\n", np);
@@ -269,8 +290,9 @@ static void text_reports(const struct view *v)
 			       v->pending[i].refused);
 		printf("\n");
 	}
+	char dir[1024];
 	printf("sent reports: %zu (in %s/reports/sent, newest %d kept)\n",
-	       v->nsent, v->o.state, VT_SENT_KEEP);
+	       v->nsent, SAFE(v->o.state, dir), VT_SENT_KEEP);
 	if (v->nsent)
 		printf("  newest: %s\n", v->sent[v->nsent - 1].name);
 }
@@ -305,8 +327,10 @@ static void json_status(const struct view *v)
 		vt_json_close(j, 0);
 	}
 	vt_json_close(j, 1);
+	char ep[1024];
 	vt_json_key(j, "endpoint");
-	vt_json_str(j, d->endpoint);
+	vt_json_str(j, d->endpoint ? vt_url_safe(d->endpoint, ep, sizeof(ep))
+				   : NULL);
 	vt_json_key(j, "token_source");
 	vt_json_str(j, v->tel.token_source);
 	vt_json_key(j, "state_present");
@@ -344,8 +368,6 @@ static void json_status(const struct view *v)
 	vt_json_int(j, (int64_t)v->nsent);
 	vt_json_key(j, "files_lost");
 	vt_json_int(j, (int64_t)v->st.files_lost);
-	vt_json_key(j, "bytes_lost");
-	vt_json_int(j, (int64_t)v->st.bytes_lost);
 	vt_json_close(j, 0);
 	vt_json_finish(j);
 }
@@ -360,7 +382,7 @@ static int open_view(struct view *v, int argc, char **argv, const char *cmd,
 	if (vt_tables_load(&v->t, NULL, NULL, NULL) ||
 	    vt_telemetry_setup(&v->tel, &v->o.tel))
 		return VT_EXIT_USAGE;
-	if (load(v->o.state, &v->t, &v->st, &v->present))
+	if (load(v->o.state, &v->t, &v->st, &v->present, &v->key, &v->keyed))
 		return VT_EXIT_FAILURE;
 	vt_spool_list(v->o.state, 0, &v->pending, &v->npending);
 	vt_spool_list(v->o.state, 1, &v->sent, &v->nsent);
@@ -447,15 +469,17 @@ int vt_cmd_preview(int argc, char **argv)
 			shown++;
 			break;
 		}
+		char ep[1024], tsrc[1024];
 		printf("POST %s\n", v.tel.decision.endpoint
-					    ? v.tel.decision.endpoint
+					    ? vt_url_safe(v.tel.decision.endpoint,
+							  ep, sizeof(ep))
 					    : "(no endpoint set)");
 		printf("Content-Type: application/json\nContent-Encoding: gzip\n");
 		printf("Idempotency-Key: %s\nUser-Agent: %s\n", id,
 		       v.tel.user_agent[0] ? v.tel.user_agent : VT_NAME);
 		if (v.tel.token_source)
 			printf("Authorization: Bearer (from %s, not shown)\n",
-			       v.tel.token_source);
+			       vt_esc(v.tel.token_source, tsrc, sizeof(tsrc)));
 		printf("Content-Length: %zu\n\n", gz.len);
 		size_t plen = strlen(v.o.state) + strlen(v.pending[i].name) + 16;
 		char *p = vt_xmalloc(plen);

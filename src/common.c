@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 void vt_print_diag(void *ctx, const char *path, uint64_t line,
 		       uint64_t offset, const char *what)
@@ -32,11 +33,11 @@ void vt_print_diag(void *ctx, const char *path, uint64_t line,
 	}
 	vt_progress_hold(d->progress);
 	if (line)
-		fprintf(stderr, VT_NAME ": %s:%llu (byte %llu): %s\n", path,
-			(unsigned long long)line, (unsigned long long)offset,
-			what);
+		vt_cli_error("%s:%llu (byte %llu): %s", path,
+			     (unsigned long long)line,
+			     (unsigned long long)offset, what);
 	else
-		fprintf(stderr, VT_NAME ": %s: %s\n", path, what);
+		vt_cli_error("%s: %s", path, what);
 	vt_progress_resume(d->progress);
 }
 
@@ -328,6 +329,15 @@ int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		return 0;
 	vt_hmac_sha256(secret, secret_len, domain, sizeof(domain) - 1, key);
 	return 1;
+}
+
+int vt_random_key(unsigned char key[32])
+{
+	if (getrandom(key, 32, 0) == 32)
+		return 0;
+	vt_cli_error("cannot get random bytes for the report's key: %s",
+		     strerror(errno));
+	return -1;
 }
 
 /* The first 64 bits of a keyed hash of what names this host. */

@@ -83,6 +83,8 @@ struct vt_output {
  * (/etc/machine-id), else from the host name. Never printed: only a keyed
  * hash of it reaches the report.
  */
+/* 32 random bytes; -1 (message printed) when the system has none. */
+int vt_random_key(unsigned char key[32]);
 uint64_t vt_sketch_scope(const unsigned char *secret, size_t secret_len);
 
 /*

@@ -31,8 +31,10 @@ void vt_ingest_release(struct vt_ingest *g)
 static void diag(struct vt_ingest *g, const struct vt_input *in,
 		 const struct vt_line *l, const char *what)
 {
+	uint64_t skip = g->number_after_replay ? g->replayed_lines : 0;
+
 	if (g->diag.report)
-		g->diag.report(g->diag.ctx, in->path, l ? l->number : 0,
+		g->diag.report(g->diag.ctx, in->path, l ? l->number - skip : 0,
 			       l ? l->offset : 0, what);
 }
 
@@ -199,6 +201,8 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 		if (pos->limit && l.offset >= pos->limit)
 			break; /* the next chunk's first line */
 		pos->lines++;
+		if (l.end <= g->replay_until)
+			g->replayed_lines++;
 		if (fr == VT_FRAME_PARTIAL && !pos->count_partial)
 			break; /* a torn line: wait for its newline */
 		if (fr == VT_FRAME_TOO_LONG) {
@@ -247,7 +251,10 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	q = vt_agg_quality(g->agg);
 	if (!pos->continued)
 		q->files++;
-	q->bytes_read += (pos->limit ? done : f.offset) - pos->start;
+	/* The chunk that ends the input: the input's bytes, once. */
+	if (!pos->limit)
+		q->bytes_read_by_input[vt_log2_bucket(
+			f.offset - (pos->continued ? 0 : pos->start))]++;
 	if (f.err) {
 		const char *why = f.err == VT_ERR_FORMAT ? vt_source_error(src)
 							  : strerror(errno);

@@ -57,6 +57,8 @@ struct vt_ingest {
 	int replaying;               /* the current line was counted before */
 	uint64_t wrapped;            /* physical CRI or docker lines seen */
 	uint64_t replay_until;
+	uint64_t replayed_lines;     /* physical lines read only to replay */
+	int number_after_replay;     /* diagnostics number lines after them */
 	struct vt_progress *progress; /* borrowed; NULL: none (the default) */
 	uint64_t progress_mark;       /* position last counted in it */
 	int progress_raw;             /* ... on disk (else decompressed) */

@@ -67,6 +67,7 @@ struct run {
 	int input_problems;
 	struct vt_telemetry tel;
 	unsigned char secret[VT_SECRET_LEN];
+	struct vt_prp state_key; /* hides the state's hashes; from secret */
 	int refused;
 };
 

@@ -280,10 +280,11 @@ void vt_run_forget_gone(struct run *r)
 		if (cp->size_seen > cp->offset) {
 			struct vt_quality *q = vt_agg_quality(r->st.agg);
 
+			/* No exact byte count is kept: buckets only. */
 			q->files_lost++;
-			q->bytes_lost += cp->size_seen - cp->offset;
+			q->bytes_lost_by_file[vt_log2_bucket(cp->size_seen -
+							     cp->offset)]++;
 			r->st.files_lost++;
-			r->st.bytes_lost += cp->size_seen - cp->offset;
 			if (!r->o.rd.quiet)
 				vt_cli_error("a tracked file was rotated away with %llu bytes unread (counted as lost)",
 					     (unsigned long long)(cp->size_seen - cp->offset));

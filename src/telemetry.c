@@ -76,8 +76,10 @@ int vt_config_load(const char *path, struct vt_config_file *out, char *err,
 		else if (strcmp(key, "key") == 0)
 			slot = &out->key;
 		if (!slot) {
-			snprintf(err, errlen, "%s:%u: unknown key '%s'", path,
-				 lineno, key);
+			/* The line is not shown: it may be a pasted secret. */
+			snprintf(err, errlen,
+				 "%s:%u: unknown key (telemetry, endpoint, token_file, cacert, cert or key wanted)",
+				 path, lineno);
 			goto fail;
 		}
 		free(*slot);

@@ -79,6 +79,23 @@ enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],
 	return err;
 }
 
+enum vt_err vt_secret_read(const char *dir, unsigned char out[VT_SECRET_LEN])
+{
+	char *path = secret_path(dir);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	enum vt_err err = VT_OK;
+	unsigned char extra;
+
+	free(path);
+	if (fd < 0)
+		return VT_ERR_IO;
+	if (read(fd, out, VT_SECRET_LEN) != VT_SECRET_LEN ||
+	    read(fd, &extra, 1) != 0)
+		err = VT_ERR_CORRUPT;
+	close(fd);
+	return err;
+}
+
 int vt_secret_exists(const char *dir)
 {
 	char *path = secret_path(dir);
@@ -109,4 +126,15 @@ void vt_installation_id(const unsigned char secret[VT_SECRET_LEN],
 
 	vt_hmac_sha256(secret, VT_SECRET_LEN, msg, (size_t)n, mac);
 	vt_hex(mac, VT_INSTALLATION_ID_LEN / 2, out);
+}
+
+void vt_state_key(const unsigned char secret[VT_SECRET_LEN],
+		  struct vt_prp *key)
+{
+	static const char domain[] = "vmcp-telemetry state key";
+	unsigned char mac[VT_SHA256_LEN];
+
+	vt_hmac_sha256(secret, VT_SECRET_LEN, domain, sizeof(domain) - 1, mac);
+	vt_prp_init(key, mac);
+	memset(mac, 0, sizeof(mac));
 }

@@ -3,6 +3,7 @@
 #ifndef VT_SECRET_H
 #define VT_SECRET_H
 
+#include "../util/hash.h"
 #include "../util/vt.h"
 
 #include <stdint.h>
@@ -21,6 +22,14 @@ enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],
 
 /* Deletes DIR/secret; 1 if there was one, 0 if not, -1 on error. */
 int vt_secret_delete(const char *dir);
+/* Reads DIR/secret without creating it: VT_ERR_IO when missing. */
+enum vt_err vt_secret_read(const char *dir, unsigned char out[VT_SECRET_LEN]);
+/*
+ * The key that hides the state's hashes (vt_prp_fwd), derived from the
+ * secret: it goes when the secret goes.
+ */
+void vt_state_key(const unsigned char secret[VT_SECRET_LEN],
+		  struct vt_prp *key);
 
 /* 1 when DIR/secret exists. */
 int vt_secret_exists(const char *dir);

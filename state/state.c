@@ -6,7 +6,14 @@
  * counted_until marker size_seen dev ino path_hash instance stream
  * last_seen }, then the aggregate's own encoding (length-prefixed), then
  * a CRC-32 of all bytes before it. The state holds hashes, offsets and
- * counts: no path, name or log text.
+ * counts: no path, name or log text. From version 2 every hash (fp,
+ * marker, path_hash, instance, stream, and those of the aggregate) and
+ * every byte position (fp_len, offset, counted_until, size_seen) is stored as its
+ * image under the state's key (cfg->state_key, vt_prp_fwd),
+ * so the file confirms no guess without the key; version 1 (unkeyed) is
+ * still read, and written back keyed. Version 2 adds opted_out after
+ * last_mode: telemetry was turned off, and the checkpoints and aggregate
+ * were dropped (see vt_state_opt_out).
  */
 #include "state.h"
 #include "../util/hash.h"
@@ -67,7 +74,21 @@ void vt_checkpoint_mark(struct vt_checkpoint *cp, uint64_t offset,
 	cp->marker = vt_content_hash(tail, n);
 }
 
-enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
+void vt_state_opt_out(struct vt_state *s)
+{
+	free(s->cps);
+	s->cps = NULL;
+	s->ncps = 0;
+	vt_agg_free(s->agg);
+	s->agg = NULL;
+	s->files_lost = s->bytes_lost = 0;
+	s->finalized_until = 0;
+	s->upload_enabled_at = 0;
+	s->opted_out = 1;
+}
+
+enum vt_err vt_state_encode(const struct vt_state *s,
+			    const struct vt_prp *key, struct vt_buf *out)
 {
 	struct vt_buf agg;
 	size_t start = out->len;
@@ -87,23 +108,24 @@ enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out)
 	vt_put_s(out, s->finalized_until);
 	vt_put_s(out, s->upload_enabled_at);
 	vt_put_s(out, s->last_mode);
+	vt_put_u(out, (uint64_t)s->opted_out);
 	vt_put_u(out, s->files_lost);
 	vt_put_u(out, s->bytes_lost);
 	vt_put_u(out, s->ncps);
 	for (size_t i = 0; i < s->ncps; i++) {
 		const struct vt_checkpoint *c = &s->cps[i];
 
-		vt_put_u(out, c->fp);
-		vt_put_u(out, c->fp_len);
-		vt_put_u(out, c->offset);
-		vt_put_u(out, c->counted_until);
-		vt_put_u(out, c->marker);
-		vt_put_u(out, c->size_seen);
+		vt_put_u(out, vt_prp_fwd(key, c->fp));
+		vt_put_u(out, vt_prp_fwd(key, c->fp_len)); /* a small file's size */
+		vt_put_u(out, vt_prp_fwd(key, c->offset));
+		vt_put_u(out, vt_prp_fwd(key, c->counted_until));
+		vt_put_u(out, vt_prp_fwd(key, c->marker));
+		vt_put_u(out, vt_prp_fwd(key, c->size_seen));
 		vt_put_u(out, c->dev);
 		vt_put_u(out, c->ino);
-		vt_put_u(out, c->path_hash);
-		vt_put_u(out, c->instance);
-		vt_put_u(out, c->stream);
+		vt_put_u(out, vt_prp_fwd(key, c->path_hash));
+		vt_put_u(out, vt_prp_fwd(key, c->instance));
+		vt_put_u(out, vt_prp_fwd(key, c->stream));
 		vt_put_s(out, c->last_seen);
 	}
 	vt_put_u(out, agg.len);
@@ -126,9 +148,15 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		return VT_ERR_CORRUPT;
 	if (!vt_crc_check(p, n))
 		return VT_ERR_CORRUPT;
-	if (u[4] != VT_STATE_FORMAT_VERSION)
-		return u[4] > VT_STATE_FORMAT_VERSION ? VT_ERR_VERSION
-						      : VT_ERR_CORRUPT;
+	if (u[4] > VT_STATE_FORMAT_VERSION)
+		return VT_ERR_VERSION;
+	if (u[4] < 1)
+		return VT_ERR_CORRUPT;
+	/* Version 1 stored its hashes as they are. */
+	struct vt_agg_config kcfg = *cfg;
+	if (u[4] == 1)
+		kcfg.state_key = NULL;
+	const struct vt_prp *key = kcfg.state_key;
 	r.p = u + 5;
 	r.end = u + n - 4;
 	r.bad = 0;
@@ -138,6 +166,8 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	s->finalized_until = vt_get_time(&r);
 	s->upload_enabled_at = vt_get_time(&r);
 	s->last_mode = vt_get_s(&r);
+	if (u[4] >= 2)
+		s->opted_out = vt_get_u(&r) != 0;
 	s->files_lost = vt_get_u(&r);
 	s->bytes_lost = vt_get_u(&r);
 	uint64_t ncps = vt_get_u(&r);
@@ -150,17 +180,20 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	for (size_t i = 0; i < s->ncps && !r.bad; i++) {
 		struct vt_checkpoint *c = &s->cps[i];
 
-		c->fp = vt_get_u(&r);
-		c->fp_len = (uint32_t)vt_get_u(&r);
-		c->offset = vt_get_u(&r);
-		c->counted_until = vt_get_u(&r);
-		c->marker = vt_get_u(&r);
-		c->size_seen = vt_get_u(&r);
+		c->fp = vt_prp_inv(key, vt_get_u(&r));
+		uint64_t fp_len = vt_prp_inv(key, vt_get_u(&r));
+
+		/* Read under another key: a length that matches no file. */
+		c->fp_len = fp_len > VT_FP_LEN ? 0 : (uint32_t)fp_len;
+		c->offset = vt_prp_inv(key, vt_get_u(&r));
+		c->counted_until = vt_prp_inv(key, vt_get_u(&r));
+		c->marker = vt_prp_inv(key, vt_get_u(&r));
+		c->size_seen = vt_prp_inv(key, vt_get_u(&r));
 		c->dev = vt_get_u(&r);
 		c->ino = vt_get_u(&r);
-		c->path_hash = vt_get_u(&r);
-		c->instance = vt_get_u(&r);
-		c->stream = vt_get_u(&r);
+		c->path_hash = vt_prp_inv(key, vt_get_u(&r));
+		c->instance = vt_prp_inv(key, vt_get_u(&r));
+		c->stream = vt_prp_inv(key, vt_get_u(&r));
 		c->last_seen = vt_get_time(&r);
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;
@@ -179,7 +212,7 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		return VT_ERR_USAGE;
 	}
 	if (alen) {
-		err = vt_agg_decode(cfg, (const char *)r.p, (size_t)alen,
+		err = vt_agg_decode(&kcfg, (const char *)r.p, (size_t)alen,
 				    &s->agg);
 		if (err) {
 			vt_state_release(s);

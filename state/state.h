@@ -44,6 +44,8 @@ struct vt_state {
 	int64_t finalized_until;     /* periods before this are reported */
 	int64_t upload_enabled_at;   /* start of the current consent, or 0 */
 	int64_t last_mode;           /* enum vt_mode of the last run */
+	int opted_out;               /* telemetry was off since the last run
+					that read: resume at every file's end */
 	uint64_t files_lost;
 	uint64_t bytes_lost;
 	struct vt_checkpoint *cps;
@@ -61,8 +63,15 @@ void vt_state_release(struct vt_state *s);
  * empty, or VT_ERR_USAGE when the state was made with another period
  * length (then only s->period_seconds is set).
  */
-#define VT_STATE_FORMAT_VERSION 1
-enum vt_err vt_state_encode(const struct vt_state *s, struct vt_buf *out);
+#define VT_STATE_FORMAT_VERSION 2
+enum vt_err vt_state_encode(const struct vt_state *s,
+			    const struct vt_prp *key, struct vt_buf *out);
+/*
+ * Telemetry was turned off: drops the checkpoints, the aggregate and the
+ * counts of lost data, keeps only times and modes, and marks the state so
+ * that the next run that reads starts at the end of every file.
+ */
+void vt_state_opt_out(struct vt_state *s);
 enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 			    size_t n, struct vt_state *s);
 

@@ -190,3 +190,96 @@ uint32_t vt_crc32(uint32_t crc, const void *p, size_t n)
 	}
 	return ~crc;
 }
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                         \
+	do {                                                             \
+		v0 += v1, v1 = ROTL(v1, 13), v1 ^= v0, v0 = ROTL(v0, 32); \
+		v2 += v3, v3 = ROTL(v3, 16), v3 ^= v2;                   \
+		v0 += v3, v3 = ROTL(v3, 21), v3 ^= v0;                   \
+		v2 += v1, v1 = ROTL(v1, 17), v1 ^= v2, v2 = ROTL(v2, 32); \
+	} while (0)
+
+static uint64_t le64(const unsigned char *s, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = n; i-- > 0;)
+		v = v << 8 | s[i];
+	return v;
+}
+
+uint64_t vt_siphash(uint64_t k0, uint64_t k1, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t m = le64(s + i, 8);
+
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t b = (uint64_t)n << 56 | le64(s + i, n - i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+void vt_prp_init(struct vt_prp *p, const unsigned char key[VT_SHA256_LEN])
+{
+	p->k0 = le64(key, 8);
+	p->k1 = le64(key + 8, 8);
+}
+
+/* Round i of the Feistel network: 32 bits of SipHash of (i, half). */
+static uint32_t prp_round(const struct vt_prp *p, unsigned i, uint32_t half)
+{
+	unsigned char m[8];
+
+	for (int k = 0; k < 4; k++)
+		m[k] = (unsigned char)(half >> (8 * k));
+	m[4] = (unsigned char)i, m[5] = m[6] = m[7] = 0;
+	return (uint32_t)vt_siphash(p->k0, p->k1, m, sizeof(m));
+}
+
+#define PRP_ROUNDS 8
+
+uint64_t vt_prp_fwd(const struct vt_prp *p, uint64_t v)
+{
+	uint32_t l = (uint32_t)(v >> 32), r = (uint32_t)v;
+
+	if (!p)
+		return v;
+	for (unsigned i = 0; i < PRP_ROUNDS; i++) {
+		uint32_t t = l ^ prp_round(p, i, r);
+
+		l = r, r = t;
+	}
+	return (uint64_t)l << 32 | r;
+}
+
+uint64_t vt_prp_inv(const struct vt_prp *p, uint64_t v)
+{
+	uint32_t l = (uint32_t)(v >> 32), r = (uint32_t)v;
+
+	if (!p)
+		return v;
+	for (unsigned i = PRP_ROUNDS; i-- > 0;) {
+		uint32_t t = r ^ prp_round(p, i, l);
+
+		r = l, l = t;
+	}
+	return (uint64_t)l << 32 | r;
+}

@@ -30,6 +30,23 @@ void vt_sha256(const void *p, size_t n, unsigned char out[VT_SHA256_LEN]);
 void vt_hmac_sha256(const void *key, size_t key_len, const void *msg,
 		    size_t msg_len, unsigned char out[VT_SHA256_LEN]);
 
+/*
+ * A keyed permutation of 64-bit values: a Feistel network over two 32-bit
+ * halves whose round function is SipHash-2-4. What the state stores in
+ * place of a hash (an instance key, a fingerprint) is its image under the
+ * state's key, so the state confirms nothing without the key, and the
+ * inverse gives the in-memory value back when the state is read. A NULL
+ * key is the identity (unit tests and fuzzers).
+ */
+struct vt_prp {
+	uint64_t k0, k1;
+};
+void vt_prp_init(struct vt_prp *p, const unsigned char key[VT_SHA256_LEN]);
+uint64_t vt_prp_fwd(const struct vt_prp *p, uint64_t v);
+uint64_t vt_prp_inv(const struct vt_prp *p, uint64_t v);
+/* SipHash-2-4 of n bytes under a 128-bit key. */
+uint64_t vt_siphash(uint64_t k0, uint64_t k1, const void *p, size_t n);
+
 /* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void vt_hex(const unsigned char *p, size_t n, char *out);
 

@@ -19,6 +19,7 @@
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -114,7 +115,9 @@ def dlopened_libraries(binary, needed):
     loaded only to upload) and of what the loader resolves behind them."""
     data = open(binary, "rb").read()
     names = set(n.decode() for n in re.findall(rb"lib[\w+-]+\.so\.\d+", data)) - set(needed)
-    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    # ldconfig is in /sbin, which a user's PATH may not hold
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
+    cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=True).stdout
     found = {}
     for soname in sorted(names):
         m = re.search(r"^\s*" + re.escape(soname) + r" \(libc6,x86-64\) => (/\S+)", cache, re.M)

@@ -19,9 +19,20 @@ const zlib = require("zlib");
 const { spawnSync } = require("child_process");
 const yaml = require("js-yaml");
 
-const [BIN, RENDER, TMP] = process.argv.slice(2);
-const ENTRYPOINT = "/usr/local/bin/vmcp-telemetry"; // the Dockerfile's
+const [BUILT, RENDER, TMP] = process.argv.slice(2);
 const ROOT = process.cwd();
+// The workloads' shell scripts name the binary unquoted, as they may in the
+// image, so it runs from a copy at a path of ours: the checkout's own path
+// may hold spaces.
+const BIN = path.join(TMP, "bin", "vmcp-telemetry");
+fs.mkdirSync(path.dirname(BIN), { recursive: true });
+fs.copyFileSync(BUILT, BIN);
+fs.chmodSync(BIN, 0o755);
+// ...and every host directory a script names is under TMP: the samples too.
+const SAMPLES = path.join(TMP, "samples");
+if (spawnSync("cp", ["-a", path.join(ROOT, "fixtures/samples"), SAMPLES]).status !== 0)
+  throw new Error(`cannot copy the samples to ${SAMPLES}`);
+const ENTRYPOINT = "/usr/local/bin/vmcp-telemetry"; // the Dockerfile's
 const EPOCH = "1795651200"; // 2026-11-25T00:00:00Z
 let pass = 0;
 let failures = 0;
@@ -142,7 +153,7 @@ function daemonSet() {
   const ds = render.find((o) => o.kind === "DaemonSet");
   const c = podSpec(ds).containers[0];
   const dirs = mkdirs(path.join(TMP, "node"), ["state", "token", "fleet-key"]);
-  dirs["pod-logs"] = path.join(ROOT, "fixtures/samples/kubernetes/var/log/pods");
+  dirs["pod-logs"] = path.join(SAMPLES, "kubernetes/var/log/pods");
   fs.writeFileSync(path.join(dirs["fleet-key"], "key"), "dryrun-fleet-key-0123456789\n");
   const r = runContainer(render, c, dirs, { VMCP_TELEMETRY_INTERVAL: "1" },
     ["timeout", "--preserve-status", "-s", "TERM", "3"]);
@@ -168,7 +179,7 @@ function backfill() {
   const job = render.find((o) => o.kind === "Job");
   const c = podSpec(job).containers[0];
   const dirs = mkdirs(path.join(TMP, "backfill"), ["out", "fleet-key"]);
-  dirs.logs = path.join(ROOT, "fixtures/samples");
+  dirs.logs = SAMPLES;
   const key = path.join(dirs["fleet-key"], "key");
   fs.writeFileSync(key, "dryrun-fleet-key-0123456789\n");
   const n = job.spec.completions;

@@ -32,7 +32,7 @@ static void fuzz_blob_init(void)
 static struct vt_agg_config fuzz_config(int64_t period)
 {
 	struct vt_agg_config cfg = { period, 0, 0, fuzz_servers,
-				     fuzz_clients };
+				     fuzz_clients, NULL };
 
 	return cfg;
 }

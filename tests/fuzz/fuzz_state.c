@@ -19,10 +19,10 @@ static void round_trip(const struct vt_agg_config *cfg,
 
 	vt_buf_init(&e1, SIZE_MAX / 2);
 	vt_buf_init(&e2, SIZE_MAX / 2);
-	FUZZ_CHECK(vt_state_encode(s, &e1) == VT_OK);
+	FUZZ_CHECK(vt_state_encode(s, NULL, &e1) == VT_OK);
 	FUZZ_CHECK(vt_state_decode(cfg, e1.ptr, e1.len, &t) == VT_OK);
 	FUZZ_CHECK(t.ncps == s->ncps && (t.agg == NULL) == (s->agg == NULL));
-	FUZZ_CHECK(vt_state_encode(&t, &e2) == VT_OK);
+	FUZZ_CHECK(vt_state_encode(&t, NULL, &e2) == VT_OK);
 	FUZZ_CHECK(fuzz_same_buf(&e1, &e2));
 	vt_state_release(&t);
 	vt_buf_release(&e1);

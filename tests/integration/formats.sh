@@ -10,11 +10,16 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 IN=fixtures/input
 EXP=fixtures/expected
 NOW=2026-11-25T00:00:00Z
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# One fleet key for every report: a report made without one is keyed at
+# random, and these tests compare views of reports made separately.
+KEY=$TMP/fleet-key
+printf "formats-test-fleet-key-0123456789\n" >"$KEY"
 WRAP=${VT_WRAPPER:-}
 PY=/usr/bin/python3 # Debian's, which has python3-prometheus-client
 ONPTY="$PY tests/integration/onpty.py"
@@ -54,9 +59,9 @@ PY
 golden() {
 	name=$1
 	shift
-	vt report -q --now "$NOW" "$@" >"$TMP/$name.json"
+	vt report --fleet-key-file "$KEY" -q --now "$NOW" "$@" >"$TMP/$name.json"
 	for f in table prom; do
-		vt report -q --now "$NOW" --format $f "$@" >"$TMP/$name.$f"
+		vt report --fleet-key-file "$KEY" -q --now "$NOW" --format $f "$@" >"$TMP/$name.$f"
 		[ "${VT_GOLDEN_UPDATE:-}" = 1 ] && cp "$TMP/$name.$f" "$EXP/$name.$f"
 		mask "$TMP/$name.$f" >"$TMP/got" && mask "$EXP/$name.$f" >"$TMP/want" &&
 			cmp -s "$TMP/got" "$TMP/want" && ok ||
@@ -83,22 +88,22 @@ golden config --vmcp-config fixtures/configs/cli-full.yaml $IN/events.jsonl
 
 # merge --format: the view of the merged shards is the view of the whole
 for f in table prom; do
-	vt report -q --now "$NOW" --format $f fixtures/samples/ $IN/events.jsonl >"$TMP/whole.$f"
-	vt report -q --now "$NOW" --shard 0/2 -o "$TMP/s0.json.gz" fixtures/samples/ $IN/events.jsonl
-	vt report -q --now "$NOW" --shard 1/2 -o "$TMP/s1.json" fixtures/samples/ $IN/events.jsonl
+	vt report --fleet-key-file "$KEY" -q --now "$NOW" --format $f fixtures/samples/ $IN/events.jsonl >"$TMP/whole.$f"
+	vt report --fleet-key-file "$KEY" -q --now "$NOW" --shard 0/2 -o "$TMP/s0.json.gz" fixtures/samples/ $IN/events.jsonl
+	vt report --fleet-key-file "$KEY" -q --now "$NOW" --shard 1/2 -o "$TMP/s1.json" fixtures/samples/ $IN/events.jsonl
 	vt merge --format $f "$TMP/s0.json.gz" "$TMP/s1.json" >"$TMP/merged.$f"
 	cmp -s "$TMP/whole.$f" "$TMP/merged.$f" && ok ||
 		{ bad "merge --format $f of shards differs from the whole"; diff "$TMP/whole.$f" "$TMP/merged.$f" | head; }
 done
 
 # --top N: N names, the rest in "other" (samples: 4 backends and other)
-vt report -q --now "$NOW" --format table --top 2 fixtures/samples/ >"$TMP/top2.table"
+vt report --fleet-key-file "$KEY" -q --now "$NOW" --format table --top 2 fixtures/samples/ >"$TMP/top2.table"
 sed -n '/^  backends  *[a-z]/,/^  sessions/p' "$TMP/top2.table" | sed '$d' >"$TMP/top2.rows"
 [ "$(wc -l <"$TMP/top2.rows")" = 3 ] && grep -q ' jira  *90 ' "$TMP/top2.rows" &&
 	grep -q ' fetch  *71 ' "$TMP/top2.rows" && grep -q ' other  *138 ' "$TMP/top2.rows" && ok ||
 	{ bad "--top 2: want jira, fetch and other (68+60+10)"; cat "$TMP/top2.rows"; }
 for v in 0 -1 1001 x; do
-	vt report --top "$v" /dev/null >/dev/null 2>&1
+	vt report --fleet-key-file "$KEY" --top "$v" /dev/null >/dev/null 2>&1
 	[ $? = 2 ] && ok || bad "--top $v is not a usage error"
 done
 
@@ -114,10 +119,13 @@ d["usage"]["tool_calls"]["total"] = big
 d["deployment"]["instances"] = big
 d["deployment"]["conflict_resolution"] = {k: big for k in d["deployment"]["conflict_resolution"]}
 d["usage"]["requests_by_type"] = {k: big for k in d["usage"]["requests_by_type"]}
-d["quality"]["bytes_read"] = big
+d["quality"]["bytes_read"] = {"4611686018427387904-9223372036854775807": big}
 json.dump(d, open(sys.argv[2], "w"))
+# merge keeps only names on a list: these are given as public names
+with open(sys.argv[2] + ".servers", "w") as f:
+    f.writelines(n + "\n" for n in d["usage"]["backend_distribution"] if n != "other")
 PY
-vt merge --format table "$TMP/wide.json" >"$TMP/wide.table" && ok || bad "merge of the wide report failed"
+vt merge --servers "$TMP/wide.json.servers" --format table "$TMP/wide.json" >"$TMP/wide.table" && ok || bad "merge of the wide report failed"
 width "$TMP/wide.table" && ok || bad "the wide report's table is wider than 80 columns"
 grep -q '9223372036854775807' "$TMP/wide.table" && grep -q 'b00-xxxxxxxx' "$TMP/wide.table" && ok ||
 	bad "the wide report's counts or names are missing"
@@ -128,7 +136,7 @@ esc=$(printf '\033[')
 colour() { # colour WANT ENV...: run on a pty with ENV, want escapes or not
 	want=$1
 	shift
-	env "$@" $ONPTY --stderr /dev/null -- "$BIN" report -q --now "$NOW" --format table fixtures/samples/ >"$TMP/tty.out"
+	env "$@" $ONPTY --stderr /dev/null -- "$BIN" report --fleet-key-file "$KEY" -q --now "$NOW" --format table fixtures/samples/ >"$TMP/tty.out"
 	if grep -F -q "$esc" "$TMP/tty.out"; then got=yes; else got=no; fi
 	[ "$got" = "$want" ] && ok || bad "colour with $*: $got, want $want"
 }
@@ -140,27 +148,27 @@ colour no TERM=dumb
 colour no -u TERM
 # the same escapes are the only difference from the plain table
 tr -d '\r' <"$TMP/tty.out" >"$TMP/tty.plain"
-env TERM=xterm $ONPTY --stderr /dev/null -- "$BIN" report -q --now "$NOW" --format table fixtures/samples/ |
+env TERM=xterm $ONPTY --stderr /dev/null -- "$BIN" report --fleet-key-file "$KEY" -q --now "$NOW" --format table fixtures/samples/ |
 	tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >"$TMP/tty.stripped"
 cmp -s "$TMP/tty.stripped" "$TMP/tty.plain" && cmp -s "$TMP/tty.plain" "$TMP/samples.table" && ok ||
 	bad "the coloured table is not the plain table plus escapes"
-env TERM=xterm $ONPTY --stdout '|' -- "$BIN" report -q --format table fixtures/samples/ >"$TMP/pipe.out"
+env TERM=xterm $ONPTY --stdout '|' -- "$BIN" report --fleet-key-file "$KEY" -q --format table fixtures/samples/ >"$TMP/pipe.out"
 grep -F -q "$esc" "$TMP/pipe.out" && bad "colour through a pipe" || ok
-env TERM=xterm $ONPTY -- "$BIN" report -q --format table -o "$TMP/o.table" fixtures/samples/ >/dev/null
+env TERM=xterm $ONPTY -- "$BIN" report --fleet-key-file "$KEY" -q --format table -o "$TMP/o.table" fixtures/samples/ >/dev/null
 grep -F -q "$esc" "$TMP/o.table" && bad "colour with -o FILE on a terminal" || ok
 width "$TMP/o.table" && ok || bad "-o FILE table too wide"
 
 # -o FILE.prom is replaced atomically (node_exporter reads *.prom only,
 # and never sees a half-written file) with mode 0644
 mkdir "$TMP/textfile"
-(umask 022 && vt report -q --now "$NOW" --format prom -o "$TMP/textfile/vmcp.prom" fixtures/samples/)
+(umask 022 && vt report --fleet-key-file "$KEY" -q --now "$NOW" --format prom -o "$TMP/textfile/vmcp.prom" fixtures/samples/)
 [ "$(ls "$TMP/textfile")" = vmcp.prom ] && cmp -s "$TMP/textfile/vmcp.prom" "$TMP/samples.prom" && ok ||
 	bad "-o FILE.prom left other files or other bytes"
 [ "$(stat -c %a "$TMP/textfile/vmcp.prom")" = 644 ] && ok || bad "-o FILE.prom is not mode 0644"
 
 # privacy: the views of every input at once hold no planted string
 for f in table prom; do
-	vt report --now "$NOW" --format $f $IN/private.jsonl $IN/malformed.jsonl $IN >"$TMP/private.$f" 2>/dev/null
+	vt report --fleet-key-file "$KEY" --now "$NOW" --format $f $IN/private.jsonl $IN/malformed.jsonl $IN >"$TMP/private.$f" 2>/dev/null
 done
 leaks=0
 while IFS= read -r s; do
@@ -173,13 +181,13 @@ done <$IN/planted.txt
 [ $leaks = 0 ] && ok
 
 # formats on the command line
-vt report --format html /dev/null >"$TMP/html.out" 2>"$TMP/html.err"
+vt report --fleet-key-file "$KEY" --format html /dev/null >"$TMP/html.out" 2>"$TMP/html.err"
 [ $? = 0 ] && head -1 "$TMP/html.out" | grep -q "^<!DOCTYPE html>" && ok || bad "--format html: want a page (tests/integration/html.sh tests it)"
 for cmd in report merge; do
 	vt $cmd --format xml /dev/null >/dev/null 2>"$TMP/xml.err"
 	[ $? = 2 ] && grep -q "unknown format 'xml'" "$TMP/xml.err" && ok || bad "$cmd --format xml is not a usage error"
 done
-vt report --help | grep -q -- "--format FORMAT" && vt merge --help | grep -q -- "--format FORMAT" && ok ||
+vt report --fleet-key-file "$KEY" --help | grep -q -- "--format FORMAT" && vt merge --help | grep -q -- "--format FORMAT" && ok ||
 	bad "--help does not describe --format"
 
 echo "formats.sh: $pass passed, $fail failed"

@@ -11,12 +11,17 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 IN=fixtures/input
 EXP=fixtures/expected
 NOW=2026-11-25T00:00:00Z
 CHECK="python3 tests/integration/html_check.py"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# One fleet key for every report: a report made without one is keyed at
+# random, and these tests compare views of reports made separately.
+KEY=$TMP/fleet-key
+printf "formats-test-fleet-key-0123456789\n" >"$KEY"
 WRAP=${VT_WRAPPER:-}
 pass=0
 fail=0
@@ -39,13 +44,13 @@ unid() { sed 's|<code>report_id</code> <code>[0-9a-f]*</code>|<code>report_id</c
 page() {
 	name=$1 want=$2
 	shift 2
-	vt report -q --now "$NOW" --format html "$@" >"$TMP/$name.html" 2>"$TMP/$name.err"
+	vt report --fleet-key-file "$KEY" -q --now "$NOW" --format html "$@" >"$TMP/$name.html" 2>"$TMP/$name.err"
 	rc=$?
 	[ "$rc" = "$want" ] || { bad "$name: exit $rc, want $want"; cat "$TMP/$name.err"; return; }
 	if $CHECK page "$TMP/$name.html" "$EXP/$name.json"; then ok; else
 		bad "$name: the page fails its checks"
 	fi
-	id=$(vt report -q --now "$NOW" "$@" | sed -n 's/^  "report_id": "\([0-9a-f]*\)",$/\1/p')
+	id=$(vt report --fleet-key-file "$KEY" -q --now "$NOW" "$@" | sed -n 's/^  "report_id": "\([0-9a-f]*\)",$/\1/p')
 	if [ -n "$id" ] && grep -q "<code>report_id</code> <code>$id</code>" "$TMP/$name.html"; then ok; else
 		bad "$name: the page does not show the JSON report's report_id '$id'"
 	fi
@@ -72,14 +77,14 @@ page empty 0 /dev/null
 
 # The same bytes on stdout, in -o FILE and in -o FILE.gz, with any
 # number of threads.
-vt report -q --now "$NOW" --format html -o "$TMP/a.html" fixtures/samples/ &&
-	vt report -q --now "$NOW" --format html --threads 3 -o "$TMP/b.html.gz" fixtures/samples/ &&
+vt report --fleet-key-file "$KEY" -q --now "$NOW" --format html -o "$TMP/a.html" fixtures/samples/ &&
+	vt report --fleet-key-file "$KEY" -q --now "$NOW" --format html --threads 3 -o "$TMP/b.html.gz" fixtures/samples/ &&
 	gzip -dc "$TMP/b.html.gz" >"$TMP/b.html" &&
 	cmp -s "$TMP/a.html" "$TMP/samples.html" && cmp -s "$TMP/b.html" "$TMP/samples.html" && ok ||
 	bad "-o FILE.html / -o FILE.html.gz / --threads differ from stdout"
-vt report --format xml /dev/null >/dev/null 2>&1
+vt report --fleet-key-file "$KEY" --format xml /dev/null >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "--format xml is not a usage error"
-vt report --help | grep -q -- "html (a page with charts)" && ok || bad "--help does not name --format html"
+vt report --fleet-key-file "$KEY" --help | grep -q -- "html (a page with charts)" && ok || bad "--help does not name --format html"
 
 # merge writes the page of the merged report: two copies of the samples'
 # report make a page with twice its numbers.
@@ -90,7 +95,7 @@ vt merge -q --format html $EXP/samples.json $EXP/samples.json >"$TMP/merged.html
 	bad "merge --format html"
 
 # Privacy: the planted strings stay out of the HTML page too.
-vt report --now "$NOW" --format html $IN/private.jsonl $IN/malformed.jsonl $IN \
+vt report --fleet-key-file "$KEY" --now "$NOW" --format html $IN/private.jsonl $IN/malformed.jsonl $IN \
 	>"$TMP/private.html" 2>/dev/null
 leaks=0
 while IFS= read -r s; do
@@ -139,7 +144,7 @@ for i in 10 11 12 13 14 15 16 17 18 19 20 21 22 23; do
 	printf '{"time":"2026-11-24T10:%s:00Z","level":"AUDIT","msg":"audit_event","type":"mcp_tool_call","outcome":"success","metadata":{"extra":{"backend_name":"%s%s","duration_ms":%s}}}\n' \
 		"$i" "$long" "$i" "$i" >>"$TMP/long.log"
 done
-vt report -q --now "$NOW" --format html --servers "$TMP/long-servers.txt" "$TMP/long.log" >"$TMP/long.html"
+vt report --fleet-key-file "$KEY" -q --now "$NOW" --format html --servers "$TMP/long-servers.txt" "$TMP/long.log" >"$TMP/long.html"
 grep -q ">3 more names<" "$TMP/long.html" && grep -q "<th scope=\"row\">${long}23</th>" "$TMP/long.html" &&
 	$CHECK page "$TMP/long.html" && ok || bad "a page of long names"
 

@@ -8,6 +8,7 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 IN=fixtures/input
 NOW=2026-11-25T00:00:00Z
 TMP=$(mktemp -d)
@@ -20,16 +21,19 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 vt() { $WRAP "$BIN" "$@"; }
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
+printf 'shards-fleet-key-0123456789\n' >"$TMP/k0"
+
 # shards NAME N ARGS...: N shards merged == the whole report
 shards() {
 	name=$1 n=$2
 	shift 2
-	vt report -q --now "$NOW" "$@" >"$TMP/$name.whole.json"
+	# the shards of one backfill share a fleet key
+	vt report -q --now "$NOW" --fleet-key-file "$TMP/k0" "$@" >"$TMP/$name.whole.json"
 	want=$?
 	parts=""
 	i=0
 	while [ $i -lt "$n" ]; do
-		vt report -q --now "$NOW" --shard "$i/$n" -o "$TMP/$name.$i.json.gz" "$@"
+		vt report -q --now "$NOW" --fleet-key-file "$TMP/k0" --shard "$i/$n" -o "$TMP/$name.$i.json.gz" "$@"
 		parts="$parts $TMP/$name.$i.json.gz"
 		i=$((i + 1))
 	done
@@ -146,13 +150,18 @@ for i in range(1500):
     with open(os.path.join(sys.argv[1], "vmcp-%04d.log" % i), "w") as f:
         f.write(line)
 PY
-vt report -q --now "$NOW" -o "$TMP/many.json" "$TMP/many/"
+vt report -q --now "$NOW" --fleet-key-file "$TMP/k0" -o "$TMP/many.json" "$TMP/many/"
 [ "$(field "$TMP/many.json" 'd["deployment"]["instances"]')" = 1500 ] && ok || bad "1500 instances not counted"
 [ "$(field "$TMP/many.json" 'd["deployment"]["instances_sketch"]["type"]')" = hll ] && ok || bad "no hll past the exact set"
-for i in 0 1 2; do vt report -q --now "$NOW" --shard $i/3 -o "$TMP/many.$i.json" "$TMP/many/"; done
+for i in 0 1 2; do vt report -q --now "$NOW" --fleet-key-file "$TMP/k0" --shard $i/3 -o "$TMP/many.$i.json" "$TMP/many/"; done
 vt merge "$TMP/many.0.json" "$TMP/many.1.json" "$TMP/many.2.json" "$TMP/many.json" >"$TMP/many.m.json"
 est=$(field "$TMP/many.m.json" 'd["deployment"]["instances"]')
 [ "$est" -ge 1425 ] && [ "$est" -le 1575 ] && ok || bad "hll estimate $est not within 5% of 1500"
+# without a fleet key every report has its own random key: nothing dedups
+vt report -q --now "$NOW" -o "$TMP/many.r.json" "$TMP/many/"
+vt merge "$TMP/many.r.json" "$TMP/many.json" >"$TMP/many.r2.json"
+est=$(field "$TMP/many.r2.json" 'd["deployment"]["instances"]')
+[ "$est" -ge 2850 ] && [ "$est" -le 3150 ] && ok || bad "reports without a key dedup ($est instances, want about 3000)"
 
 echo "merge.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,10 +8,14 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 IN=fixtures/input
 NOW=2026-11-25T00:00:00Z
 TMP=$(mktemp -d)
+# One fleet key: without one every report has a random key of its own.
+KEY=$TMP/fleet-key
 trap 'rm -rf "$TMP"' EXIT
+printf 'progress-fleet-key-0123456789\n' >"$KEY"
 WRAP=${VT_WRAPPER:-}
 PY=/usr/bin/python3
 ONPTY="$PY tests/integration/onpty.py"
@@ -80,8 +84,8 @@ PY
 }
 
 for t in 1 2; do
-	"$BIN" report --now "$NOW" --threads $t "$@" >"$TMP/plain.$t.json" 2>"$TMP/plain.$t.err"
-	$ONPTY --stdout "$TMP/tty.$t.json" -- $WRAP "$BIN" report --now "$NOW" --threads $t "$@" >"$TMP/tty.$t.pty"
+	"$BIN" report --fleet-key-file "$KEY" --now "$NOW" --threads $t "$@" >"$TMP/plain.$t.json" 2>"$TMP/plain.$t.err"
+	$ONPTY --stdout "$TMP/tty.$t.json" -- $WRAP "$BIN" report --fleet-key-file "$KEY" --now "$NOW" --threads $t "$@" >"$TMP/tty.$t.pty"
 	[ $? = 3 ] && ok || bad "threads $t: exit code on a terminal"
 	grep -a -q "files, ETA" "$TMP/tty.$t.pty" && ok || bad "threads $t: no progress on the terminal"
 	drawn "$TMP/tty.$t.pty" 80 && ok || bad "threads $t: bad progress lines"
@@ -103,15 +107,15 @@ drawn "$TMP/narrow.pty" 40 && ok || bad "progress wider than a 40-column termina
 $ONPTY --stdout /dev/null -- "$BIN" report -q --now "$NOW" "$@" >"$TMP/quiet.pty"
 [ ! -s "$TMP/quiet.pty" ] && ok || bad "-q: something was drawn"
 # a pipe on stderr: nothing either
-$ONPTY --stdout /dev/null --stderr '|' -- "$BIN" report --now "$NOW" "$@" >"$TMP/pipe.pty"
+$ONPTY --stdout /dev/null --stderr '|' -- "$BIN" report --fleet-key-file "$KEY" --now "$NOW" "$@" >"$TMP/pipe.pty"
 [ ! -s "$TMP/pipe.pty" ] && ok || bad "stderr a pipe: something on the terminal"
 # stdout on the terminal, stderr a file: the report only, no progress
-$ONPTY --stderr "$TMP/err.file" -- "$BIN" report --now "$NOW" "$@" | tr -d '\r' >"$TMP/stdout.pty"
+$ONPTY --stderr "$TMP/err.file" -- "$BIN" report --fleet-key-file "$KEY" --now "$NOW" "$@" | tr -d '\r' >"$TMP/stdout.pty"
 cmp -s "$TMP/stdout.pty" "$TMP/plain.1.json" && ok || bad "stdout on a terminal holds more than the report"
 grep -a -q "ETA" "$TMP/err.file" && bad "progress in a stderr file" || ok
 # both on the terminal: the report, after the progress was erased
-$ONPTY -- "$BIN" report --now "$NOW" "$TMP/big.log" >"$TMP/both.pty"
-"$BIN" report --now "$NOW" "$TMP/big.log" >"$TMP/both.json" 2>/dev/null
+$ONPTY -- "$BIN" report --fleet-key-file "$KEY" --now "$NOW" "$TMP/big.log" >"$TMP/both.pty"
+"$BIN" report --fleet-key-file "$KEY" --now "$NOW" "$TMP/big.log" >"$TMP/both.json" 2>/dev/null
 screen "$TMP/both.pty" >"$TMP/both.screen"
 cmp -s "$TMP/both.screen" "$TMP/both.json" && ok || bad "progress left on screen before the report"
 

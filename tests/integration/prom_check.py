@@ -12,10 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 P = "vmcp_telemetry_"
 QUALITY = ["lines_read", "events", "app_lines", "lines_blank", "lines_too_long",
-           "late_events", "files", "files_failed", "bytes_read",
+           "late_events", "files", "files_failed",
            "fields_wrong_type", "fields_out_of_range", "unknown_event_types",
            "bad_timestamps", "lines_without_time", "nul_bytes_skipped",
-           "lines_over_instance_cap", "files_lost", "bytes_lost", "files_reset"]
+           "lines_over_instance_cap", "files_lost", "files_reset"]
 SCALARS = {
     "instances": ("deployment", "instances"),
     "processes": ("deployment", "processes"),
@@ -50,6 +50,8 @@ MAPS = {
     "lines_malformed_total": (("quality", "malformed_by_reason"), "reason"),
     "lines_unrecognized_total": (("quality", "unrecognized_by_reason"), "reason"),
     "lines_by_wrapper_total": (("quality", "lines_by_wrapper"), "wrapper"),
+    "bytes_read": (("quality", "bytes_read"), "bucket"),
+    "bytes_lost": (("quality", "bytes_lost"), "bucket"),
 }
 # JSON numbers that are sums of a labelled metric.
 SUMS = {("usage", "tool_calls", "total"): "tool_calls_total",

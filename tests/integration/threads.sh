@@ -9,6 +9,7 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
+. tests/integration/clean-env.sh
 NOW=2026-11-25T00:00:00Z
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -19,13 +20,15 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # same NAME ARGS...: threads 2, 3 and 4 give what one thread gives.
+# One fleet key: without one every report's sketch has a key of its own.
+printf 'threads-fleet-key-0123456789\n' >"$TMP/fleet-key"
 same() {
 	name=$1
 	shift
-	$WRAP "$BIN" report --threads 1 --now "$NOW" "$@" >"$TMP/$name.1.out" 2>"$TMP/$name.1.err"
+	$WRAP "$BIN" report --fleet-key-file "$TMP/fleet-key" --threads 1 --now "$NOW" "$@" >"$TMP/$name.1.out" 2>"$TMP/$name.1.err"
 	rc1=$?
 	for t in 2 3 4; do
-		$WRAP "$BIN" report --threads $t --now "$NOW" "$@" >"$TMP/$name.$t.out" 2>"$TMP/$name.$t.err"
+		$WRAP "$BIN" report --fleet-key-file "$TMP/fleet-key" --threads $t --now "$NOW" "$@" >"$TMP/$name.$t.out" 2>"$TMP/$name.$t.err"
 		rc=$?
 		[ "$rc" = "$rc1" ] && ok || bad "$name: exit $rc with $t threads, $rc1 with one"
 		cmp -s "$TMP/$name.1.out" "$TMP/$name.$t.out" && ok ||
@@ -102,6 +105,27 @@ with open(src) as f, open(dst, "w") as out:
 PY
 same cri "$TMP/cri.log"
 
+# CRI parts everywhere: every line of the big file split in stdout P parts
+# with a stderr line between two parts; the planner cuts where no parts
+# are open (no chunk read again), and the report is exact
+python3 - "$TMP/big.log" "$TMP/parts.log" <<'PY'
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+err = '2026-11-02T10:00:00.2Z stderr F {"time":"2026-11-02T10:00:00Z","level":"INFO","msg":"Discovered 3 backends"}\n'
+with open(src) as f, open(dst, "w") as out:
+    for line in f:
+        line = line.rstrip("\n")
+        parts = [line[i:i + 300] for i in range(0, len(line), 300)]
+        for k, p in enumerate(parts):
+            last = k + 1 == len(parts)
+            out.write("2026-11-02T10:00:00.1Z stdout %s %s\n" % ("F" if last else "P", p))
+            if not last and k == 0:
+                out.write(err)
+PY
+same parts "$TMP/parts.log"
+VT_PARALLEL_STATS=1 $WRAP "$BIN" report --threads 2 --now "$NOW" "$TMP/parts.log" 2>&1 >/dev/null |
+	grep -Eq " [2-9][0-9]* chunks, 0 chunks read again, 0 serial" && ok || bad "parts: a chunk was read again"
+
 # a torn last line, and no newline at the end
 head -c 20000000 "$TMP/big.log" >"$TMP/torn.log"
 same torn "$TMP/torn.log"
@@ -157,7 +181,10 @@ same groups "$TMP/rot/" "$TMP/rot2/" "$TMP/pods/" fixtures/input/rotated.log*
 python3 - "$TMP/plain.1.out" "$TMP/big.log" <<'PY' && ok || bad "plain: files or bytes_read wrong"
 import json, os, sys
 q = json.load(open(sys.argv[1]))["quality"]
-sys.exit(0 if q["files"] == 1 and q["bytes_read"] == os.path.getsize(sys.argv[2]) else 1)
+n = os.path.getsize(sys.argv[2])
+k = n.bit_length()  # the log2 bucket of the file's size
+label = "0" if n == 0 else "1" if k == 1 else "%d-%d" % (1 << (k - 1), (1 << k) - 1)
+sys.exit(0 if q["files"] == 1 and q["bytes_read"] == {label: 1} else 1)
 PY
 
 echo "threads.sh: $pass passed, $fail failed"

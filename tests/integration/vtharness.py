@@ -33,8 +33,12 @@ class Suite:
     def __init__(self, name, binary):
         self.name = name
         self.bin = os.path.abspath(binary)
+        # an unprivileged user runs some cases: what the suite makes is
+        # readable and traversable by all, whatever the caller's umask
+        os.umask(0o022)
         self.tmp = tempfile.mkdtemp(prefix="vt-%s." % name)
-        os.chmod(self.tmp, 0o755)  # an unprivileged user runs some cases
+        os.chmod(self.tmp, 0o755)
+        self.user_bin = None  # the binary's copy another user can run
         self.passed = 0
         self.failed = 0
         self.case = ""
@@ -74,6 +78,32 @@ class Suite:
         sys.exit(1 if self.failed else 0)
 
     # --- running the binary ----------------------------------------------
+    def reachable_by(self, user):
+        """Why USER cannot run cases here, or None when it can.
+
+        The clone may lie where only root can enter (a 0700 home): such a
+        user gets a copy of the binary in this suite's own directory, so
+        only that directory and its parents must let it through."""
+        if os.geteuid() != 0 or shutil.which("setpriv") is None:
+            return "not root, or no setpriv"
+        if self.user_bin is None:
+            d = os.path.join(self.tmp, "user-bin")
+            os.makedirs(d, exist_ok=True)
+            os.chmod(d, 0o755)
+            self.user_bin = os.path.join(d, os.path.basename(self.bin))
+            shutil.copy2(self.bin, self.user_bin)
+            os.chmod(self.user_bin, 0o755)
+        # a shell that the user runs (setpriv keeps root's capabilities
+        # until it execs) must reach the suite's directory and run the copy
+        r = subprocess.run(["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                            "--clear-groups", "--inh-caps=-all", "/bin/sh", "-c",
+                            'cd "$1" && exec "$2" --version', "sh", self.tmp,
+                            self.user_bin], capture_output=True, cwd="/")
+        if r.returncode != 0:
+            return "user %d cannot run %s (is %s traversable?)" % (
+                user, self.user_bin, self.tmp)
+        return None
+
     def env(self, extra=None):
         # Nothing from the caller's environment: CI=true or DO_NOT_TRACK
         # in a developer's shell must not change a case.
@@ -87,7 +117,9 @@ class Suite:
         """Runs the binary; never raises, never hangs past the timeout."""
         # An unprivileged user could not write valgrind's logs: no wrapper.
         wrap = wrap and user is None
-        cmd = ([] if not wrap else WRAP) + [self.bin] + [str(a) for a in args]
+        binary = self.bin if user is None else self.user_bin
+        assert binary, "reachable_by(user) first"
+        cmd = ([] if not wrap else WRAP) + [binary] + [str(a) for a in args]
         e = self.env(env)
         if preload:
             e["LD_PRELOAD"] = preload

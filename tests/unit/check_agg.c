@@ -7,6 +7,7 @@
 #include "../../aggregator/agg.h"
 #include "../../parser/rules.h"
 #include "../../util/timeutil.h"
+#include "testutil.h"
 
 /* 2026-08-21T10:00:00Z, a Friday. */
 #define BASE INT64_C(1787306400)
@@ -15,38 +16,26 @@ static struct vt_decoder *dec;
 static struct vt_rules *rules;
 static struct vt_allowlist *servers, *clients;
 
+static struct vt_test_tables tables;
+
 static void setup(void)
 {
-	char err[256] = "";
-
-	dec = vt_decoder_new(1 << 16);
-	rules = vt_rules_new();
-	ck_assert_msg(vt_rules_load_default(rules, err, sizeof(err)) == VT_OK,
-		      "%s", err);
-	servers = vt_allowlist_new();
-	clients = vt_allowlist_new();
-	ck_assert_int_eq(vt_allowlist_load(servers, vt_default_servers,
-					   strlen(vt_default_servers),
-					   "servers", err, sizeof(err)),
-			 VT_OK);
-	ck_assert_int_eq(vt_allowlist_load(clients, vt_default_clients,
-					   strlen(vt_default_clients),
-					   "clients", err, sizeof(err)),
-			 VT_OK);
+	vt_test_tables_load(&tables);
+	dec = tables.dec;
+	rules = tables.rules;
+	servers = tables.servers;
+	clients = tables.clients;
 }
 
 static void teardown(void)
 {
-	vt_decoder_free(dec);
-	vt_rules_free(rules);
-	vt_allowlist_free(servers);
-	vt_allowlist_free(clients);
+	vt_test_tables_free(&tables);
 }
 
 static struct vt_agg *agg_with(int64_t period_seconds, size_t max_instances)
 {
 	struct vt_agg_config cfg = { period_seconds, max_instances, 0, servers,
-				     clients };
+				     clients, NULL };
 
 	return vt_agg_new(&cfg);
 }
@@ -949,7 +938,11 @@ START_TEST(merge_hourly_periods)
 }
 END_TEST
 
-/* A continuation chunk with only "set" facts and counts merges exactly. */
+/*
+ * A later chunk (a partial aggregate) with "set" facts, counts and a
+ * startup ("once") fact said again merges exactly: the process keeps its
+ * first backend count.
+ */
 START_TEST(merge_continuation_sets)
 {
 	struct vt_agg *all = agg_with(0, 0), *x = agg_with(0, 0);
@@ -961,7 +954,7 @@ START_TEST(merge_continuation_sets)
 		struct vt_agg *a = order[k];
 
 		if (a == y)
-			vt_agg_set_continuation(y);
+			vt_agg_set_partial(y);
 		if (a != y) {
 			discovered_boot(a, 3, 30, BASE, 2);
 			feed(a, 3, 30, app(BASE + 8, "DEBUG",
@@ -973,16 +966,18 @@ START_TEST(merge_continuation_sets)
 					   "applied authentication strategy to backend",
 					   ",\"strategy\":\"token_exchange\""));
 			info_usage(a, 3, 30, BASE + 10);
+			feed(a, 3, 30, app(BASE + 11, "INFO",
+					   "Discovered 9 backends", ""));
 		}
 	}
-	ck_assert_int_eq(vt_agg_saw_facts(y), 0);
-	ck_assert_int_eq(vt_agg_merge_exact(x, y), 1);
+	ck_assert_int_eq(vt_agg_merge_exact(y), 1);
 	vt_agg_merge(x, y);
 	vt_agg_summarize(all, 0, &want);
 	vt_agg_summarize(x, 0, &got);
 	ck_assert_uint_eq(got.outgoing_auth[VT_OUTAUTH_TOKEN_EXCHANGE], 1);
 	ck_assert_uint_eq(got.outgoing_auth[VT_OUTAUTH_UNAUTHENTICATED], 1);
 	ck_assert_uint_eq(got.workflows[VT_WF_TIMED_OUT], 1);
+	ck_assert_uint_eq(got.backends_per_instance[vt_log2_bucket(2)], 1);
 	ck_assert_msg(memcmp(&got, &want, sizeof(want)) == 0,
 		      "merged continuation differs");
 	vt_agg_free(all);

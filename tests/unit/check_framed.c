@@ -218,27 +218,14 @@ END_TEST
 /* JSONTestSuite: whole files, some with newlines of their own. */
 START_TEST(json_test_suite)
 {
-	const char *dir = VT_JSON_TEST_SUITE;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t files = 0;
+	struct vt_test_json *cases;
+	size_t n = vt_test_json_corpus(&cases);
 
-	ck_assert_msg(d != NULL, "cannot open %s", dir);
-	while ((e = readdir(d))) {
-		char path[4096];
-		size_t len;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		char *text = vt_test_read_all(path, &len);
-		if (len <= SCRATCH)
-			check_both(text, len, e->d_name);
-		free(text);
-		files++;
-	}
-	closedir(d);
-	ck_assert_uint_ge(files, 300);
+	for (size_t i = 0; i < n; i++)
+		if (cases[i].len <= SCRATCH)
+			check_both(cases[i].text, cases[i].len, cases[i].name);
+	vt_test_json_free(cases, n);
+	ck_assert_uint_ge(n, 330);
 }
 END_TEST
 

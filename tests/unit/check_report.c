@@ -71,6 +71,7 @@ static void sample(struct vt_summary *s)
 	s->quality.app_lines = 5;
 	s->quality.files = 1;
 	s->quality.bytes_read = 7001;
+	s->quality.bytes_read_by_input[vt_log2_bucket(7001)] = 1;
 	s->quality.lines_by_wrapper[VT_WRAP_NONE] = 17;
 }
 
@@ -244,7 +245,11 @@ START_TEST(report_values)
 	ck_assert_int_eq(get_int(root, "usage", "workflow_steps", "forEach"), 0);
 	ck_assert_int_eq(get_int(root, "operational", "uptime_seconds_per_instance",
 				 "200-500"), 1);
-	ck_assert_int_eq(get_int(root, "quality", "bytes_read", NULL), 7001);
+	/* Bytes leave as log2 buckets only: 7001 is in 4096-8191. */
+	ck_assert_int_eq(get_int(root, "quality", "bytes_read", "4096-8191"), 1);
+	ck_assert_uint_eq(get(root, "quality", "bytes_read", NULL)->u.object.len,
+			  1);
+	ck_assert_ptr_null(strstr(out.ptr, "7001"));
 	ck_assert_int_eq(get_int(root, "quality", "lines_by_wrapper", "none"), 17);
 	ck_assert_uint_eq(get(root, "usage", "tool_call_duration_ms",
 			      NULL)->u.object.len, 3);

@@ -164,7 +164,7 @@ START_TEST(state_round_trip)
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
 	vt_buf_init(&b, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
 	ck_assert_int_eq(t.created, s.created);
 	ck_assert_int_eq(t.finalized_until, s.finalized_until);
@@ -172,7 +172,7 @@ START_TEST(state_round_trip)
 	ck_assert_uint_eq(t.bytes_lost, 12345);
 	ck_assert_uint_eq(t.ncps, 3);
 	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
-	ck_assert_int_eq(vt_state_encode(&t, &b), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&t, NULL, &b), VT_OK);
 	ck_assert_uint_eq(a.len, b.len);
 	ck_assert_int_eq(memcmp(a.ptr, b.ptr, a.len), 0);
 	vt_state_release(&s);
@@ -191,7 +191,7 @@ START_TEST(corrupt_state_is_refused)
 
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	for (size_t i = 0; i < a.len; i++)
 		for (int bit = 0; bit < 8; bit += 3) {
 			a.ptr[i] ^= (char)(1 << bit);
@@ -229,7 +229,7 @@ START_TEST(times_out_of_range_are_damage)
 		else
 			s.created = 253402300800LL; /* 10000-01-01: in range */
 		vt_buf_init(&a, 1 << 20);
-		ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+		ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 		ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t),
 				 which == 3 ? VT_OK : VT_ERR_CORRUPT);
 		if (which == 3)
@@ -250,7 +250,7 @@ START_TEST(newer_or_other_period_state_is_refused)
 
 	sample_state(&s, &c);
 	vt_buf_init(&a, 1 << 20);
-	ck_assert_int_eq(vt_state_encode(&s, &a), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
 	c.period_seconds = 3600;
 	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_ERR_USAGE);
 	ck_assert_int_eq(t.period_seconds, 86400);
@@ -311,9 +311,9 @@ START_TEST(state_encoding_is_canonical)
 	ck_assert_int_eq(e, VT_OK);
 	vt_buf_init(&e1, SIZE_MAX / 2);
 	vt_buf_init(&e2, SIZE_MAX / 2);
-	ck_assert_int_eq(vt_state_encode(&s, &e1), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &e1), VT_OK);
 	ck_assert_int_eq(vt_state_decode(&c, e1.ptr, e1.len, &t), VT_OK);
-	ck_assert_int_eq(vt_state_encode(&t, &e2), VT_OK);
+	ck_assert_int_eq(vt_state_encode(&t, NULL, &e2), VT_OK);
 	ck_assert_uint_eq(e1.len, e2.len);
 	ck_assert(memcmp(e1.ptr, e2.ptr, e1.len) == 0);
 	vt_state_release(&s);
@@ -321,6 +321,110 @@ START_TEST(state_encoding_is_canonical)
 	vt_buf_release(&e1);
 	vt_buf_release(&e2);
 	cfg_free(&c);
+}
+END_TEST
+
+
+/* The varint encoding of v, as the state writes numbers. */
+static size_t varint(uint64_t v, unsigned char *out)
+{
+	size_t n = 0;
+
+	do {
+		out[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+static int holds(const struct vt_buf *b, uint64_t v)
+{
+	unsigned char enc[10];
+	size_t n = varint(v, enc);
+
+	for (size_t i = 0; i + n <= b->len; i++)
+		if (memcmp(b->ptr + i, enc, n) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(keyed_state_hides_every_hash)
+{
+	struct vt_agg_config c = cfg();
+	struct vt_state s, t;
+	struct vt_buf a;
+	struct vt_prp k1, k2;
+	unsigned char key[32];
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (unsigned char)(i * 7 + 1);
+	vt_prp_init(&k1, key);
+	key[0] ^= 1;
+	vt_prp_init(&k2, key);
+	sample_state(&s, &c);
+	vt_buf_init(&a, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, &k1, &a), VT_OK);
+	/* no fingerprint, marker, offset or size appears as it is */
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert(!holds(&a, s.cps[i].fp));
+		ck_assert(!holds(&a, s.cps[i].marker));
+		ck_assert(!holds(&a, s.cps[i].offset));
+		ck_assert(!holds(&a, s.cps[i].size_seen));
+	}
+	/* the same key reads it back */
+	c.state_key = &k1;
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
+	vt_state_release(&t);
+	/* another key reads other values: nothing matches */
+	c.state_key = &k2;
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_ne(t.cps[i].fp, s.cps[i].fp);
+		ck_assert_uint_ne(t.cps[i].offset, s.cps[i].offset);
+	}
+	vt_state_release(&t);
+	/* opting out leaves no checkpoint and no aggregate */
+	vt_state_opt_out(&s);
+	vt_buf_release(&a);
+	vt_buf_init(&a, 1 << 20);
+	ck_assert_int_eq(vt_state_encode(&s, NULL, &a), VT_OK);
+	ck_assert_int_eq(vt_state_decode(&c, a.ptr, a.len, &t), VT_OK);
+	ck_assert_uint_eq(t.ncps, 0);
+	ck_assert_int_eq(t.opted_out, 1);
+	ck_assert_ptr_null(t.agg);
+	ck_assert_uint_lt(a.len, 64);
+	vt_state_release(&s);
+	vt_state_release(&t);
+	vt_buf_release(&a);
+	cfg_free(&c);
+}
+END_TEST
+
+START_TEST(prp_is_a_keyed_bijection)
+{
+	struct vt_prp k;
+	unsigned char key[32] = { 1, 2, 3 };
+	uint64_t seen_same = 0;
+
+	vt_prp_init(&k, key);
+	for (uint64_t v = 0; v < 5000; v++) {
+		uint64_t x = v * 0x9e3779b97f4a7c15ULL;
+		uint64_t y = vt_prp_fwd(&k, x);
+
+		ck_assert_uint_eq(vt_prp_inv(&k, y), x);
+		seen_same += y == x;
+	}
+	ck_assert_uint_eq(seen_same, 0);
+	ck_assert_uint_eq(vt_prp_fwd(NULL, 42), 42);
+	/* SipHash-2-4 test vector (Aumasson and Bernstein): key 00..0f,
+	 * message 00..0e */
+	unsigned char m[15];
+	for (int i = 0; i < 15; i++)
+		m[i] = (unsigned char)i;
+	ck_assert_uint_eq(vt_siphash(0x0706050403020100ULL,
+				     0x0f0e0d0c0b0a0908ULL, m, 15),
+			  0xa129ca6149be45e5ULL);
 }
 END_TEST
 
@@ -337,6 +441,8 @@ Suite *state_suite(void)
 	tcase_add_test(tc, rewritten_tail_is_detected_by_the_marker);
 	tcase_add_test(tc, empty_head_matches_nothing);
 	tcase_add_test(tc, state_round_trip);
+	tcase_add_test(tc, keyed_state_hides_every_hash);
+	tcase_add_test(tc, prp_is_a_keyed_bijection);
 	tcase_add_test(tc, corrupt_state_is_refused);
 	tcase_add_test(tc, newer_or_other_period_state_is_refused);
 	tcase_add_test(tc, state_encoding_is_canonical);

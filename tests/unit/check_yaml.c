@@ -187,7 +187,7 @@ START_TEST(test_config_applied)
 {
 	struct vt_allowlist *servers = vt_allowlist_new();
 	struct vt_allowlist *clients = vt_allowlist_new();
-	struct vt_agg_config acfg = { 0, 16, 16, servers, clients };
+	struct vt_agg_config acfg = { 0, 16, 16, servers, clients, NULL };
 	struct vt_agg *a = vt_agg_new(&acfg);
 	struct vt_config_facts cf;
 	struct vt_summary s;

@@ -7,6 +7,7 @@ Suite *util_suite(void);
 Suite *histogram_suite(void);
 Suite *privacy_suite(void);
 Suite *agg_suite(void);
+Suite *merge_suite(void);
 Suite *report_suite(void);
 Suite *decode_suite(void);
 Suite *framed_suite(void);
@@ -22,6 +23,7 @@ Suite *mode_suite(void);
 Suite *yaml_suite(void);
 Suite *views_suite(void);
 Suite *html_suite(void);
+Suite *esc_suite(void);
 
 int main(void)
 {
@@ -31,6 +33,7 @@ int main(void)
 	srunner_add_suite(sr, histogram_suite());
 	srunner_add_suite(sr, privacy_suite());
 	srunner_add_suite(sr, agg_suite());
+	srunner_add_suite(sr, merge_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_add_suite(sr, decode_suite());
 	srunner_add_suite(sr, framed_suite());
@@ -46,6 +49,7 @@ int main(void)
 	srunner_add_suite(sr, yaml_suite());
 	srunner_add_suite(sr, views_suite());
 	srunner_add_suite(sr, html_suite());
+	srunner_add_suite(sr, esc_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -89,16 +89,22 @@ def interleave(cmds, runs, outdir):
 
 
 def gen_stamp():
-    with open(os.path.join(HERE, "gen.py"), "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()[:8]
+    h = hashlib.sha256()
+    for name in ("gen.py", "shapes.py"):
+        with open(os.path.join(HERE, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:8]
 
 
-def generate(d, mb):
-    """The generator's log of mb MiB, made once per generator version."""
-    path = os.path.join(d, f"audit-{mb:g}-{gen_stamp()}.log")
+def generate(d, mb, kind=""):
+    """The generator's log of mb MiB, made once per generator version;
+    kind "" (clean), "plain" or "cri" (--realistic, see gen.py)."""
+    path = os.path.join(d, f"audit{'-' + kind if kind else ''}-{mb:g}-{gen_stamp()}.log")
     if not os.path.exists(path):
-        print(f"  generating {mb:g} MiB ...", flush=True)
-        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), str(mb), path + ".tmp"], check=True)
+        print(f"  generating {mb:g} MiB {kind} ...", flush=True)
+        extra = {"": [], "plain": ["--realistic"], "cri": ["--realistic", "--wrapper", "cri"]}[kind]
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), str(mb), path + ".tmp"] + extra,
+                       check=True)
         os.replace(path + ".tmp", path)
     return path
 
@@ -180,6 +186,8 @@ def args():
     ap.add_argument("--huge-mb", type=float, default=0)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dir", default="build/bench")
+    ap.add_argument("--only", choices=["all", "realistic"], default="all",
+                    help="realistic: only the realistic logs' figures (issue #16), no yardsticks")
     ap.add_argument("--wait-idle", type=int, default=0,
                     help="wait up to this many seconds for a 1-minute load average under 0.3")
     return ap.parse_args()
@@ -188,8 +196,14 @@ def args():
 def prepare(a):
     """The data files (made once), described."""
     d = argparse.Namespace()
+    if a.only == "realistic":
+        d.real = {k: generate(a.dir, a.mb, k) for k in ("plain", "cri")}
+        print(f"data: tools/bench/gen.py --realistic (seed 20261125): " + ", ".join(
+            f"{k} {os.path.getsize(p) / 2**20:.0f} MiB" for k, p in d.real.items()))
+        return d
     d.big, d.small = generate(a.dir, a.mb), generate(a.dir, a.small_mb)
     d.huge = generate(a.dir, a.huge_mb) if a.huge_mb else None
+    d.real = {k: generate(a.dir, a.mb, k) for k in ("plain", "cri")}
     d.big_gz = gz(d.big, d.big + ".gz")
     d.group = rotated_group(d.big, a.dir)
     d.size = os.path.getsize(d.big)
@@ -198,12 +212,23 @@ def prepare(a):
     print(f"data: tools/bench/gen.py (seed 20261125): {d.size / 2**20:.0f} MiB, {nlines} lines "
           f"of {d.size / nlines:.0f} bytes; .gz {os.path.getsize(d.big_gz) / 2**20:.1f} MiB "
           f"(gzip -6); small {os.path.getsize(d.small) / 2**20:.0f} MiB; files in {a.dir}")
+    print(f"      realistic (gen.py --realistic: 3 servers in one file, restarts and configuration "
+          f"changes mid-file, malformed lines, events over 16 KiB): plain "
+          f"{os.path.getsize(d.real['plain']) / 2**20:.0f} MiB, CRI "
+          f"{os.path.getsize(d.real['cri']) / 2**20:.0f} MiB")
     return d
 
 
 def commands(bin_, d):
     vt = [bin_, "report", "--now", NOW]
     c = argparse.Namespace(vt=vt)
+    c.real = {}
+    for k, path in d.real.items():
+        size = os.path.getsize(path)
+        c.real[k] = (Cmd("real-" + k + "1", vt + ["--threads", "1", path], None, size, keep=True),
+                     Cmd("real-" + k + "N", vt + [path], None, size, keep=True))
+    if not hasattr(d, "big"):
+        return c
     c.jv = Cmd("json_verify", ["json_verify", "-q", "-s"], d.big, d.size)
     # the machine's own parallelism now: two json_verify at once
     c.jv2 = Cmd("json_verify x2", ["sh", "-c", 'json_verify -q -s < "$0" & '
@@ -215,8 +240,35 @@ def commands(bin_, d):
     c.jq = Cmd("jq", ["jq", "-n", JQ_AGG, d.big], None, d.size)
     c.g1 = Cmd("group1", vt + ["--threads", "1", d.group], None, d.size, keep=True)
     c.g2 = Cmd("group2", vt + ["--threads", "2", d.group], None, d.size, keep=True)
-    c.all = [c.jv, c.jv2, c.vt1, c.vtn, c.zcat, c.vtgz, c.jq, c.g1, c.g2]
+    c.all = [c.jv, c.jv2, c.vt1, c.vtn, c.zcat, c.vtgz, c.jq, c.g1, c.g2] + \
+        [x for pair in c.real.values() for x in pair]
     return c
+
+
+def parallel_stats(argv):
+    """What the parallel read did (VT_PARALLEL_STATS): chunks read again,
+    serial fallbacks."""
+    p = subprocess.run(argv, env=dict(os.environ, VT_PARALLEL_STATS="1"),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = [l for l in p.stderr.splitlines() if "parallel:" in l]
+    return lines[-1].split("parallel: ", 1)[1] if lines else "not parallel"
+
+
+def realistic(c):
+    """Issue #16: threads on realistic logs, wall and CPU, one run's ratios."""
+    print(f"\n  realistic logs (issue #16)           --threads 1    default   wall ratio  target"
+          f"     CPU s: 1 thread / all    CPU ratio  target")
+    ok = True
+    for k, (one, alln) in c.real.items():
+        rw = one.med() / alln.med()
+        rc = alln.med_cpu() / one.med_cpu()
+        ok &= same(one, alln)
+        print(f"  {k + ' file':<34} {one.med():9.3f} s {alln.med():8.3f} s {rw:9.2f}x  >= 1.70x "
+              f"{'ok' if rw >= 1.7 else 'BELOW':<5} {one.med_cpu():9.3f} / {alln.med_cpu():.3f} s "
+              f"{rc:9.2f}x  <= 1.10x {'ok' if rc <= 1.1 else 'ABOVE'}")
+        print(f"  {'':<34} report {'identical' if same(one, alln) else 'DIFFERS'}; "
+              f"parallel: {parallel_stats(alln.argv)}")
+    return ok
 
 
 def memory(a, d, c):
@@ -302,16 +354,37 @@ def context(d):
     print("; ".join(f"{n} {ssize / 2**20 / run(v)[0]:.0f} MiB/s" for n, v in ctx))
 
 
+def only_realistic(a, c, load0):
+    """make bench BENCH_ONLY=realistic: the figures of issue #16 alone."""
+    one = c.real["plain"][0]
+    # the machine's own parallelism now: two one-thread runs at once
+    two = Cmd("real-plain1 x2", ["sh", "-c", '"$0" "$@" >/dev/null & "$0" "$@" >/dev/null; wait']
+              + one.argv)
+    cmds = [x for pair in c.real.values() for x in pair] + [two]
+    for x in cmds[::2]:  # warm the page cache
+        run(x.argv)
+    interleave(cmds, a.runs, os.path.join(a.dir, "out"))
+    ok = realistic(c)
+    par = 2 * one.med() / two.med()
+    print(f"\n  the machine now: two --threads 1 runs at once do {par:.2f}x the work of one in the "
+          f"same time (2.00 with two free cores)")
+    load1 = os.getloadavg()[0]
+    print(f"  load average: {load0:.2f} at start, {load1:.2f} at end" +
+          ("  (a busy machine: ratios are noisy)" if max(load0, load1) > 0.5 else ""))
+    return 0 if ok else 1
+
+
 def main():
     a = args()
     bin_ = os.path.abspath(a.bin)
     out = os.path.join(a.dir, "out")
     os.makedirs(out, exist_ok=True)
     for tool in ("json_verify", "jq", "gzip", "/usr/bin/time"):
-        if not shutil.which(tool):
+        if a.only == "all" and not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (sh tools/bench/deps.sh installs it)")
     print(f"vmcp-telemetry bench: make bench BENCH_MB={a.mb:g} BENCH_SMALL_MB={a.small_mb:g} "
-          f"BENCH_RUNS={a.runs}" + (f" BENCH_HUGE_MB={a.huge_mb:g}" if a.huge_mb else ""))
+          f"BENCH_RUNS={a.runs}" + (f" BENCH_HUGE_MB={a.huge_mb:g}" if a.huge_mb else "")
+          + (f" BENCH_ONLY={a.only}" if a.only != "all" else ""))
     print(f"machine: {machine()}")
     print(f"software: {versions(bin_)}")
     d = prepare(a)
@@ -321,6 +394,8 @@ def main():
         time.sleep(5)
     load0 = os.getloadavg()[0]
     print(f"timing: medians of {a.runs} interleaved runs, wall time ...", flush=True)
+    if a.only == "realistic":
+        return only_realistic(a, c, load0)
     for x in (c.jv, c.zcat, c.g1):  # warm the page cache
         run(x.argv, x.stdin)
     interleave(c.all, a.runs, out)
@@ -329,6 +404,7 @@ def main():
     true_ms = statistics.median(run(["true"])[0] for _ in range(21)) * 1000
     load1 = os.getloadavg()[0]
     figures(c, idle, true_ms)
+    real_ok = realistic(c)
     memory_table(a, d, c, mem)
     context(d)
     print(f"  load average: {load0:.2f} at start, {load1:.2f} at end" +
@@ -336,7 +412,7 @@ def main():
     print("  CPU medians (s): " + ", ".join(f"{x.name} {x.med_cpu():.3f}" for x in c.all))
     with open(os.path.join(a.dir, "bench.json"), "w") as f:
         json.dump({x.name: {"wall": x.wall, "cpu": x.cpu} for x in c.all}, f, indent=1)
-    return 0 if same(c.vt1, c.vtn) and same(c.g1, c.g2) else 1
+    return 0 if same(c.vt1, c.vtn) and same(c.g1, c.g2) and real_ok else 1
 
 
 if __name__ == "__main__":
