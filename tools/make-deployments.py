@@ -323,7 +323,7 @@ write(POD + "/0.log", cri(m))
 # --- 4. CLI, no audit section, no --enable-audit, no --debug: INFO only. -
 C = "+01:00"
 s = 7 * 3600
-a = head(C, s, "/home/dev/vmcp.yaml", "dev-vmcp", "default", "manual", 1) + [
+a = head(C, s, "/srv/devs/vmcp.yaml", "dev-vmcp", "default", "manual", 1) + [
     ] + infos(C, s,
             "Static mode: using 2 pre-configured backends",
             "Discovered 2 backends",

@@ -167,10 +167,10 @@ START_TEST(toolhive_config_file)
 		in.toolhive_config_len = strlen(cases[i].text);
 		ck_assert_int_eq(resolve(&in), cases[i].want);
 	}
-	env_set("HOME", "/home/u");
+	env_set("HOME", "/hm/u");
 	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
 						 sizeof(path)), 0);
-	ck_assert_str_eq(path, "/home/u/.config/toolhive/config.yaml");
+	ck_assert_str_eq(path, "/hm/u/.config/toolhive/config.yaml");
 	env_set("XDG_CONFIG_HOME", "/cfg");
 	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
 						 sizeof(path)), 0);
