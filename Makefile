@@ -19,6 +19,8 @@ VERSION  := 0.1.0
 
 DEPS      := yajl zlib libcurl libpcre2-8 yaml-0.1
 TEST_DEPS := check
+# The collector's server side only: the client binary never links them.
+COLL_DEPS := libmicrohttpd sqlite3
 
 # Debian package of each pkg-config module, to name it when missing.
 pkg_yajl := libyajl-dev
@@ -27,6 +29,8 @@ pkg_libcurl := libcurl4-openssl-dev
 pkg_libpcre2-8 := libpcre2-dev
 pkg_yaml-0.1 := libyaml-dev
 pkg_check := check
+pkg_libmicrohttpd := libmicrohttpd-dev
+pkg_sqlite3 := libsqlite3-dev
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wold-style-definition -Wwrite-strings \
@@ -56,6 +60,12 @@ GEN_SRC := $(BUILD)/gen/data.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
 BIN := $(BUILD)/vmcp-telemetry
 LIBA := $(BUILD)/libvmcp-telemetry.a
+# The collector (collector/*.c): its own objects and libraries, never in
+# LIB_SRC, so build/vmcp-telemetry links no HTTP server and no SQLite.
+COLL_SRC := $(wildcard collector/*.c)
+COLL_OBJ := $(COLL_SRC:%.c=$(BUILD)/%.o)
+COLL_BIN := $(BUILD)/vmcp-telemetry-collector
+COLL_LIBS := $(call dep_libs,$(COLL_DEPS))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit/run-unit
@@ -65,7 +75,7 @@ UNIT_BIN := $(BUILD)/tests/unit/run-unit
 	screenshot bench
 .DEFAULT_GOAL := all
 
-all: check-deps check-rules $(BIN)
+all: check-deps check-rules $(BIN) $(COLL_BIN)
 
 # Every rule names its ToolHive source (the unit suite "conformance"
 # checks that verbatim lines exercise every rule).
@@ -89,11 +99,12 @@ $(JSON_SUITE)/.written: tests/unit/package-lock.json tests/unit/json-suite.mjs
 	@touch $@
 
 check-deps:
-	@for m in $(DEPS); do \
+	@for m in $(DEPS) $(COLL_DEPS); do \
 	  $(PKG_CONFIG) --exists $$m || { \
 	    case $$m in yajl) p=libyajl-dev;; zlib) p=zlib1g-dev;; \
 	      libcurl) p=libcurl4-openssl-dev;; libpcre2-8) p=libpcre2-dev;; \
-	      yaml-0.1) p=libyaml-dev;; esac; \
+	      yaml-0.1) p=libyaml-dev;; libmicrohttpd) p=libmicrohttpd-dev;; \
+	      sqlite3) p=libsqlite3-dev;; esac; \
 	    echo "vmcp-telemetry: missing library '$$m' (Debian package $$p); 'make deps' installs it" >&2; \
 	    exit 1; }; \
 	done
@@ -121,6 +132,14 @@ $(LIBA): $(LIB_OBJ)
 $(BIN): $(BUILD)/src/main.o $(LIBA)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/collector/%.o: collector/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(FINAL_CFLAGS) $(call dep_cflags,$(COLL_DEPS)) -c $< -o $@
+
+$(COLL_BIN): $(COLL_OBJ) $(LIBA)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(COLL_LIBS) $(LIBS)
+
 # The unit tests open fixtures by paths relative to the checkout's top, where
 # 'make unit' runs them: no path is compiled in, so any checkout path works
 # and a checkout can move.
@@ -130,7 +149,8 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	$(Q)$(CC) $(FINAL_CFLAGS) $(call dep_cflags,$(TEST_DEPS)) \
 	  -DVT_SOURCE_DIR='"."' -c $< -o $@
 
-$(UNIT_BIN): $(UNIT_OBJ) $(LIBA)
+# The collector's validator is unit-tested too; it needs no server library.
+$(UNIT_BIN): $(UNIT_OBJ) $(BUILD)/collector/ingest.o $(LIBA)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 run: deps
@@ -168,6 +188,7 @@ integration: all
 	python3 tests/integration/hostile.py $(BIN)
 	python3 tests/integration/security.py $(BIN)
 	python3 tests/integration/privacy_attack.py $(BIN)
+	bash tests/integration/collector.sh $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
 # kustomize overlay rendered without a warning by the kubectl on PATH and validated
@@ -208,8 +229,8 @@ fuzz:
 	VT_FUZZ_SECONDS=$(FUZZ_SECONDS) VT_FUZZ_JOBS=$(FUZZ_JOBS) \
 	  sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
-# Speed and memory against json_verify, zcat and jq (docs/performance.md);
-# not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point; BENCH_WAIT_IDLE=600
+# Speed and memory against json_verify, zcat and jq (docs/performance.md),
+# then the collector under concurrent uploads on loopback; not part of test. BENCH_HUGE_MB=1536 adds the 1.5 GB memory point; BENCH_WAIT_IDLE=600
 # waits up to 10 minutes for a quiet machine first.
 BENCH_MB ?= 150
 BENCH_SMALL_MB ?= 15
@@ -217,17 +238,26 @@ BENCH_HUGE_MB ?= 0
 BENCH_RUNS ?= 5
 BENCH_WAIT_IDLE ?= 0
 BENCH_ONLY ?= all
+# The collector's loopback load test: distinct reports POSTed at each
+# client count (bounded: that many requests, 60 s per count at most).
+BENCH_COLLECTOR_REPORTS ?= 400
+BENCH_COLLECTOR_CLIENTS ?= 1,4,16,64
 bench: all
 	@[ "$(BENCH_ONLY)" = realistic ] || sh tools/bench/deps.sh
 	python3 tools/bench/bench.py --bin $(BIN) --dir $(BUILD)/bench \
 	  --mb $(BENCH_MB) --small-mb $(BENCH_SMALL_MB) \
 	  --huge-mb $(BENCH_HUGE_MB) --runs $(BENCH_RUNS) \
 	  --wait-idle $(BENCH_WAIT_IDLE) --only $(BENCH_ONLY)
+	python3 tools/bench/collector-load.py --bin $(BIN) --dir $(BUILD)/bench/collector \
+	  --reports $(BENCH_COLLECTOR_REPORTS) --clients $(BENCH_COLLECTOR_CLIENTS) \
+	  --seconds 60
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry
+	install -m 0755 $(COLL_BIN) $(DESTDIR)$(BINDIR)/vmcp-telemetry-collector
 	install -m 0644 man/vmcp-telemetry.1 $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1
+	install -m 0644 man/vmcp-telemetry-collector.1 $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry-collector.1
 
 # The systemd service and timer, with ExecStart pointing at $(BINDIR).
 install-systemd:
@@ -236,15 +266,22 @@ install-systemd:
 	  deploy/systemd/vmcp-telemetry.service >$(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service
 	install -m 0644 deploy/systemd/vmcp-telemetry.timer $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service
+	sed 's|/usr/local/bin/vmcp-telemetry-collector|$(BINDIR)/vmcp-telemetry-collector|' \
+	  deploy/systemd/vmcp-telemetry-collector.service \
+	  >$(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry-collector.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry-collector.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmcp-telemetry \
+	  $(DESTDIR)$(BINDIR)/vmcp-telemetry-collector \
 	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry.1 \
+	  $(DESTDIR)$(MANDIR)/man1/vmcp-telemetry-collector.1 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry-collector.service \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.service \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/vmcp-telemetry.timer
 
 format:
-	clang-format -i $(LIB_SRC) src/main.c $(wildcard */*.h) $(UNIT_SRC)
+	clang-format -i $(LIB_SRC) src/main.c $(COLL_SRC) $(wildcard */*.h) $(UNIT_SRC)
 
 clean:
 	rm -rf build

@@ -90,6 +90,9 @@ enum vt_err vt_report_write_html(const struct vt_summary *s,
 				 struct vt_scrubber *scrub,
 				 struct vt_sink *sink);
 
+/* The HTML report's style sheet, for other pages in its style. */
+const char *vt_report_html_css(void);
+
 /*
  * The report id: the first 128 bits of SHA-256 over the report's content
  * (everything but report_id and installation_id), in hex. The same data

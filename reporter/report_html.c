@@ -89,6 +89,11 @@ static const char css[] =
 	"details{display:none}}\n"
 	"@page{margin:14mm}\n";
 
+const char *vt_report_html_css(void)
+{
+	return css;
+}
+
 /* A figure: a caption, a bar chart, and its numbers in a table. */
 struct figure {
 	const char *id;    /* markup: the element id */

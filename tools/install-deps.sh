@@ -13,6 +13,10 @@
 #                                      tests/deploy) into DIR/node_modules
 # prometheus (for promtool, about 19 MB) and python3-prometheus-client
 # parse the --format prom output in the tests; nothing runs them here.
+# libmicrohttpd-dev (the collector's HTTP server, with TLS through GnuTLS)
+# and libsqlite3-dev (its database) build vmcp-telemetry-collector only;
+# sqlite3 (the command) and curl look into its database and at its
+# answers in tests/integration/collector.sh.
 # chromium (about 200 MB with its libraries) opens the --format html page
 # in the tests, headless; nothing else uses it.
 set -eu
@@ -30,10 +34,10 @@ as_root() {
 
 # The Debian packages of building and running.
 BUILD_PACKAGES="gcc make pkg-config libyajl-dev zlib1g-dev libcurl4-openssl-dev \
-libpcre2-dev libyaml-dev"
+libpcre2-dev libyaml-dev libmicrohttpd-dev libsqlite3-dev"
 # And of the tests.
 TEST_PACKAGES="check gzip python3 openssl man-db logrotate prometheus \
-python3-prometheus-client chromium binutils strace valgrind clang"
+python3-prometheus-client chromium binutils strace valgrind clang sqlite3 curl"
 
 # debian_packages PACKAGE...: installs those of them that are missing; for
 # the tests also node and npm by command (any will do; Debian's packages

@@ -15,6 +15,10 @@
 - The image runs as a numeric, non-root user.
 - ENTRYPOINT is the path 'make install' puts the binary at, with the build
   stage's PREFIX, and the runtime stage copies exactly that file.
+- The stage named "collector" (docker build --target collector), when
+  there is one, holds the same for vmcp-telemetry-collector (BIN's
+  neighbour): every library it loads, a numeric non-root USER, and the
+  ENTRYPOINT that make install fills.
 """
 import os
 import re
@@ -132,7 +136,8 @@ def dlopened_libraries(binary, needed):
     return found
 
 
-def check_libraries(runtime):
+def check_libraries(runtime, binary=None):
+    binary = binary or BIN
     try:
         release = open("/etc/debian_version").read().split(".")[0]
     except OSError:
@@ -141,15 +146,15 @@ def check_libraries(runtime):
         print(f"check_image: SKIP the library check: the host is not Debian 12 ({release or 'no Debian'})")
         return
     closure = dpkg_closure(apt_packages(runtime))
-    needed, resolved = loaded_libraries(BIN)
+    needed, resolved = loaded_libraries(binary)
     if not needed:
-        bad(f"{BIN}: no NEEDED entries (is it dynamically linked?)")
+        bad(f"{binary}: no NEEDED entries (is it dynamically linked?)")
     for soname in needed:
         if soname not in resolved:
-            bad(f"{BIN} needs {soname}, which ldd does not resolve")
-    opened = dlopened_libraries(BIN, needed)
-    if not any(n.startswith("libcurl.so.") for n in opened):
-        bad(f"{BIN} names no libcurl for dlopen: the upload could never load it")
+            bad(f"{binary} needs {soname}, which ldd does not resolve")
+    opened = dlopened_libraries(binary, needed)
+    if binary == BIN and not any(n.startswith("libcurl.so.") for n in opened):
+        bad(f"{binary} names no libcurl for dlopen: the upload could never load it")
     for soname, path in opened.items():
         resolved.setdefault(soname, path)
     for soname, path in sorted(resolved.items()):
@@ -182,7 +187,7 @@ def check_build_stage(build):
             bad(f"the build stage does not install {tool}")
 
 
-def check_user_and_entrypoint(build, runtime):
+def check_user_and_entrypoint(build, runtime, name="vmcp-telemetry"):
     instrs = dict()
     for instr, arg in runtime[2]:
         instrs.setdefault(instr, []).append(arg)
@@ -201,7 +206,7 @@ def check_user_and_entrypoint(build, runtime):
     destdir = re.search(r"make install\b[^&;]*\bDESTDIR=(\S+)", install)
     if not prefix or not destdir:
         return bad("the build stage does not run 'make install PREFIX=... DESTDIR=...'")
-    want = f"{prefix.group(1)}/bin/vmcp-telemetry"
+    want = f"{prefix.group(1)}/bin/{name}"
     if entry_path != want:
         bad(f"ENTRYPOINT {entry_path}, but make install PREFIX={prefix.group(1)} installs {want}")
     copies = [a for i, a in runtime[2] if i == "COPY" and a.startswith(f"--from={build[1]}")]
@@ -215,7 +220,7 @@ def check_user_and_entrypoint(build, runtime):
     if not os.access(installed, os.X_OK):
         return bad(f"make install with the build stage's PREFIX and DESTDIR leaves nothing at {installed}")
     r = subprocess.run([installed, "--version"], capture_output=True, text=True)
-    if r.returncode == 0 and r.stdout.startswith("vmcp-telemetry "):
+    if r.returncode == 0 and r.stdout.startswith(name + " "):
         good()
     else:
         bad(f"{installed} --version: exit {r.returncode}")
@@ -234,6 +239,13 @@ def main():
     check_build_stage(build)
     check_libraries(runtime)
     check_user_and_entrypoint(build, runtime)
+    collector = [x for x in st[1:-1] if x[1] == "collector"]
+    if collector:
+        coll_bin = os.path.join(os.path.dirname(BIN), "vmcp-telemetry-collector")
+        check_libraries(collector[0], coll_bin)
+        check_user_and_entrypoint(build, collector[0], "vmcp-telemetry-collector")
+    else:
+        bad(f"{DOCKERFILE}: no stage named collector (the collector's image)")
     print(f"check_image: {passes} passed, {failures} failed")
     sys.exit(1 if failures else 0)
 

@@ -28,11 +28,16 @@ const BIN = path.join(TMP, "bin", "vmcp-telemetry");
 fs.mkdirSync(path.dirname(BIN), { recursive: true });
 fs.copyFileSync(BUILT, BIN);
 fs.chmodSync(BIN, 0o755);
+// the collector beside it, as make builds it beside the client
+const BUILT_COLLECTOR = path.join(path.dirname(BUILT), "vmcp-telemetry-collector");
+fs.copyFileSync(BUILT_COLLECTOR, path.join(path.dirname(BIN), "vmcp-telemetry-collector"));
+fs.chmodSync(path.join(path.dirname(BIN), "vmcp-telemetry-collector"), 0o755);
 // ...and every host directory a script names is under TMP: the samples too.
 const SAMPLES = path.join(TMP, "samples");
 if (spawnSync("cp", ["-a", path.join(ROOT, "fixtures/samples"), SAMPLES]).status !== 0)
   throw new Error(`cannot copy the samples to ${SAMPLES}`);
 const ENTRYPOINT = "/usr/local/bin/vmcp-telemetry"; // the Dockerfile's
+const COLLECTOR = "/usr/local/bin/vmcp-telemetry-collector"; // its collector stage's
 const EPOCH = "1795651200"; // 2026-11-25T00:00:00Z
 let pass = 0;
 let failures = 0;
@@ -74,7 +79,7 @@ function podEnv(render, c, overrides) {
 // Maps container paths to host paths: each mount to dirs[volume name], the
 // entrypoint to BIN.
 function mapper(c, dirs) {
-  const pairs = [[ENTRYPOINT, BIN]];
+  const pairs = [[ENTRYPOINT, BIN], [COLLECTOR, path.join(path.dirname(BIN), "vmcp-telemetry-collector")]];
   for (const m of c.volumeMounts || []) {
     if (!(m.name in dirs)) throw new Error(`no host directory for volume ${m.name}`);
     pairs.push([m.mountPath, dirs[m.name]]);
@@ -238,7 +243,28 @@ function readState() {
   console.log(`read-state: status and ${shown} reports printed`);
 }
 
+// The collector's Deployment: its command line, with the listen address
+// moved to a free loopback port, starts a collector that reads the token
+// Secret's file, creates its database on the claim's volume and listens;
+// SIGTERM after two seconds stops it with exit status 0.
+function collector() {
+  const render = objects("collector.yaml");
+  const dep = render.find((o) => o.kind === "Deployment");
+  const c = dep.spec.template.spec.containers[0];
+  const dirs = mkdirs(path.join(TMP, "collector"), ["state", "tokens"]);
+  fs.writeFileSync(path.join(dirs.tokens, "tokens"), "dry-run-token\n", { mode: 0o600 });
+  const args = (c.args || []).map((a) => a.replace(/^--listen=.*/, "--listen=127.0.0.1:0"));
+  const r = runContainer(render, Object.assign({}, c, { args }), dirs, {},
+    ["timeout", "-s", "TERM", "-k", "5", "2"]);
+  const db = fs.readdirSync(dirs.state).filter((f) => f.endsWith(".db"));
+  const probes = [c.readinessProbe, c.livenessProbe].every((p) => p && p.httpGet && p.httpGet.path === "/healthz");
+  if (r.status === 124 && /listening on port \d+/.test(r.stderr) && db.length === 1 && probes) ok();
+  else bad(`collector: exit ${r.status}, databases ${db}, probes on /healthz ${probes}: ${r.stderr}`);
+  console.log(`collector: listened, created ${db.join(" ")}`);
+}
+
 fs.mkdirSync(TMP, { recursive: true });
+collector();
 cronJob("base.yaml", (d) => {
   for (const f of ["vmcp.log", "vmcp.log.1", "vmcp.log.2.gz"])
     copy(`fixtures/samples/cli-host/${f}`, path.join(d["vmcp-logs"], f));

@@ -15,7 +15,7 @@ MAX=4096
 
 [ -x "$BIN" ] || { echo "make-corpus: build $BIN first ('make')" >&2; exit 1; }
 rm -rf "$C"
-for t in fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report; do
+for t in fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report fuzz_collector; do
 	mkdir -p "$C/$t"
 done
 tmp=$(mktemp -d)
@@ -122,5 +122,17 @@ gzip -n -c fixtures/expected/events.json >"$C/fuzz_report/events.json.gz"
 	$S/cli-host/ >"$tmp/r1.json"
 "$BIN" merge "$tmp/r1.json" fixtures/expected/samples.json \
 	>"$C/fuzz_report/merged.json"
+
+# fuzz_collector: a flag byte (fuzz_collector.c) and a report as run
+# writes it for 2026-11-24 (installation_id included): as JSON to be
+# gzip'd (1), as the gzip'd file itself (2), with a wrong key (9).
+env -i PATH="$PATH" HOME="$tmp" "$BIN" run --state "$tmp/st" --flush \
+	--now 2026-11-25T12:00:00Z fixtures/input/events.jsonl >/dev/null
+for r in "$tmp"/st/reports/*.json.gz; do
+	n=$(basename "$r" .json.gz)
+	{ printf '\001'; gzip -dc "$r"; } >"$C/fuzz_collector/$n.json"
+	{ printf '\002'; cat "$r"; } >"$C/fuzz_collector/$n.gz"
+	{ printf '\011'; gzip -dc "$r"; } >"$C/fuzz_collector/$n.key"
+done
 
 echo "make-corpus: $(find "$C" -type f | wc -l) seeds, $(find "$C" -type f -exec cat {} + | wc -c) bytes" >&2

@@ -13,7 +13,7 @@
 set -eu
 
 cd "$(dirname "$0")/../.."
-ALL="fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report"
+ALL="fuzz_lines fuzz_decode fuzz_rules fuzz_state fuzz_agg fuzz_source fuzz_report fuzz_collector"
 TARGETS=${*:-$ALL}
 SECONDS_EACH=${VT_FUZZ_SECONDS:-20}
 JOBS=${VT_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -52,7 +52,8 @@ mkvar() {
 	printf 'vt-fuzz-print:\n\t@echo $(%s)\n' "$1" |
 		make --no-print-directory -s -f Makefile -f - vt-fuzz-print
 }
-LIB_SRC="$(mkvar LIB_SRC) build/gen/data.c"
+# The collector's validator (fuzz_collector): no server library in it.
+LIB_SRC="$(mkvar LIB_SRC) build/gen/data.c collector/ingest.c"
 DEPS=$(mkvar DEPS)
 VERSION=$(mkvar VERSION)
 for m in $DEPS; do
@@ -105,6 +106,7 @@ done
 max_len() {
 	case $1 in
 	fuzz_decode|fuzz_rules) echo 8192;;
+	fuzz_collector) echo 65536;;
 	*) echo 16384;;
 	esac
 }

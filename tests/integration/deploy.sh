@@ -137,6 +137,17 @@ k8s() {
 	tags=$(grep -ho 'image: vmcp-telemetry:[^ ]*' "$out"/*.yaml | sort -u)
 	[ "$tags" = "image: vmcp-telemetry:$version" ] && ok ||
 		bad "manifest images ($tags) are not vmcp-telemetry:$version"
+	tags=$(grep -ho 'image: vmcp-telemetry-collector:[^ ]*' "$out"/*.yaml | sort -u)
+	[ "$tags" = "image: vmcp-telemetry-collector:$version" ] && ok ||
+		bad "the collector's image ($tags) is not vmcp-telemetry-collector:$version"
+	# The collector: current kustomize syntax only, one replica, Recreate.
+	! grep -qE '^(bases|patchesJson6902|patchesStrategicMerge|commonLabels|vars):' \
+		deploy/kubernetes/collector/kustomization.yaml && ok ||
+		bad "deploy/kubernetes/collector uses deprecated kustomize fields"
+	run_counted "the collector's Deployment is not one replica with Recreate" \
+		grep -qE '^  replicas: 1$' deploy/kubernetes/collector/deployment.yaml
+	grep -q 'kind: NetworkPolicy' "$out/collector.yaml" && ok ||
+		bad "the collector's render has no NetworkPolicy"
 }
 k8s
 
@@ -147,6 +158,17 @@ section "systemd units"
 verify_quiet() {
 	MANPATH=$PREFIX/share/man systemd-analyze verify "$@" >"$TMP/verify.out" 2>&1 &&
 		[ ! -s "$TMP/verify.out" ]
+}
+
+# security_ok UNIT: systemd-analyze security rates the unit's exposure at
+# most 2.0; --threshold counts in tenths ("OK" ends at 3.9).
+security_ok() {
+	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$1" >"$TMP/security.out" 2>&1; then
+		ok
+	else
+		bad "systemd-analyze security $(basename "$1"): $(tail -1 "$TMP/security.out")"
+	fi
+	echo "$(tail -1 "$TMP/security.out")"
 }
 
 systemd_units() {
@@ -184,16 +206,42 @@ systemd_units() {
 	for want in 'OnCalendar=' 'Persistent=true' 'RandomizedDelaySec='; do
 		grep -q "^$want" "$tim" && ok || bad "the timer lacks $want"
 	done
-	# --threshold counts in tenths: 20 is an exposure of 2.0 ("OK" ends at 3.9)
-	if MANPATH=$PREFIX/share/man systemd-analyze security --offline=yes --threshold=20 "$svc" >"$TMP/security.out" 2>&1; then
-		ok
-	else
-		bad "systemd-analyze security: $(tail -1 "$TMP/security.out")"
-	fi
-	echo "$(tail -1 "$TMP/security.out")"
+	security_ok "$svc"
 	run_counted "the unit's system call filter" \
 		python3 tests/deploy/check_syscalls.py "$BIN" "$svc" "$(mkdir -p "$TMP/sys" && echo "$TMP/sys")"
 	exec_start "$svc"
+	collector_unit "$units/vmcp-telemetry-collector.service"
+}
+
+# collector_unit UNIT: the collector's service verifies quietly, is as
+# confined, and its ExecStart (paths moved into the scratch directory,
+# a free port) starts a collector that answers /healthz.
+collector_unit() {
+	local u=$1 d=$TMP/collector-unit line cmd pid want
+	grep -q "^ExecStart=$PREFIX/bin/vmcp-telemetry-collector " "$u" && ok ||
+		bad "the collector unit's ExecStart is not $PREFIX/bin/vmcp-telemetry-collector"
+	if verify_quiet "$u"; then ok; else bad "systemd-analyze verify (collector): $(cat "$TMP/verify.out")"; fi
+	for want in 'Type=exec' 'DynamicUser=yes' 'StateDirectory=vmcp-telemetry-collector' \
+		'ProtectSystem=strict' 'NoNewPrivileges=yes' 'PrivateTmp=yes' \
+		'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'SystemCallFilter=@system-service' \
+		'LoadCredential=tokens:' 'Restart=on-failure'; do
+		grep -q "^$want" "$u" && ok || bad "the collector unit lacks $want"
+	done
+	security_ok "$u"
+	mkdir -p "$d/state" "$d/creds"
+	echo unit-token >"$d/creds/tokens"
+	line=$(sed -n 's/^ExecStart=//p' "$u")
+	cmd=${line//'${STATE_DIRECTORY}'/$d/state}
+	cmd=${cmd//'%d'/$d/creds}
+	cmd=${cmd//--listen 127.0.0.1:8080/--listen 127.0.0.1:0 --port-file $d/port}
+	# shellcheck disable=SC2086 # split like systemd splits the line
+	env -i PATH="$PATH" $cmd 2>"$d/err" &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	if [ -s "$d/port" ] && curl -fs "http://127.0.0.1:$(cat "$d/port")/healthz" >/dev/null &&
+		[ -f "$d/state/reports.db" ]; then ok; else bad "the collector's ExecStart: $(cat "$d/err")"; fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" && ok || bad "the collector did not exit 0 on SIGTERM"
 }
 
 # exec_start UNIT: ExecStart as systemd would run it with the shipped
@@ -262,8 +310,16 @@ cron_line
 section "deployment docs"
 # Every option the deployment docs give vmcp-telemetry exists, every path
 # under deploy/ they name exists, and the README links them.
+# paths_exist DOC: every path under deploy/ that DOC names exists.
+paths_exist() {
+	local p
+	for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$1" | sed 's|^[^d]*||' | sort -u); do
+		[ -e "$p" ] && ok || bad "$1 names $p, which does not exist"
+	done
+}
+
 docs_true() {
-	local doc opts o p helps
+	local doc opts o helps
 	helps=$(for c in report run status preview merge; do "$BIN" "$c" --help; done)
 	for doc in docs/kubernetes.md docs/cli-hosts.md; do
 		[ -f "$doc" ] || { bad "$doc is missing"; continue; }
@@ -275,12 +331,25 @@ docs_true() {
 			case $o in --version | --help) continue ;; esac
 			echo "$helps" | grep -q -- "$o" && ok || bad "$doc: vmcp-telemetry has no option $o"
 		done
-		for p in $(grep -oE '(^|[^/A-Za-z0-9])deploy/[A-Za-z0-9/._-]*[A-Za-z0-9]' "$doc" | sed 's|^[^d]*||' | sort -u); do
-			[ -e "$p" ] && ok || bad "$doc names $p, which does not exist"
-		done
+		paths_exist "$doc"
 	done
 }
 docs_true
+
+# docs/collector.md: every option it gives vmcp-telemetry-collector (on its
+# command lines and in its tables) exists,
+# every deploy/ path it names exists, the README links it.
+collector_docs_true() {
+	local doc=docs/collector.md help o
+	help=$("$(dirname "$BIN")/vmcp-telemetry-collector" --help)
+	grep -q "($doc)" README.md && ok || bad "README.md does not link $doc"
+	for o in $(grep -oE 'vmcp-telemetry-collector( [^|;`]*)?' "$doc" | grep -o -- ' --[a-z][a-z-]*' | sort -u) \
+		$(grep -oE '^\| `--[a-z][a-z-]*' "$doc" | tr -d '|` ' | sort -u); do
+		echo "$help" | grep -q -- "${o# }" && ok || bad "$doc: vmcp-telemetry-collector has no option $o"
+	done
+	paths_exist "$doc"
+}
+collector_docs_true
 
 echo "deploy: $pass passed, $fail failed"
 [ "$fail" = 0 ]

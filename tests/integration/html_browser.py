@@ -112,25 +112,34 @@ def check_detector(b, out, page):
         srv.server_close()
 
 
+def with_browser(name, checks):
+    """Runs checks(b) in one headless Chromium; prints the failures (each
+    prefixed with name) or "ok N"; returns the exit status."""
+    b = browser.Browser(browser.chromium_path())
+    try:
+        checks(b)
+    except (TimeoutError, EOFError, RuntimeError, OSError, ValueError) as e:
+        failures.append(f"the browser failed: {e}")
+    finally:
+        b.close()
+    for f in failures:
+        print(f"{name}: {f}")
+    if not failures:
+        print(f"ok {passed[0]}")
+    return 1 if failures else 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
     out, pages = argv[0], argv[1:]
-    b = browser.Browser(browser.chromium_path())
-    try:
+
+    def checks(b):
         for i, page in enumerate(pages):
             check_page(b, out, page, i == 0)
         check_detector(b, out, pages[0])
-    except (TimeoutError, EOFError, RuntimeError, OSError) as e:
-        failures.append(f"the browser failed: {e}")
-    finally:
-        b.close()
-    for f in failures:
-        print(f"html_browser: {f}")
-    if not failures:
-        print(f"ok {passed[0]}")
-    return 1 if failures else 0
+    return with_browser("html_browser", checks)
 
 
 if __name__ == "__main__":

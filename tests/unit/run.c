@@ -24,6 +24,7 @@ Suite *yaml_suite(void);
 Suite *views_suite(void);
 Suite *html_suite(void);
 Suite *esc_suite(void);
+Suite *collector_suite(void);
 
 int main(void)
 {
@@ -50,6 +51,7 @@ int main(void)
 	srunner_add_suite(sr, views_suite());
 	srunner_add_suite(sr, html_suite());
 	srunner_add_suite(sr, esc_suite());
+	srunner_add_suite(sr, collector_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
