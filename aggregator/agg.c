@@ -27,7 +27,23 @@ const char *const vt_outauth_names[VT_OUTAUTH_COUNT] = {
 	"upstream_inject", "aws_sts", "obo", "xaa", "other", "unknown",
 };
 const char *const vt_feature_names[VT_FEATURE_COUNT] = {
-	"audit", "optimizer", "code_mode",
+	"audit", "optimizer", "code_mode", "authorization",
+	"embedded_auth_server", "telemetry", "metrics", "health_monitoring",
+	"circuit_breaker", "passthrough_headers",
+};
+const char *const vt_backend_mode_names[VT_BMODE_COUNT] = {
+	"static", "dynamic", "discovered",
+};
+const char *const vt_health_names[VT_HEALTH_COUNT] = {
+	"to_healthy", "to_degraded", "to_unhealthy", "to_unknown",
+	"to_unauthenticated", "to_other", "circuit_breaker_openings",
+	"backends_added", "backends_removed",
+};
+const char *const vt_wf_line_names[VT_WFL_COUNT] = {
+	"started", "completed", "failed", "timed_out", "output_failed",
+};
+const char *const vt_backend_tail_names[BACKEND_TAILS] = {
+	"other", "composite", "optimizer", "code_mode", "unknown",
 };
 const char *const vt_session_names[VT_SESSION_COUNT] = {
 	"memory", "redis", "other", "unknown",
@@ -47,39 +63,73 @@ static void facts_clear(struct facts *f)
 	f->composite = -1;
 	f->outauth = 0;
 	f->features = 0;
+	f->mode = -1;
+	f->session = -1;
 }
 
 static int facts_empty(const struct facts *f)
 {
 	return f->conflict < 0 && f->inauth < 0 && f->backends < 0 &&
-	       f->composite < 0 && !f->outauth && !f->features;
+	       f->composite < 0 && !f->outauth && !f->features &&
+	       f->mode < 0 && f->session < 0;
 }
 
+/* A "once" fact: src's known value replaces, unless dst keeps its own. */
+#define COMBINE_ONCE(field)                                                \
+	do {                                                               \
+		if (src->field >= 0 && drop)                               \
+			dst->field = -1;                                   \
+		else if (src->field >= 0 && (!keep || dst->field < 0))    \
+			dst->field = src->field;                           \
+	} while (0)
+
 void vt_facts_combine(struct facts *dst, const struct facts *src,
-		      unsigned reset, unsigned *did_reset)
+		      unsigned flags, unsigned *did_reset)
 {
-	if (src->conflict >= 0)
-		dst->conflict = src->conflict;
-	if (src->inauth >= 0)
-		dst->inauth = src->inauth;
-	if (src->backends >= 0)
-		dst->backends = src->backends;
-	if (src->composite >= 0)
-		dst->composite = src->composite;
-	if (src->outauth && (reset & VT_FACTS_RESET_OUTAUTH)) {
+	int keep = (flags & VT_FACTS_SAME_PROCESS) != 0;
+	int drop = (flags & VT_FACTS_DROP_GIVEN) != 0;
+	unsigned did = 0;
+
+	COMBINE_ONCE(conflict);
+	COMBINE_ONCE(inauth);
+	COMBINE_ONCE(backends);
+	COMBINE_ONCE(composite);
+	COMBINE_ONCE(session);
+	if (drop)
+		return; /* sets: a line adds what it says, given before or not */
+	if (src->outauth && (flags & VT_FACTS_RESET_OUTAUTH)) {
 		dst->outauth = src->outauth;
-		if (did_reset)
-			*did_reset |= VT_FACTS_RESET_OUTAUTH;
+		did |= VT_FACTS_RESET_OUTAUTH;
 	} else {
 		dst->outauth |= src->outauth;
 	}
+	/* a set whose most specific value wins: discovered is dynamic, too */
+	if (src->mode >= 0 && (flags & VT_FACTS_RESET_MODE)) {
+		dst->mode = src->mode;
+		did |= VT_FACTS_RESET_MODE;
+	} else if (src->mode > dst->mode) {
+		dst->mode = src->mode;
+	}
 	dst->features |= src->features;
+	if (did_reset)
+		*did_reset |= did;
 }
+#undef COMBINE_ONCE
 
+/*
+ * The startup facts two processes of one instance compare to find a
+ * configuration change. Left out: the backend count unless the backends
+ * are static (in dynamic and discovered mode it follows the group, not
+ * the configuration), outgoing strategies (DEBUG lines whose order
+ * around the start varies) and code mode (seen only when used).
+ */
 static uint64_t facts_fingerprint(const struct facts *f)
 {
-	int64_t v[6] = { f->conflict, f->inauth, f->backends, f->composite,
-			 f->outauth, f->features };
+	int64_t v[7] = { f->conflict, f->inauth,
+			 f->mode == VT_BMODE_STATIC ? f->backends : -2,
+			 f->composite,
+			 f->features & ~(1u << VT_FEATURE_CODE_MODE), f->mode,
+			 f->session };
 
 	return vt_hash64(v, sizeof(v));
 }
@@ -379,9 +429,32 @@ static void boundary(struct stream *s, struct period *p)
 	facts_clear(&s->pending);
 }
 
+static void apply_fact(struct facts *f, const struct vt_fact *fact);
+
+/*
+ * A process whose startup was read (it began with a configuration load)
+ * and that logged no session storage or composite tool count: vMCP logs
+ * them only for Redis and for N > 0, so in-process storage and none.
+ */
+static void boot_defaults(struct facts *pending)
+{
+	static const struct vt_fact said[] = {
+		{ VT_FACT_SESSION_STORAGE, { "memory", 6 } },
+		{ VT_FACT_COMPOSITE_DEFINED, { "0", 1 } },
+	};
+	struct facts f;
+
+	facts_clear(&f);
+	for (size_t i = 0; i < VT_ARRAY_LEN(said); i++)
+		apply_fact(&f, &said[i]);
+	vt_facts_combine(pending, &f, VT_FACTS_SAME_PROCESS, NULL);
+}
+
 static void started(struct vt_agg *a, struct stream *s, struct instance *in,
 		    struct period *p)
 {
+	if (s->booting)
+		boot_defaults(&s->pending);
 	if (!facts_empty(&s->pending) && in) {
 		uint64_t fp = facts_fingerprint(&s->pending);
 
@@ -420,8 +493,9 @@ void vt_period_add_proc(struct vt_agg *a, struct period *p, uint64_t stream,
 
 /*
  * The op of the log that op joins: lines seen and facts between two loads
- * or starts do not depend on each other, so the log keeps one of each
- * (per period and instance) there, and stays short.
+ * or starts do not depend on each other (but for the facts of other
+ * instances), so the log keeps one of each (per period and instance)
+ * there, and stays short.
  */
 static struct stream_op *joins(struct stream *s, const struct stream_op *op)
 {
@@ -435,6 +509,13 @@ static struct stream_op *joins(struct stream *s, const struct stream_op *op)
 		if (o->kind == op->kind && o->period == op->period &&
 		    o->instance == op->instance)
 			return o;
+		/*
+		 * Facts of two instances in one process do not commute: the
+		 * first line that gives a startup fact takes it for its own
+		 * instance, a later one gets nothing.
+		 */
+		if (o->kind == OP_FACTS && op->kind == OP_FACTS)
+			return NULL;
 	}
 	return NULL;
 }
@@ -449,8 +530,9 @@ static void log_op(struct vt_agg *a, struct stream *s,
 
 	if (!s->ops)
 		s->ops = vt_xcalloc(STREAM_OPS, sizeof(*s->ops));
-	if (o && op->kind == OP_FACTS)
-		vt_facts_combine(&o->facts, &op->facts, 0, NULL);
+	if (o && op->kind == OP_FACTS) /* o and op: one process's lines */
+		vt_facts_combine(&o->facts, &op->facts, VT_FACTS_SAME_PROCESS,
+				 NULL);
 	else if (!o && s->nops < STREAM_OPS)
 		s->ops[s->nops++] = *op;
 	else if (!o)
@@ -489,12 +571,24 @@ void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
 			vt_period_add_proc(a, p, s->key, s->generation);
 		}
 		break;
-	case OP_FACTS:
-		if (s)
-			vt_facts_combine(&s->pending, &op->facts, 0, NULL);
-		if (in) /* strategies add up */
-			vt_facts_combine(&in->facts, &op->facts, 0, NULL);
+	case OP_FACTS: {
+		/*
+		 * A startup fact is the process's first: a runtime line, or
+		 * the same line again, never replaces it, in the process or
+		 * in its instance. Strategies and features add up.
+		 */
+		struct facts news = op->facts;
+
+		if (s) {
+			vt_facts_combine(&news, &s->pending,
+					 VT_FACTS_DROP_GIVEN, NULL);
+			vt_facts_combine(&s->pending, &op->facts,
+					 VT_FACTS_SAME_PROCESS, NULL);
+		}
+		if (in)
+			vt_facts_combine(&in->facts, &news, 0, NULL);
 		break;
+	}
 	case OP_LOAD:
 		if (s) {
 			boundary(s, p);
@@ -533,14 +627,68 @@ static void apply_fact(struct facts *f, const struct vt_fact *fact)
 		if (parse_count(fact->value) >= 0)
 			f->composite = parse_count(fact->value);
 		break;
-	case VT_FACT_AUDIT:
-		f->features |= 1u << VT_FEATURE_AUDIT;
+	case VT_FACT_BACKEND_MODE: {
+		int m = name_index(vt_backend_mode_names, VT_BMODE_COUNT,
+				   fact->value);
+
+		if (m < VT_BMODE_COUNT && m > f->mode)
+			f->mode = m; /* discovered is dynamic, and more */
 		break;
-	case VT_FACT_OPTIMIZER:
-		f->features |= 1u << VT_FEATURE_OPTIMIZER;
+	}
+	case VT_FACT_SESSION_STORAGE:
+		f->session = name_index(vt_session_names, VT_SESSION_OTHER,
+					fact->value);
 		break;
-	case VT_FACT_CODE_MODE:
-		f->features |= 1u << VT_FEATURE_CODE_MODE;
+	case VT_FACT_FEATURE: {
+		int k = name_index(vt_feature_names, VT_FEATURE_COUNT,
+				   fact->value);
+
+		if (k < VT_FEATURE_COUNT)
+			f->features |= 1u << k;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* A "count" fact: one event, never a configuration fact. */
+static void count_fact(struct period *p, struct inst_stats *st,
+		       const struct vt_fact *f)
+{
+	int k;
+
+	switch (f->kind) {
+	case VT_FACT_BACKEND_ADDED:
+		p->c.health[VT_HEALTH_BACKENDS_ADDED]++;
+		break;
+	case VT_FACT_BACKEND_REMOVED:
+		p->c.health[VT_HEALTH_BACKENDS_REMOVED]++;
+		break;
+	case VT_FACT_CIRCUIT_OPEN:
+		p->c.health[VT_HEALTH_CIRCUIT_OPENED]++;
+		break;
+	case VT_FACT_BACKEND_STATUS: {
+		static const char *const st_names[] = {
+			"healthy", "degraded", "unhealthy", "unknown",
+			"unauthenticated",
+		};
+		p->c.health[VT_HEALTH_TO_HEALTHY +
+			    name_index(st_names, 5, f->value)]++;
+		break;
+	}
+	case VT_FACT_WORKFLOW:
+		k = name_index(vt_wf_line_names, VT_WFL_COUNT, f->value);
+		if (st && k < VT_WFL_COUNT)
+			st->wf[k]++;
+		break;
+	case VT_FACT_SESSION:
+		if (st)
+			st->sessions++;
+		break;
+	case VT_FACT_TOOL_CALL:
+		if (st)
+			st->debug_calls++;
 		break;
 	default:
 		break;
@@ -558,9 +706,8 @@ static void app_line(struct vt_agg *a, struct period *p,
 	for (size_t i = 0; i < nfacts; i++) {
 		const struct vt_fact *f = &facts[i];
 
-		if (f->kind == VT_FACT_TOOL_CALL) {
-			if (st)
-				st->debug_calls++;
+		if (vt_fact_combine[f->kind] == VT_COMBINE_COUNT) {
+			count_fact(p, st, f); /* an event: counts add */
 			continue;
 		}
 		memset(&op, 0, sizeof(op));
@@ -574,6 +721,31 @@ static void app_line(struct vt_agg *a, struct period *p,
 			apply_fact(&op.facts, f);
 		vt_agg_stream_op(a, s, &op);
 	}
+}
+
+/*
+ * A tool call without backend_name, by what it is: the optimizer's own
+ * tools, code mode's script tool, a composite tool (its call succeeds
+ * even when the workflow fails), or unknown: refused, an unknown tool, or
+ * a Modern call whose backend failed (none of them names a backend).
+ */
+static int unlabelled_call(const struct vt_audit *ev)
+{
+	if (VT_SV_EQ_LIT(ev->target_name, "find_tool") ||
+	    VT_SV_EQ_LIT(ev->target_name, "call_tool"))
+		return BACKEND_OPTIMIZER;
+	if (VT_SV_EQ_LIT(ev->target_name, "execute_tool_script"))
+		return BACKEND_CODE_MODE;
+	return ev->outcome == VT_OUT_SUCCESS ? BACKEND_COMPOSITE
+					     : BACKEND_UNKNOWN;
+}
+
+/* A client name's slot: its allowlist index, or "other". */
+static int client_slot(const struct vt_agg *a, struct vt_sv name)
+{
+	int i = vt_allowlist_find(a->cfg.clients, name.ptr, name.len);
+
+	return i < 0 ? CLIENT_OTHER : i;
 }
 
 static void audit_event(const struct vt_agg *a, struct period *p,
@@ -590,7 +762,7 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 				? vt_allowlist_find(a->cfg.servers,
 						    ev->backend_name.ptr,
 						    ev->backend_name.len)
-				: BACKEND_COMPOSITE;
+				: unlabelled_call(ev);
 
 		c->by_outcome[ev->outcome]++;
 		if (ev->has_duration)
@@ -607,14 +779,17 @@ static void audit_event(const struct vt_agg *a, struct period *p,
 		}
 		break;
 	}
+	case VT_EV_MCP_REQUEST:
+		/* server/discover: target.name "discover" (a Modern probe) */
+		if (VT_SV_EQ_LIT(ev->target_name, "discover")) {
+			c->server_discover++;
+			c->discover_clients[client_slot(a, ev->ua_product)]++;
+		}
+		break;
 	case VT_EV_MCP_INITIALIZE:
 		if (ev->outcome == VT_OUT_SUCCESS) {
-			int i = vt_allowlist_find(a->cfg.clients,
-						  ev->target_name.ptr,
-						  ev->target_name.len);
-
 			c->sessions++;
-			c->clients[i < 0 ? CLIENT_OTHER : i]++;
+			c->clients[client_slot(a, ev->target_name)]++;
 		}
 		break;
 	case VT_EV_WORKFLOW_STARTED:
@@ -792,9 +967,11 @@ int vt_agg_add_config(struct vt_agg *a, const struct vt_config_facts *cf,
 	size_t matched = 0;
 	int changed = 0;
 	uint64_t comp = cf->component ? cf->component | 1 : 0;
+	uint64_t comp2 = cf->component2 ? cf->component2 | 1 : 0;
 
 	for (size_t i = 0; comp && i < a->ninst; i++)
-		if (a->inst[i].component == comp) {
+		if (a->inst[i].component == comp ||
+		    (comp2 && a->inst[i].component == comp2)) {
 			changed |= attach_config(a, &a->inst[i], cf);
 			matched++;
 		}

@@ -21,11 +21,26 @@ enum vt_outauth { VT_OUTAUTH_UNAUTHENTICATED, VT_OUTAUTH_HEADER_INJECTION,
 		  VT_OUTAUTH_AWS_STS, VT_OUTAUTH_OBO, VT_OUTAUTH_XAA,
 		  VT_OUTAUTH_OTHER, VT_OUTAUTH_UNKNOWN, VT_OUTAUTH_COUNT };
 enum vt_feature { VT_FEATURE_AUDIT, VT_FEATURE_OPTIMIZER, VT_FEATURE_CODE_MODE,
-		  VT_FEATURE_COUNT };
+		  VT_FEATURE_AUTHORIZATION, VT_FEATURE_EMBEDDED_AUTH_SERVER,
+		  VT_FEATURE_TELEMETRY, VT_FEATURE_METRICS,
+		  VT_FEATURE_HEALTH_MONITORING, VT_FEATURE_CIRCUIT_BREAKER,
+		  VT_FEATURE_PASSTHROUGH_HEADERS, VT_FEATURE_COUNT };
 enum vt_session { VT_SESSION_MEMORY, VT_SESSION_REDIS, VT_SESSION_OTHER,
 		  VT_SESSION_UNKNOWN, VT_SESSION_COUNT };
 enum vt_workflow { VT_WF_STARTED, VT_WF_COMPLETED, VT_WF_FAILED,
 		   VT_WF_TIMED_OUT, VT_WF_COUNT };
+/* How an instance finds its backends (the startup lines say it). */
+enum vt_backend_mode { VT_BMODE_STATIC, VT_BMODE_DYNAMIC, VT_BMODE_DISCOVERED,
+		       VT_BMODE_COUNT };
+/* Backend health events, summed over instances (operational.backend_health). */
+enum vt_health { VT_HEALTH_TO_HEALTHY, VT_HEALTH_TO_DEGRADED,
+		 VT_HEALTH_TO_UNHEALTHY, VT_HEALTH_TO_UNKNOWN,
+		 VT_HEALTH_TO_UNAUTHENTICATED, VT_HEALTH_TO_OTHER,
+		 VT_HEALTH_CIRCUIT_OPENED, VT_HEALTH_BACKENDS_ADDED,
+		 VT_HEALTH_BACKENDS_REMOVED, VT_HEALTH_COUNT };
+/* Composite workflow lines at INFO, as counted before the timeout rule. */
+enum vt_wf_line { VT_WFL_STARTED, VT_WFL_COMPLETED, VT_WFL_FAILED,
+		  VT_WFL_TIMED_OUT, VT_WFL_OUTPUT_FAILED, VT_WFL_COUNT };
 enum vt_step_result { VT_SR_COMPLETED, VT_SR_FAILED, VT_SR_SKIPPED,
 		      VT_SR_COUNT };
 
@@ -36,6 +51,9 @@ extern const char *const vt_feature_names[VT_FEATURE_COUNT];
 extern const char *const vt_session_names[VT_SESSION_COUNT];
 extern const char *const vt_workflow_names[VT_WF_COUNT];
 extern const char *const vt_step_result_names[VT_SR_COUNT];
+extern const char *const vt_backend_mode_names[VT_BMODE_COUNT];
+extern const char *const vt_health_names[VT_HEALTH_COUNT];
+extern const char *const vt_wf_line_names[VT_WFL_COUNT];
 
 /* Where a line came from, as 64-bit hashes: never names. */
 struct vt_origin {
@@ -111,6 +129,14 @@ struct vt_hour_count {
 };
 
 /* The report's numbers for one period: what the reporter prints. */
+/*
+ * Tail entries of the backend distribution, after the allowlisted names:
+ * "other" (a name not listed), then calls without backend_name by what
+ * they are: "composite", "optimizer", "code_mode", "unknown".
+ */
+#define VT_BACKEND_TAILS 5
+extern const char *const vt_backend_tail_names[VT_BACKEND_TAILS];
+
 struct vt_named_count {
 	char name[VT_MAX_NAME_LEN + 1];
 	uint64_t count;
@@ -143,7 +169,7 @@ struct vt_summary {
 	uint64_t workflow_steps[VT_STEP_COUNT];
 	uint64_t workflow_step_results[VT_SR_COUNT];
 	size_t nbackends; /* sorted by name, "composite" and "other" last */
-	struct vt_named_count backends[VT_MAX_NAMES + 2];
+	struct vt_named_count backends[VT_MAX_NAMES + VT_BACKEND_TAILS];
 	uint64_t sessions;
 	size_t nclients;  /* sorted by name, "other" last */
 	struct vt_named_count clients[VT_MAX_NAMES + 1];
@@ -154,6 +180,10 @@ struct vt_summary {
 	uint64_t uptime_seconds[VT_125_BUCKETS];
 	uint64_t restarts;
 	uint64_t config_changes;
+	uint64_t backend_health[VT_HEALTH_COUNT];
+	uint64_t server_discover;  /* Modern server/discover probes */
+	size_t ndiscover_clients;  /* the probes by User-Agent product */
+	struct vt_named_count discover_clients[VT_MAX_NAMES + 1];
 	struct vt_quality quality;
 };
 
@@ -249,6 +279,8 @@ struct vt_config_facts {
 	int session;        /* enum vt_session */
 	uint32_t steps[VT_STEP_COUNT]; /* composite steps defined, by type */
 	uint64_t component; /* hash of the audit component, 0 when unknown */
+	uint64_t component2; /* a second component the same server writes
+				(CLI workflow events: vmcp-composer), or 0 */
 	uint64_t key;       /* the instance key when no log names it */
 	uint64_t fingerprint; /* of the configuration's values */
 };
@@ -329,7 +361,7 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
  * aggregate) or VT_ERR_VERSION (from a newer program) and leaves *out
  * untouched.
  */
-#define VT_AGG_FORMAT_VERSION 3
+#define VT_AGG_FORMAT_VERSION 4
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out);
 enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			  size_t n, struct vt_agg **out);

@@ -23,6 +23,8 @@ struct facts {
 	int64_t composite;
 	uint32_t outauth; /* bit per enum vt_outauth */
 	uint32_t features; /* bit per enum vt_feature */
+	int mode;          /* enum vt_backend_mode */
+	int session;       /* enum vt_session, from the logs */
 };
 
 struct instance {
@@ -90,10 +92,17 @@ struct inst_stats {
 	int64_t first, last;
 	int has_time;
 	unsigned seen; /* bit per enum vt_feature, seen in events */
+	uint64_t wf[VT_WFL_COUNT]; /* INFO workflow lines */
+	uint64_t sessions;         /* INFO session lines */
 };
 
+/* Tool calls without backend_name, by what they are. */
 #define BACKEND_OTHER VT_MAX_NAMES
 #define BACKEND_COMPOSITE (VT_MAX_NAMES + 1)
+#define BACKEND_OPTIMIZER (VT_MAX_NAMES + 2)
+#define BACKEND_CODE_MODE (VT_MAX_NAMES + 3)
+#define BACKEND_UNKNOWN (VT_MAX_NAMES + 4)
+#define BACKEND_TAILS VT_BACKEND_TAILS
 #define CLIENT_OTHER VT_MAX_NAMES
 
 struct counts {
@@ -106,8 +115,11 @@ struct counts {
 	uint64_t sessions;
 	uint64_t restarts;
 	uint64_t config_changes;
-	uint64_t backends[VT_MAX_NAMES + 2];
+	uint64_t health[VT_HEALTH_COUNT];
+	uint64_t server_discover;
+	uint64_t backends[VT_MAX_NAMES + BACKEND_TAILS];
 	uint64_t clients[VT_MAX_NAMES + 1];
+	uint64_t discover_clients[VT_MAX_NAMES + 1]; /* by UA product */
 };
 
 struct period {
@@ -167,16 +179,25 @@ struct stream *vt_agg_stream_get(struct vt_agg *a, uint64_t key);
 int vt_agg_stream_known(const struct vt_agg *a, uint64_t key);
 /*
  * Facts of src, which came later, combined into dst: a known value
- * replaces, a set of bits adds, except for the fields in reset (a bit
- * per VT_FACTS_RESET_*) whose non-empty value replaces; those fields are
- * added to *did_reset (may be NULL). Every move of facts goes through
- * here: a line's facts into a process, a process's facts into its
- * instance at its start (VT_FACTS_RESET_AT_START), and merging.
+ * replaces, a set of bits adds (the backend mode: the most specific
+ * wins), except for the fields in flags' reset bits (VT_FACTS_RESET_*)
+ * whose non-empty value replaces; those fields are added to *did_reset
+ * (may be NULL). With VT_FACTS_SAME_PROCESS, src is what one process said
+ * after dst: a startup ("once") fact dst knows stays, as the first line
+ * of a process that gives it wins (issue #15). With VT_FACTS_DROP_GIVEN,
+ * src is what a process gave and dst what a later line of it says: the
+ * "once" facts src knows are dropped from dst, which keeps the news
+ * (sets are left alone). Every move of facts goes
+ * through here: a line's facts into a process, a process's facts into
+ * its instance (VT_FACTS_RESET_AT_START at its start), and merging.
  */
 #define VT_FACTS_RESET_OUTAUTH 1u
-#define VT_FACTS_RESET_AT_START VT_FACTS_RESET_OUTAUTH
+#define VT_FACTS_RESET_MODE 2u
+#define VT_FACTS_RESET_AT_START (VT_FACTS_RESET_OUTAUTH | VT_FACTS_RESET_MODE)
+#define VT_FACTS_SAME_PROCESS 0x100u
+#define VT_FACTS_DROP_GIVEN 0x200u
 void vt_facts_combine(struct facts *dst, const struct facts *src,
-		      unsigned reset, unsigned *did_reset);
+		      unsigned flags, unsigned *did_reset);
 /* A step of stream s (NULL past the caps) in the order of the lines. */
 void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
 		      const struct stream_op *op);

@@ -11,6 +11,7 @@
 #include "../util/hash.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Keys only a vMCP configuration has at its top level. */
 static const char *const config_keys[] = {
@@ -126,6 +127,39 @@ static int64_t seq_len(const struct vt_ynode *n)
 	return n && n->kind == VT_Y_SEQ ? (int64_t)n->n : 0;
 }
 
+/*
+ * sessionStorage.provider as vMCP applies it (server.go:355-366): absent,
+ * empty or a caseless "memory" is in-process storage, exactly "redis" is
+ * Redis, anything else fails startup ("other").
+ */
+static int session_of(const struct vt_ynode *n)
+{
+	const char *s = scalar(n);
+
+	if (!s || !*s || !strcasecmp(s, "memory"))
+		return VT_SESSION_MEMORY;
+	return !strcmp(s, "redis") ? VT_SESSION_REDIS : VT_SESSION_OTHER;
+}
+
+/* Features the configuration turns on that the logs may not show. */
+static void config_features(const struct vt_ynode *c,
+			    struct vt_config_facts *cf)
+{
+	const struct vt_ynode *n = vt_yaml_get(c, "telemetry");
+
+	if (n && n->kind == VT_Y_MAP)
+		cf->features |= 1u << VT_FEATURE_TELEMETRY;
+	if (vt_yaml_is(vt_yaml_path(c, "incomingAuth", "authz", "type", NULL),
+		       "cedar"))
+		cf->features |= 1u << VT_FEATURE_AUTHORIZATION;
+	if (vt_yaml_bool(vt_yaml_path(c, "operational", "failureHandling",
+				      "circuitBreaker", "enabled", NULL)) == 1)
+		cf->features |= 1u << VT_FEATURE_CIRCUIT_BREAKER;
+	n = vt_yaml_get(c, "passthroughHeaders");
+	if (n && n->kind == VT_Y_SEQ && n->n)
+		cf->features |= 1u << VT_FEATURE_PASSTHROUGH_HEADERS;
+}
+
 /* The keys the CLI file and the CRD's spec.config share. */
 static void from_config(const struct vt_ynode *c, struct vt_config_facts *cf,
 			int crd)
@@ -170,9 +204,9 @@ static void from_config(const struct vt_ynode *c, struct vt_config_facts *cf,
 		cf->features |= 1u << VT_FEATURE_OPTIMIZER;
 	if (vt_yaml_bool(vt_yaml_path(c, "codeMode", "enabled", NULL)) == 1)
 		cf->features |= 1u << VT_FEATURE_CODE_MODE;
-	n = vt_yaml_path(c, "sessionStorage", "provider", NULL);
-	cf->session = scalar(n) ? index_of(vt_session_names, VT_SESSION_OTHER, n)
-				: VT_SESSION_MEMORY; /* the default */
+	cf->session = session_of(vt_yaml_path(c, "sessionStorage", "provider",
+					      NULL));
+	config_features(c, cf);
 }
 
 static void init_facts(struct vt_config_facts *cf)
@@ -183,6 +217,12 @@ static void init_facts(struct vt_config_facts *cf)
 	cf->backends = -1;
 	cf->composite = -1;
 	cf->session = VT_SESSION_MEMORY;
+	/*
+	 * vmcp serve loads every configuration (a CLI file, the ConfigMap
+	 * the operator renders) through a loader that fills the operational
+	 * defaults: health monitoring is always on (yaml_loader.go:79).
+	 */
+	cf->features = 1u << VT_FEATURE_HEALTH_MONITORING;
 }
 
 static uint64_t own_key(const char *ns, const char *name, uint64_t fp)
@@ -232,7 +272,8 @@ static void from_crd(struct stream *st, const struct vt_ynode *doc,
 		const struct vt_ynode *b = &st->d->docs[i];
 		const struct vt_ynode *bs = vt_yaml_get(b, "spec");
 
-		if (!(kind_is(b, "MCPServer") || kind_is(b, "MCPRemoteProxy")) ||
+		if (!(kind_is(b, "MCPServer") || kind_is(b, "MCPRemoteProxy") ||
+		      kind_is(b, "MCPServerEntry")) ||
 		    !group_of(bs) || strcmp(group_of(bs), group) != 0)
 			continue;
 		servers++;
@@ -265,8 +306,14 @@ static void from_crd(struct stream *st, const struct vt_ynode *doc,
 			    cf->steps);
 	}
 	n = vt_yaml_path(spec, "sessionStorage", "provider", NULL);
-	if (scalar(n))
-		cf->session = index_of(vt_session_names, VT_SESSION_OTHER, n);
+	if (n)
+		cf->session = session_of(n);
+	n = vt_yaml_get(spec, "telemetryConfigRef");
+	if (n && n->kind == VT_Y_MAP)
+		cf->features |= 1u << VT_FEATURE_TELEMETRY;
+	n = vt_yaml_get(spec, "passthroughHeaders");
+	if (n && n->kind == VT_Y_SEQ && n->n)
+		cf->features |= 1u << VT_FEATURE_PASSTHROUGH_HEADERS;
 	n = vt_yaml_get(spec, "embeddingServerRef");
 	if (n && n->kind == VT_Y_MAP)
 		cf->features |= 1u << VT_FEATURE_OPTIMIZER;
@@ -298,8 +345,22 @@ static void add_cli(const struct vt_ynode *c, uint64_t fp, const char *ns,
 	if (cf.composite < 0)
 		cf.composite = 0;
 	cf.composite += seq_len(vt_yaml_get(c, "compositeToolRefs"));
-	if (!cf.component && nm && *nm)
+	if (!cf.component && !fallback_name) {
+		/*
+		 * A CLI file: an audit section with no component writes HTTP
+		 * events as toolhive-api and workflow events as
+		 * vmcp-composer; with no section, only --enable-audit audits,
+		 * as vmcp-server.
+		 */
+		int has = vt_yaml_get(c, "audit") != NULL;
+
+		cf.component = has ? vt_hash64("toolhive-api", 12)
+				   : vt_hash64("vmcp-server", 11);
+		cf.component2 = has ? vt_hash64("vmcp-composer", 13) : 0;
+	} else if (!cf.component && nm && *nm) {
 		cf.component = vt_hash64(nm, strlen(nm));
+	}
+
 	cf.fingerprint = fp;
 	cf.key = own_key(ns, nm, fp);
 	push(out, n, &cf);

@@ -80,7 +80,10 @@ static void put_named(struct vt_buf *b, const struct vt_allowlist *list,
 /* The fixed counters of struct counts, before the name arrays. */
 #define FIXED_COUNTS (offsetof(struct counts, backends) / sizeof(uint64_t))
 
-static const char *const backend_tail[] = { "\x01other", "\x01composite" };
+static const char *const backend_tail[BACKEND_TAILS] = {
+	"\x01other", "\x01composite", "\x01optimizer", "\x01code_mode",
+	"\x01unknown",
+};
 static const char *const client_tail[] = { "\x01other" };
 
 static int cmp_u64(const void *x, const void *y)
@@ -123,6 +126,33 @@ static void put_procs(struct vt_buf *out, const struct vt_agg_config *c,
 	free(keys);
 }
 
+/*
+ * Version 4: usage from INFO lines per period and instance, the backend
+ * mode and logged session storage of every instance and stream (a
+ * stream's known startup facts are those its process gave).
+ */
+static void encode_v4(const struct vt_agg *a, struct vt_buf *out)
+{
+	for (size_t i = 0; i < a->nperiods; i++) {
+		const struct period *p = a->periods[i];
+
+		put_named(out, a->cfg.clients, p->c.discover_clients,
+			  VT_MAX_NAMES, client_tail, 1);
+		for (size_t k = 0; k < p->ninst; k++) {
+			put_array(out, p->inst[k].wf, VT_WFL_COUNT);
+			vt_put_u(out, p->inst[k].sessions);
+		}
+	}
+	for (size_t i = 0; i < a->ninst; i++) {
+		vt_put_s(out, a->inst[i].facts.mode);
+		vt_put_s(out, a->inst[i].facts.session);
+	}
+	for (size_t i = 0; i < a->nstreams; i++) {
+		vt_put_s(out, a->streams[i].pending.mode);
+		vt_put_s(out, a->streams[i].pending.session);
+	}
+}
+
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 {
 	size_t start = out->len;
@@ -141,7 +171,7 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 		vt_put_u(out, (uint64_t)p->has_ts);
 		put_array(out, (const uint64_t *)&p->c, FIXED_COUNTS);
 		put_named(out, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
-			  backend_tail, 2);
+			  backend_tail, BACKEND_TAILS);
 		put_named(out, a->cfg.clients, p->c.clients, VT_MAX_NAMES,
 			  client_tail, 1);
 		put_array(out, (const uint64_t *)&p->q,
@@ -198,6 +228,7 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 			vt_put_u(out, p->hour_calls[k]);
 		}
 	}
+	encode_v4(a, out);
 	return vt_crc_seal(out, start);
 }
 
@@ -242,7 +273,7 @@ static void get_named(struct vt_reader *r, const struct vt_allowlist *list,
 		      uint64_t *counts, size_t known,
 		      const char *const *tail, size_t ntail)
 {
-	size_t n = get_count(r, VT_MAX_NAMES + 4);
+	size_t n = get_count(r, VT_MAX_NAMES + BACKEND_TAILS + 2);
 
 	for (size_t i = 0; i < n && !r->bad; i++) {
 		size_t len = get_count(r, VT_MAX_NAME_LEN + 1);
@@ -274,7 +305,7 @@ static void get_period(struct vt_reader *r, struct vt_agg *a)
 	p->has_ts = vt_get_u(r) != 0;
 	get_array(r, (uint64_t *)&p->c, FIXED_COUNTS);
 	get_named(r, a->cfg.servers, p->c.backends, VT_MAX_NAMES,
-		  backend_tail, 2);
+		  backend_tail, BACKEND_TAILS);
 	get_named(r, a->cfg.clients, p->c.clients, VT_MAX_NAMES, client_tail,
 		  1);
 	get_array(r, (uint64_t *)&p->q, sizeof(p->q) / sizeof(uint64_t));
@@ -300,6 +331,37 @@ static void get_period(struct vt_reader *r, struct vt_agg *a)
 
 		if (vt_map_get(&p->procs, key) == VT_MAP_NONE)
 			vt_map_put(&p->procs, key, 0);
+	}
+}
+
+static int get_enum(struct vt_reader *r, int count)
+{
+	int64_t v = vt_get_s(r);
+
+	if (v < -1 || v >= count)
+		r->bad = 1;
+	return (int)v;
+}
+
+static void decode_v4(struct vt_reader *r, struct vt_agg *a)
+{
+	for (size_t i = 0; i < a->nperiods && !r->bad; i++) {
+		struct period *p = a->periods[i];
+
+		get_named(r, a->cfg.clients, p->c.discover_clients,
+			  VT_MAX_NAMES, client_tail, 1);
+		for (size_t k = 0; k < p->ninst && !r->bad; k++) {
+			get_array(r, p->inst[k].wf, VT_WFL_COUNT);
+			p->inst[k].sessions = vt_get_u(r);
+		}
+	}
+	for (size_t i = 0; i < a->ninst && !r->bad; i++) {
+		a->inst[i].facts.mode = get_enum(r, VT_BMODE_COUNT);
+		a->inst[i].facts.session = get_enum(r, VT_SESSION_COUNT);
+	}
+	for (size_t i = 0; i < a->nstreams && !r->bad; i++) {
+		a->streams[i].pending.mode = get_enum(r, VT_BMODE_COUNT);
+		a->streams[i].pending.session = get_enum(r, VT_SESSION_COUNT);
 	}
 }
 
@@ -392,6 +454,8 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 				vt_period_add_calls(a->periods[i], hour, calls);
 		}
 	}
+	if (u[4] >= 4)
+		decode_v4(&r, a);
 	if (r.bad || r.p != r.end) {
 		vt_agg_free(a);
 		return VT_ERR_CORRUPT;

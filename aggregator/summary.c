@@ -7,6 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Usage from INFO lines, for an instance that wrote no audit event: a
+ * timeout logs both "workflow failed" and "workflow timed out", so the
+ * failures are the failed lines less the timeouts, plus the failures
+ * during output construction (which log no "workflow failed").
+ */
+static void app_usage(const struct inst_stats *st, struct vt_summary *s)
+{
+	uint64_t failed = st->wf[VT_WFL_FAILED] > st->wf[VT_WFL_TIMED_OUT]
+				  ? st->wf[VT_WFL_FAILED] - st->wf[VT_WFL_TIMED_OUT]
+				  : 0;
+
+	s->workflows[VT_WF_STARTED] += st->wf[VT_WFL_STARTED];
+	s->workflows[VT_WF_COMPLETED] += st->wf[VT_WFL_COMPLETED];
+	s->workflows[VT_WF_FAILED] += failed + st->wf[VT_WFL_OUTPUT_FAILED];
+	s->workflows[VT_WF_TIMED_OUT] += st->wf[VT_WFL_TIMED_OUT];
+	s->sessions += st->sessions;
+}
+
 static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 			 struct vt_summary *s)
 {
@@ -53,7 +72,13 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 	for (int i = 0; i < VT_OUTAUTH_UNKNOWN; i++)
 		if (f.outauth & (1u << i))
 			s->outgoing_auth[i]++;
-	if (in && in->has_cfg) {
+	if (f.session >= 0) {
+		s->session_storage[f.session]++; /* the logs said it */
+		if (in && in->has_cfg)
+			s->instances_configured++;
+		for (int i = 0; in && in->has_cfg && i < VT_STEP_COUNT; i++)
+			s->composite_steps_defined[i] += in->steps[i];
+	} else if (in && in->has_cfg) {
 		s->instances_configured++;
 		s->session_storage[in->session]++;
 		for (int i = 0; i < VT_STEP_COUNT; i++)
@@ -74,6 +99,7 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 	if (!(st->seen & (1u << VT_FEATURE_AUDIT))) {
 		calls = st->debug_calls;
 		s->tool_calls_by_outcome[VT_OUT_UNKNOWN] += st->debug_calls;
+		app_usage(st, s);
 	}
 	s->tool_calls_per_instance[vt_log2_bucket(calls)]++;
 	if (st->has_time)
@@ -120,7 +146,6 @@ static size_t named(const struct vt_allowlist *list, const uint64_t *counts,
 
 void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 {
-	static const char *const backend_tail[] = { "other", "composite" };
 	static const char *const client_tail[] = { "other" };
 	const struct period *p;
 	const struct counts *c;
@@ -154,12 +179,13 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 		s->tool_calls += s->tool_calls_by_outcome[k];
 	}
 	memcpy(s->tool_call_duration_ms, c->duration, sizeof(c->duration));
-	memcpy(s->workflows, c->workflows, sizeof(c->workflows));
+	for (int k = 0; k < VT_WF_COUNT; k++)
+		s->workflows[k] += c->workflows[k]; /* after app_usage's */
 	memcpy(s->workflow_steps, c->steps, sizeof(c->steps));
 	memcpy(s->workflow_step_results, c->step_results,
 	       sizeof(c->step_results));
 	memcpy(s->requests_by_type, c->requests, sizeof(c->requests));
-	s->sessions = c->sessions;
+	s->sessions += c->sessions;
 	for (size_t k = 0; k < p->nhours; k++)
 		if (p->hour_calls[k]) {
 			s->hours[s->nhours].start = p->hours[k] * 3600;
@@ -168,10 +194,15 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 	qsort(s->hours, s->nhours, sizeof(*s->hours), by_hour);
 	s->restarts = c->restarts;
 	s->config_changes = c->config_changes;
+	memcpy(s->backend_health, c->health, sizeof(c->health));
+	s->server_discover = c->server_discover;
 	s->nbackends = named(a->cfg.servers, c->backends, VT_MAX_NAMES,
-			     backend_tail, 2, s->backends);
+			     vt_backend_tail_names, BACKEND_TAILS, s->backends);
 	s->nclients = named(a->cfg.clients, c->clients, VT_MAX_NAMES,
 			    client_tail, 1, s->clients);
+	s->ndiscover_clients = named(a->cfg.clients, c->discover_clients,
+				     VT_MAX_NAMES, client_tail, 1,
+				     s->discover_clients);
 	s->quality = p->q;
 }
 
@@ -257,6 +288,8 @@ static void merge_period(struct vt_agg *dst, const struct vt_agg *src,
 		}
 		y->audit_calls += x->audit_calls;
 		y->debug_calls += x->debug_calls;
+		ADD_ARRAY(y->wf, x->wf);
+		y->sessions += x->sessions;
 		y->seen |= x->seen;
 		if (x->has_time) {
 			if (!y->has_time || x->first < y->first)
@@ -371,12 +404,13 @@ int vt_agg_merge_exact(const struct vt_agg *src)
 	return src->partial && !src->inexact;
 }
 
-/* "other" and "composite" sort after every name, in that order. */
+/* The tail entries sort after every name, in vt_backend_tail_names order. */
 static int tail_rank(const char *name)
 {
-	return strcmp(name, "other") == 0	? 1
-	       : strcmp(name, "composite") == 0 ? 2
-						: 0;
+	for (int i = 0; i < BACKEND_TAILS; i++)
+		if (strcmp(name, vt_backend_tail_names[i]) == 0)
+			return i + 1;
+	return 0;
 }
 
 static int by_name_tail_last(const void *x, const void *y)
@@ -475,7 +509,9 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
 	ADD(workflow_step_results);
 	ADD(requests_by_type);
 	ADD(uptime_seconds);
+	ADD(backend_health);
 #undef ADD
+	d->server_discover += s->server_discover;
 	d->backends_unknown += s->backends_unknown;
 	d->composite_unknown += s->composite_unknown;
 	d->instances_configured += s->instances_configured;
@@ -489,6 +525,10 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
 	d->nclients = merge_named(d->clients, d->nclients,
 				  VT_ARRAY_LEN(d->clients), s->clients,
 				  s->nclients);
+	d->ndiscover_clients = merge_named(
+		d->discover_clients, d->ndiscover_clients,
+		VT_ARRAY_LEN(d->discover_clients), s->discover_clients,
+		s->ndiscover_clients);
 	merge_hours(d, s);
 	quality_add(&d->quality, &s->quality);
 }
@@ -499,7 +539,7 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s)
  * own buckets becomes "other". Returns how many names were folded.
  */
 static size_t allow_named(struct vt_named_count *v, size_t *n, size_t cap,
-			  const struct vt_allowlist *list, int composite)
+			  const struct vt_allowlist *list, int backends)
 {
 	struct vt_named_count *in = vt_xmalloc((*n ? *n : 1) * sizeof(*in));
 	size_t m = *n, folded = 0;
@@ -513,7 +553,7 @@ static size_t allow_named(struct vt_named_count *v, size_t *n, size_t cap,
 			snprintf(in[i].name, sizeof(in[i].name), "%s",
 				 vt_allowlist_name(list, (size_t)k));
 		else if (strcmp(name, "other") != 0 &&
-			 !(composite && strcmp(name, "composite") == 0)) {
+			 !(backends && tail_rank(name) > 0)) {
 			snprintf(in[i].name, sizeof(in[i].name), "other");
 			folded++;
 		}
@@ -529,5 +569,7 @@ size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers
 	return allow_named(s->backends, &s->nbackends,
 			   VT_ARRAY_LEN(s->backends), servers, 1) +
 	       allow_named(s->clients, &s->nclients, VT_ARRAY_LEN(s->clients),
-			   clients, 0);
+			   clients, 0) +
+	       allow_named(s->discover_clients, &s->ndiscover_clients,
+			   VT_ARRAY_LEN(s->discover_clients), clients, 0);
 }

@@ -732,6 +732,32 @@ static void finish_time(struct vt_decoder *d, struct vt_record *r)
 	}
 }
 
+/*
+ * The product token of the line's "user_agent" member: the raw HTTP
+ * User-Agent header vMCP writes in source.extra (metadata.extra for an
+ * sse_connection). Inside a JSON string its quotes would be escaped, so
+ * the bytes '"user_agent":"' are always the member itself. Only the text
+ * up to the first '/', space or escape is taken: a product name, never a
+ * version or a comment.
+ */
+static struct vt_sv ua_product(const char *line, size_t len)
+{
+	static const char key[] = "\"user_agent\":\"";
+	const size_t kn = sizeof(key) - 1;
+
+	for (size_t i = 0; i + kn <= len; i++) {
+		if (line[i] != '"' || memcmp(line + i, key, kn) != 0)
+			continue;
+		size_t s = i + kn, e = s;
+
+		while (e < len && line[e] != '"' && line[e] != '/' &&
+		       line[e] != ' ' && line[e] != '\\')
+			e++;
+		return (struct vt_sv){ line + s, e - s };
+	}
+	return (struct vt_sv){ NULL, 0 };
+}
+
 static void finish_audit(struct vt_decoder *d, struct vt_record *r)
 {
 	struct vt_audit *a = &r->audit;
@@ -761,6 +787,9 @@ static void finish_audit(struct vt_decoder *d, struct vt_record *r)
 	a->has_time = r->has_time;
 	a->time = r->time;
 	a->field_flags = r->field_flags;
+	if (a->type == VT_EV_MCP_REQUEST &&
+	    VT_SV_EQ_LIT(a->target_name, "discover"))
+		a->ua_product = ua_product(d->line, d->len);
 }
 
 static void begin_line(struct vt_decoder *d, struct vt_record *out)

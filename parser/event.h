@@ -88,25 +88,53 @@ struct vt_audit {
 	struct vt_sv backend_name;   /* metadata.extra.backend_name */
 	struct vt_sv target_name;    /* target.name: tool or client name */
 	struct vt_sv component;
+	/*
+	 * The product token (the text before the first '/' or space) of
+	 * source.extra.user_agent, for server/discover requests only.
+	 */
+	struct vt_sv ua_product;
 	unsigned field_flags;        /* enum vt_field_flags */
 };
 
-/* Deployment facts found in application lines by the rules table. */
+/*
+ * Deployment, health and usage facts found in application lines by the
+ * rules table. Each kind combines repeated lines in one way
+ * (vt_fact_combine): a marker delimits processes; a "once" fact is a
+ * startup fact, taken from the first line of a process that gives it, so
+ * a runtime line can never overwrite it; a "set" fact adds its value to a
+ * set; a "count" fact counts one event a line.
+ */
 enum vt_fact_kind {
-	VT_FACT_CONFIG_LOAD = 0, /* a process begins reading its configuration */
-	VT_FACT_PROCESS_START,   /* the server is up */
-	VT_FACT_CONFLICT,        /* value: strategy name */
-	VT_FACT_BACKENDS,        /* value: count */
-	VT_FACT_COMPOSITE_DEFINED, /* value: count */
-	VT_FACT_INCOMING_AUTH,   /* value: auth type */
-	VT_FACT_OUTGOING_AUTH,   /* value: strategy */
-	VT_FACT_AUDIT,           /* audit logging is on */
-	VT_FACT_OPTIMIZER,       /* the optimizer is on */
-	VT_FACT_CODE_MODE,       /* code mode is on */
-	VT_FACT_TOOL_CALL,       /* DEBUG fallback: one backend tool call */
+	VT_FACT_CONFIG_LOAD = 0, /* marker: a process reads its configuration */
+	VT_FACT_PROCESS_START,   /* marker: the server is up */
+	VT_FACT_CONFLICT,        /* once; value: strategy name */
+	VT_FACT_BACKENDS,        /* once; value: configured backend count */
+	VT_FACT_BACKEND_MODE,    /* set (most specific wins); value: static,
+				    dynamic or discovered */
+	VT_FACT_COMPOSITE_DEFINED, /* once; value: count */
+	VT_FACT_INCOMING_AUTH,   /* once; value: auth type */
+	VT_FACT_SESSION_STORAGE, /* once; value: memory or redis */
+	VT_FACT_OUTGOING_AUTH,   /* set; value: strategy */
+	VT_FACT_FEATURE,         /* set; value: a vt_feature name */
+	VT_FACT_BACKEND_ADDED,   /* count: a discovered backend joined */
+	VT_FACT_BACKEND_REMOVED, /* count: a discovered backend left */
+	VT_FACT_BACKEND_STATUS,  /* count; value: the new health status */
+	VT_FACT_CIRCUIT_OPEN,    /* count: a circuit breaker opened */
+	VT_FACT_WORKFLOW,        /* count; value: started, completed, failed,
+				    timed_out or output_failed */
+	VT_FACT_SESSION,         /* count: a Legacy session registered */
+	VT_FACT_TOOL_CALL,       /* count: DEBUG, one backend tool call */
 	VT_FACT_COUNT
 };
 
+enum vt_fact_combine {
+	VT_COMBINE_MARKER,
+	VT_COMBINE_ONCE,
+	VT_COMBINE_SET,
+	VT_COMBINE_COUNT,
+};
+
+extern const enum vt_fact_combine vt_fact_combine[VT_FACT_COUNT];
 extern const char *const vt_fact_kind_names[VT_FACT_COUNT];
 int vt_fact_kind_parse(const char *s, size_t n, enum vt_fact_kind *out);
 

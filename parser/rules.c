@@ -27,7 +27,27 @@ struct rule {
 	char *pattern; /* kept for cloning */
 	unsigned flags;
 	struct vt_regex *re;
+	size_t nlit;   /* the pattern's anchored literal start, to test first */
 };
+
+/*
+ * How many bytes after a leading '^' every match starts with: the
+ * literal run up to the first metacharacter (a character a quantifier
+ * follows is left out). 0 when the pattern is not anchored, has options,
+ * or has an alternation (which may not be anchored at all).
+ */
+static size_t literal_start(const char *pat)
+{
+	size_t n = 0;
+
+	if (pat[0] != '^' || strchr(pat, '|'))
+		return 0;
+	while (pat[1 + n] && !strchr("\\.^$|?*+()[]{}", pat[1 + n]))
+		n++;
+	if (n && pat[1 + n] && strchr("?*{", pat[1 + n]))
+		n--;
+	return n;
+}
 
 struct vt_rules {
 	struct rule *rules;
@@ -128,6 +148,7 @@ static const char *parse_rule(const char *p, const char *end,
 	if (parse_value(v, (size_t)(ve - v), out))
 		return "value must be '-', '$N' (N from 1 to 8), '@attribute' or '=text'";
 	out->pattern = vt_xstrndup(pat, (size_t)(pe - pat));
+	out->nlit = literal_start(out->pattern);
 	if (vt_regex_compile(out->pattern, 0, &out->re, reerr, reerrlen)) {
 		rule_release(out);
 		return reerr;
@@ -202,6 +223,11 @@ size_t vt_rules_match(struct vt_rules *r, const struct vt_record *rec,
 		if (fired & (1u << rule->kind))
 			continue;
 		if (ng > VT_ARRAY_LEN(groups))
+			continue;
+		/* most rules start with text: most lines fail it at once */
+		if (rule->nlit && (rec->msg.len < rule->nlit ||
+				   memcmp(rec->msg.ptr, rule->pattern + 1,
+					  rule->nlit) != 0))
 			continue;
 		if (vt_regex_match(rule->re, rec->msg.ptr, rec->msg.len,
 				   ng ? groups : NULL, ng) != 1)

@@ -546,6 +546,7 @@ static void key_numbers(struct vt_page *p, const struct vt_summary *s)
 	kpi(p, "Restarts", s->restarts, 0);
 	kpi(p, "Configuration changes", s->config_changes, 0);
 	kpi(p, "Sessions", s->sessions, 0);
+	kpi(p, "Discover probes", s->server_discover, 0);
 	kpi(p, "Tool calls", s->tool_calls, 0);
 	kpi(p, "Successful tool calls", s->tool_calls_by_outcome[VT_OUT_SUCCESS], 0);
 	kpi(p, "Composite tool runs", s->workflows[VT_WF_STARTED], 0);
@@ -628,6 +629,11 @@ static void usage_more(struct vt_page *p, const struct vt_summary *s)
 		"clients", "Clients", "usage.clients",
 		"Sessions by MCP client: public names, the rest as other.",
 		"client", 1 };
+	static const struct figure probes = {
+		"discover-clients", "Discover probes by client",
+		"usage.server_discover_clients",
+		"server/discover requests by the User-Agent's product: public names, the rest as other.",
+		"client", 1 };
 	static const struct figure workflows = {
 		"composite-runs", "Composite tool runs",
 		"usage.composite_tool_executions",
@@ -641,6 +647,7 @@ static void usage_more(struct vt_page *p, const struct vt_summary *s)
 		"result", 1 };
 
 	named_figure(p, &clients, s->clients, s->nclients);
+	named_figure(p, &probes, s->discover_clients, s->ndiscover_clients);
 	requests(p, s);
 	enum_figure(p, &workflows, vt_workflow_names, s->workflows, VT_WF_COUNT,
 		    NULL);
@@ -744,6 +751,11 @@ static void operational(struct vt_page *p, const struct vt_summary *s)
 		"operational.uptime_seconds_per_instance",
 		"Instances by the time between their first and last line, in seconds.",
 		"seconds", 0 };
+	static const struct figure health = {
+		"backend-health", "Backend health",
+		"operational.backend_health",
+		"Backend status changes by new status, circuit breaker openings, and backends added to or removed from a discovered group.",
+		"event", 0 };
 
 	section_open(p, "operational", "Operational");
 	vt_page_raw(p, "<p>");
@@ -757,6 +769,8 @@ static void operational(struct vt_page *p, const struct vt_summary *s)
 		       "<div class=\"figs\">\n");
 	hist_figure(p, &uptime, s->uptime_seconds, VT_125_BUCKETS,
 		    vt_125_label, 0);
+	enum_figure(p, &health, vt_health_names, s->backend_health,
+		    VT_HEALTH_COUNT, NULL);
 	vt_page_raw(p, "</div>\n</section>\n");
 }
 

@@ -179,6 +179,9 @@ static void usage(struct writer *w, const struct vt_summary *s)
 		 s->workflow_step_results, VT_SR_COUNT);
 	named_map(w, "backend_distribution", s->backends, s->nbackends);
 	num(w, "sessions", s->sessions);
+	num(w, "server_discover_probes", s->server_discover);
+	named_map(w, "server_discover_clients", s->discover_clients,
+		  s->ndiscover_clients);
 	named_map(w, "clients", s->clients, s->nclients);
 	/* Known types in their table order, then "other". */
 	open_map(w, "requests_by_type");
@@ -206,6 +209,8 @@ static void operational(struct writer *w, const struct vt_summary *s)
 		 VT_125_BUCKETS, vt_125_label, 0);
 	num(w, "restarts", s->restarts);
 	num(w, "config_changes", s->config_changes);
+	enum_map(w, "backend_health", vt_health_names, s->backend_health,
+		 VT_HEALTH_COUNT);
 	close_map(w);
 }
 

@@ -187,10 +187,15 @@ static void usage(struct prom *p, const struct vt_summary *s)
 		    vt_step_result_names, s->workflow_step_results,
 		    VT_SR_COUNT);
 	names(p, "backend_tool_calls_total",
-	      "Audited tool calls by backend: allowlisted public server names, \"composite\" and \"other\".",
+	      "Audited tool calls by backend: allowlisted public server names, then \"other\", \"composite\", \"optimizer\", \"code_mode\" and \"unknown\" for calls without a backend name.",
 	      "backend", s->backends, s->nbackends);
 	single(p, "sessions_total", "counter",
 	       "Successful MCP initializations.", s->sessions);
+	single(p, "server_discover_probes_total", "counter",
+	       "Modern-revision server/discover requests.", s->server_discover);
+	names(p, "server_discover_client_probes_total",
+	      "server/discover requests by the User-Agent's product: allowlisted public client names and \"other\".",
+	      "client", s->discover_clients, s->ndiscover_clients);
 	names(p, "client_sessions_total",
 	      "Successful MCP initializations by client: allowlisted public client names and \"other\".",
 	      "client", s->clients, s->nclients);
@@ -213,6 +218,10 @@ static void operational(struct prom *p, const struct vt_summary *s)
 	single(p, "config_changes_total", "counter",
 	       "Process starts (and configuration files) whose configuration changed.",
 	       s->config_changes);
+	enumeration(p, "backend_health_events_total", "counter",
+		    "Backend health events: status changes by new status, circuit breaker openings, discovered backends added and removed.",
+		    "event", vt_health_names, s->backend_health,
+		    VT_HEALTH_COUNT);
 }
 
 /* The plain quality counters: the JSON name, the metric is NAME_total. */

@@ -31,6 +31,9 @@ struct rd {
 
 __attribute__((format(printf, 2, 3)))
 static void fail(struct rd *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(struct rd *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -53,6 +56,15 @@ static yajl_val field(struct rd *r, yajl_val obj, const char *key,
 		if (strcmp(obj->u.object.keys[i], key) == 0)
 			return obj->u.object.values[i];
 	fail(r, "%s.%s is missing", where, key);
+	return NULL;
+}
+
+/* A field added after the first report format: absent reads as zeros. */
+static yajl_val optional(yajl_val obj, const char *key)
+{
+	for (size_t i = 0; YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj;
 	return NULL;
 }
 
@@ -151,9 +163,10 @@ static size_t named_field(struct rd *r, yajl_val obj, const char *key,
 		}
 		/* Only names a report can hold reach a view (a terminal, a
 		 * Prometheus label): listed names and the report's own. */
-		if (!vt_allowlist_name_valid(name, strlen(name)) &&
-		    strcmp(name, "other") != 0 &&
-		    strcmp(name, "composite") != 0) {
+		int tail = 0;
+		for (size_t t = 0; t < VT_BACKEND_TAILS; t++)
+			tail |= strcmp(name, vt_backend_tail_names[t]) == 0;
+		if (!vt_allowlist_name_valid(name, strlen(name)) && !tail) {
 			fail(r, "%s.%s has a name that is not a public name",
 			     where, key);
 			break;
@@ -281,6 +294,12 @@ static void usage(struct rd *r, yajl_val root, struct vt_summary *s)
 	s->nbackends = named_field(r, u, "backend_distribution", w, s->backends,
 				   VT_ARRAY_LEN(s->backends));
 	s->sessions = num_field(r, u, "sessions", w);
+	if (optional(u, "server_discover_probes"))
+		s->server_discover = num_field(r, u, "server_discover_probes", w);
+	if (optional(u, "server_discover_clients"))
+		s->ndiscover_clients = named_field(
+			r, u, "server_discover_clients", w, s->discover_clients,
+			VT_ARRAY_LEN(s->discover_clients));
 	s->nclients = named_field(r, u, "clients", w, s->clients,
 				  VT_ARRAY_LEN(s->clients));
 	enum_field(r, u, "requests_by_type", w, vt_event_type_names,
@@ -441,6 +460,9 @@ enum vt_err vt_report_parse(const char *text, size_t len,
 		   vt_125_parse, VT_125_BUCKETS, s->uptime_seconds, NULL);
 	s->restarts = num_field(&r, op, "restarts", "operational");
 	s->config_changes = num_field(&r, op, "config_changes", "operational");
+	if (optional(op, "backend_health"))
+		enum_field(&r, op, "backend_health", "operational",
+			   vt_health_names, VT_HEALTH_COUNT, s->backend_health);
 	quality(&r, root, s);
 	yajl_tree_free(root);
 	return r.bad ? VT_ERR_FORMAT : VT_OK;

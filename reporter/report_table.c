@@ -375,6 +375,9 @@ static void usage(struct table *tb, const struct vt_summary *s)
 	busiest_hour(tb, s);
 	top_group(tb, "backends", s->backends, s->nbackends);
 	scalar(tb, "sessions", s->sessions);
+	scalar(tb, "discover probes", s->server_discover);
+	top_group(tb, "probes by client", s->discover_clients,
+		  s->ndiscover_clients);
 	top_group(tb, "clients", s->clients, s->nclients);
 	enum_group(tb, "composite runs", vt_workflow_names, s->workflows,
 		   VT_WF_COUNT, 0, 0, 0);
@@ -403,6 +406,8 @@ static void operational(struct table *tb, const struct vt_summary *s)
 		   vt_125_label, 0);
 	scalar(tb, "restarts", s->restarts);
 	scalar(tb, "config changes", s->config_changes);
+	enum_group(tb, "backend health", vt_health_names, s->backend_health,
+		   VT_HEALTH_COUNT, 0, 0, 0);
 }
 
 /* A quality counter that is shown only when it is not 0. */

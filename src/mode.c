@@ -5,6 +5,7 @@
  * outvoted by one that asks for more.
  */
 #include "mode.h"
+#include "../parser/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,10 +51,42 @@ static enum vt_wish dnt_wish(const char *v)
 	return VT_WISH_OFF;
 }
 
-static int truthy(const char *v)
+int vt_toolhive_config_path(const char *(*getenv_fn)(const char *name),
+			    char *out, size_t n)
 {
-	return strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
-	       strcasecmp(v, "yes") == 0;
+	const char *x = getenv_fn("XDG_CONFIG_HOME"), *h = getenv_fn("HOME");
+	int w;
+
+	if (x && *x == '/')
+		w = snprintf(out, n, "%s/toolhive/config.yaml", x);
+	else if (h && *h)
+		w = snprintf(out, n, "%s/.config/toolhive/config.yaml", h);
+	else
+		return -1;
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/*
+ * disable_usage_metrics in ToolHive's config file: a YAML bool that "thv
+ * config usage-metrics disable" sets to true (pkg/config/config.go). An
+ * unreadable or malformed file is no signal: ToolHive would not start.
+ */
+static void toolhive_config(const struct vt_mode_input *in,
+			    struct vt_mode_decision *d)
+{
+	struct vt_ydocs docs;
+	size_t line;
+	const char *what;
+
+	if (!in->toolhive_config ||
+	    vt_yaml_load(in->toolhive_config, in->toolhive_config_len, &docs,
+			 &line, &what) != VT_OK)
+		return;
+	if (docs.n && vt_yaml_bool(vt_yaml_get(&docs.docs[0],
+					       "disable_usage_metrics")) == 1)
+		add(d, "ToolHive config (disable_usage_metrics)", "true",
+		    VT_WISH_OFF);
+	vt_yaml_free(&docs);
 }
 
 static int collect(const struct vt_mode_input *in, struct vt_mode_decision *d,
@@ -77,15 +110,15 @@ static int collect(const struct vt_mode_input *in, struct vt_mode_decision *d,
 	if ((v = in->getenv("TOOLHIVE_USAGE_METRICS_ENABLED")))
 		add(d, "TOOLHIVE_USAGE_METRICS_ENABLED", v,
 		    strcmp(v, "false") == 0 ? VT_WISH_OFF : VT_WISH_NONE);
+	toolhive_config(in, d);
+	/* ToolHive: strings.EqualFold(v, "true") (pkg/updates/client.go) */
 	if ((v = in->getenv("TOOLHIVE_SKIP_UPDATE_CHECK")))
 		add(d, "TOOLHIVE_SKIP_UPDATE_CHECK", v,
-		    truthy(v) ? VT_WISH_LOCAL : VT_WISH_NONE);
+		    strcasecmp(v, "true") == 0 ? VT_WISH_LOCAL : VT_WISH_NONE);
+	/* ToolHive: any non-empty value is CI, "false" and "0" included */
 	for (size_t i = 0; i < sizeof(ci_vars) / sizeof(ci_vars[0]); i++)
 		if ((v = in->getenv(ci_vars[i])) && *v)
-			add(d, ci_vars[i], v,
-			    strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0
-				    ? VT_WISH_NONE
-				    : VT_WISH_LOCAL);
+			add(d, ci_vars[i], v, VT_WISH_LOCAL);
 	if (in->config_mode) {
 		if (parse_mode(in->config_mode, &w))
 			return *bad = "config file", -1;

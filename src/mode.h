@@ -36,7 +36,19 @@ struct vt_mode_input {
 	const char *config_mode;
 	const char *config_endpoint;
 	const char *(*getenv)(const char *name);
+	/* ToolHive's config file (vt_toolhive_config_path), its text, or NULL */
+	const char *toolhive_config;
+	size_t toolhive_config_len;
 };
+
+/*
+ * Where ToolHive keeps its config file, xdg.ConfigFile("toolhive/
+ * config.yaml"): $XDG_CONFIG_HOME/toolhive/config.yaml, by default
+ * $HOME/.config/toolhive/config.yaml. Returns 0, or -1 when neither
+ * variable is set or the path does not fit.
+ */
+int vt_toolhive_config_path(const char *(*getenv_fn)(const char *name),
+			    char *out, size_t n);
 
 struct vt_mode_decision {
 	enum vt_mode mode;

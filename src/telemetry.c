@@ -2,6 +2,7 @@
 /* Consent and delivery settings: config file, mode, token, upload setup. */
 #include "telemetry.h"
 #include "cli.h"
+#include "common.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -214,7 +215,19 @@ int vt_telemetry_setup(struct vt_telemetry *t,
 	in.config_mode = t->file.telemetry;
 	in.config_endpoint = t->file.endpoint;
 	in.getenv = real_getenv;
-	if (vt_mode_resolve(&in, &t->decision, &bad)) {
+	/* ToolHive's own config file: disable_usage_metrics (no file: none). */
+	char thpath[4096];
+	char *thtext = NULL;
+	int missing = 0;
+	in.toolhive_config = NULL;
+	in.toolhive_config_len = 0;
+	if (vt_toolhive_config_path(real_getenv, thpath, sizeof(thpath)) == 0)
+		thtext = vt_read_file(thpath, 1 << 20, &in.toolhive_config_len,
+				      &missing);
+	in.toolhive_config = thtext;
+	int resolved = vt_mode_resolve(&in, &t->decision, &bad);
+	free(thtext);
+	if (resolved) {
 		vt_cli_error("%s must be off, local or on", bad);
 		return -1;
 	}

@@ -17,8 +17,8 @@ def ts(sec, nano=True):
     base = "2026-11-24T%02d:%02d:%02d" % (h, m, s)
     return base + (".%09dZ" % R.randrange(10**9) if nano else "Z")
 
-def app(sec, msg, **attrs):
-    d = {"time": ts(sec, False), "level": "INFO", "msg": msg}
+def app(sec, msg, level="INFO", **attrs):
+    d = {"time": ts(sec, False), "level": level, "msg": msg}
     d.update(attrs)
     return json.dumps(d, separators=(",", ":"))
 
@@ -28,6 +28,9 @@ def audit(sec, typ, outcome, component, target, extra, user="alice@example.com",
          "source": {"type": "network", "value": ip,
                     "extra": {"request_id": "req-" + uid()[:8], "user_agent": "claude-code/2.0.14"}},
          "subjects": {"user": user, "user_id": "u-" + uid()[:6]}}
+    if typ.startswith("vmcp_workflow"):
+        # workflow events come from the composer, not the network
+        d["source"] = {"type": "local", "value": "vmcp-composer", "extra": {}}
     if target is not None:
         d["target"] = target
     if extra is not None:
@@ -36,15 +39,27 @@ def audit(sec, typ, outcome, component, target, extra, user="alice@example.com",
         d["data"] = data
     return json.dumps(d, separators=(",", ":"))
 
+# The startup lines in vMCP's order (pkg/vmcp/cli/serve.go, ToolHive
+# e25de16); "  Composite Tools" only when some are defined.
 def startup(sec, strategy, backends, composite):
-    return [app(sec, "Loading configuration from: /etc/vmcp-config/config.yaml"),
-            app(sec, "  Name: engineering-vmcp"),
-            app(sec, "  Conflict Resolution: " + strategy),
-            app(sec, "  Composite Tools: %d defined" % composite),
-            app(sec + 1, "Creating OIDC incoming authentication middleware"),
-            app(sec + 1, "Discovered %d backends" % backends),
-            app(sec + 1, "audit middleware enabled for MCP endpoints"),
-            app(sec + 2, "starting Virtual MCP Server", address="0.0.0.0:4483", endpoint="/mcp")]
+    lines = [app(sec, "Loading configuration from: /etc/vmcp-config/config.yaml"),
+             app(sec, "configuration loaded and validated successfully"),
+             app(sec, "  Name: engineering-vmcp"),
+             app(sec, "  Group: engineering"),
+             app(sec, "  Conflict Resolution: " + strategy)]
+    if composite:
+        lines.append(app(sec, "  Composite Tools: %d defined" % composite))
+    lines += [app(sec, "initializing outgoing authentication"),
+              app(sec, "dynamic mode: initializing group manager for backend discovery"),
+              app(sec + 1, "Discovered %d backends" % backends),
+              app(sec + 1, "using %s conflict resolution strategy" % strategy),
+              app(sec + 1, "Setting up incoming authentication (type: oidc)"),
+              app(sec + 1, "creating OIDC incoming authentication middleware"),
+              app(sec + 1, "Incoming authentication configured: oidc"),
+              app(sec + 1, "starting health monitor", backends=backends, interval=30000000000, threshold=3),
+              app(sec + 1, "audit middleware enabled for MCP endpoints"),
+              app(sec + 2, "starting Virtual MCP Server", address="0.0.0.0:4483", endpoint="/mcp")]
+    return lines
 
 BACKENDS = ["github", "jira", "fetch", "billing-internal"]
 CLIENTS = ["claude-code", "cursor-vscode", "acme-agent"]
@@ -148,6 +163,7 @@ dk = ROOT + "/docker/3f2a9c/3f2a9c-json.log"
 lines = [app(5 * 3600, "Loading configuration from: /etc/vmcp/config.yaml"),
          app(5 * 3600, "  Conflict Resolution: manual"),
          app(5 * 3600, "Static mode: using 5 pre-configured backends"),
+         app(5 * 3600, "Discovered 5 backends"),
          app(5 * 3600 + 1, "creating anonymous authentication middleware"),
          app(5 * 3600 + 2, "starting Virtual MCP Server", address="127.0.0.1:4483", endpoint="/mcp")]
 sec = 5 * 3600 + 3
@@ -155,8 +171,10 @@ for i in range(25):
     sec += R.randrange(5, 50)
     lines.append(json.dumps({"time": ts(sec, False), "level": "DEBUG", "msg": "calling tool on backend",
                              "tool": "search", "backend": R.choice(BACKENDS)}, separators=(",", ":")))
-lines.append(app(sec + 1, "capability aggregation complete", backends=5, tools=40, resources=0, prompts=0,
-                 detail="x" * 20000))
+# A composite run whose error text (a backend's answer) is long.
+lines.append(app(sec + 1, "starting workflow execution", workflow="nightly_digest"))
+lines.append(app(sec + 2, "workflow failed", level="ERROR", workflow="nightly_digest",
+                 error="level execution failed: tool call failed: " + "x" * 20000))
 out = []
 for l in lines:
     s = l + "\n"

@@ -58,7 +58,7 @@ expect cli-full \
 	'nz(dep["outgoing_auth"]) == {"unauthenticated": 1, "header_injection": 1}' \
 	'nz(dep["composite_tools_defined"]) == {"2-3": 1}' \
 	'nz(dep["composite_steps_defined"]) == {"tool": 2, "elicitation": 1, "forEach": 1}' \
-	'dep["features"] == {"audit": 1, "optimizer": 1, "code_mode": 1}' \
+	'nz(dep["features"]) == {"audit": 1, "optimizer": 1, "code_mode": 1, "health_monitoring": 1}' \
 	'nz(dep["session_storage"]) == {"redis": 1}'
 
 report strategies 0 --vmcp-config $CFG/cli-local-strategies.yaml /dev/null
@@ -68,7 +68,7 @@ expect strategies \
 	'nz(dep["outgoing_auth"]) == {"token_exchange": 1, "upstream_inject": 1, "aws_sts": 1, "obo": 1, "xaa": 1, "header_injection": 1, "other": 1}' \
 	'nz(dep["backends_per_instance"]) == {"unknown": 1}' \
 	'nz(dep["composite_tools_defined"]) == {"0": 1}' \
-	'dep["features"] == {"audit": 0, "optimizer": 0, "code_mode": 0}' \
+	'nz(dep["features"]) == {"health_monitoring": 1}' \
 	'nz(dep["session_storage"]) == {"memory": 1}'
 
 report configmap 0 --vmcp-config $CFG/configmap.yaml /dev/null
@@ -87,7 +87,7 @@ expect crd \
 	'nz(dep["conflict_resolution"]) == {"prefix": 1, "priority": 1}' \
 	'nz(dep["composite_tools_defined"]) == {"0": 1, "1": 1}' \
 	'nz(dep["composite_steps_defined"]) == {"tool": 1, "elicitation": 1}' \
-	'dep["features"] == {"audit": 1, "optimizer": 1, "code_mode": 0}' \
+	'nz(dep["features"]) == {"audit": 1, "optimizer": 1, "health_monitoring": 2}' \
 	'nz(dep["session_storage"]) == {"memory": 1, "redis": 1}'
 
 # --- configurations shaped like ToolHive's own examples ----------------------
@@ -118,14 +118,21 @@ vt report --now "$NOW" fixtures/samples/ >"$TMP/nomatch.json" 2>/dev/null
 expect match 'dep["instances"] == 3 and dep["instances_configured"] == 1' \
 	'nz(dep["outgoing_auth"]) == {"unauthenticated": 1, "header_injection": 1, "unknown": 2}' \
 	'dep["usage"] if False else d["usage"] == json.load(open(sys.argv[1].replace("match", "nomatch")))["usage"]'
-# one configuration that names no logged component: it is the logs' vMCP
+# one configuration that names no logged component: it is the logs' vMCP;
+# its startup lines were read and name no Redis: the logs win (memory),
+# the file fills what they leave unknown (optimizer, code mode)
 report only 0 --vmcp-config $CFG/cli-full.yaml fixtures/samples/cli-host/
 expect only 'dep["instances"] == 1 and dep["instances_configured"] == 1' \
-	'nz(dep["session_storage"]) == {"redis": 1}'
-# two that match nothing: two more instances, the logs' one unconfigured
+	'nz(dep["session_storage"]) == {"memory": 1}' \
+	'dep["features"]["optimizer"] == 1 and dep["features"]["code_mode"] == 1'
+# two: cli-full names a component the logs do not carry (an instance of
+# its own); cli-local-strategies has no audit section, so only
+# --enable-audit audits it, as "vmcp-server": the component the CLI
+# host's events carry, so it describes the logs' instance
 report two 0 --vmcp-config $CFG/cli-full.yaml --vmcp-config $CFG/cli-local-strategies.yaml fixtures/samples/cli-host/
-expect two 'dep["instances"] == 3 and dep["instances_configured"] == 2' \
-	'dep["session_storage"]["unknown"] == 1'
+expect two 'dep["instances"] == 2 and dep["instances_configured"] == 2' \
+	'nz(dep["session_storage"]) == {"memory": 1, "redis": 1}' \
+	'nz(dep["incoming_auth"]) == {"anonymous": 1, "oidc": 1}'
 
 # a mounted ConfigMap is a chain of symlinks: it is followed
 mkdir -p "$TMP/cm/..2026_11_25" && cp $CFG/configmap.yaml "$TMP/cm/..2026_11_25/config.yaml"

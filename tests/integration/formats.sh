@@ -100,8 +100,8 @@ done
 vt report --fleet-key-file "$KEY" -q --now "$NOW" --format table --top 2 fixtures/samples/ >"$TMP/top2.table"
 sed -n '/^  backends  *[a-z]/,/^  sessions/p' "$TMP/top2.table" | sed '$d' >"$TMP/top2.rows"
 [ "$(wc -l <"$TMP/top2.rows")" = 3 ] && grep -q ' jira  *90 ' "$TMP/top2.rows" &&
-	grep -q ' github  *71 ' "$TMP/top2.rows" && grep -q ' other  *135 ' "$TMP/top2.rows" && ok ||
-	{ bad "--top 2: want jira, github and other (68+57+10)"; cat "$TMP/top2.rows"; }
+	grep -q ' fetch  *71 ' "$TMP/top2.rows" && grep -q ' other  *138 ' "$TMP/top2.rows" && ok ||
+	{ bad "--top 2: want jira, fetch and other (68+60+10)"; cat "$TMP/top2.rows"; }
 for v in 0 -1 1001 x; do
 	vt report --fleet-key-file "$KEY" --top "$v" /dev/null >/dev/null 2>&1
 	[ $? = 2 ] && ok || bad "--top $v is not a usage error"

@@ -184,6 +184,7 @@ KPIS = {
     "Restarts": "operational.restarts",
     "Configuration changes": "operational.config_changes",
     "Sessions": "usage.sessions", "Tool calls": "usage.tool_calls.total",
+    "Discover probes": "usage.server_discover_probes",
     "Successful tool calls": "usage.tool_calls.by_outcome.success",
     "Composite tool runs": "usage.composite_tool_executions.started",
     "Files read": "quality.files", "Lines read": "quality.lines_read",

@@ -23,6 +23,7 @@ SCALARS = {
     "sessions_total": ("usage", "sessions"),
     "restarts_total": ("operational", "restarts"),
     "config_changes_total": ("operational", "config_changes"),
+    "server_discover_probes_total": ("usage", "server_discover_probes"),
 }
 SCALARS.update({q + "_total": ("quality", q) for q in QUALITY})
 MAPS = {
@@ -42,8 +43,10 @@ MAPS = {
     "workflow_step_results_total": (("usage", "workflow_step_results"), "result"),
     "backend_tool_calls_total": (("usage", "backend_distribution"), "backend"),
     "client_sessions_total": (("usage", "clients"), "client"),
+    "server_discover_client_probes_total": (("usage", "server_discover_clients"), "client"),
     "requests_total": (("usage", "requests_by_type"), "type"),
     "instances_by_uptime": (("operational", "uptime_seconds_per_instance"), "bucket"),
+    "backend_health_events_total": (("operational", "backend_health"), "event"),
     "lines_malformed_total": (("quality", "malformed_by_reason"), "reason"),
     "lines_unrecognized_total": (("quality", "unrecognized_by_reason"), "reason"),
     "lines_by_wrapper_total": (("quality", "lines_by_wrapper"), "wrapper"),

@@ -62,6 +62,11 @@ golden wrappers 0 $IN/cri.log $IN/docker.log
 golden damaged-gzip 3 $IN/truncated.log.gz $IN/trailing.log.gz
 golden by-component 0 --instance-by component fixtures/samples/
 golden empty 0 /dev/null
+# The four deployments of fixtures/deployments/ (each README.md explains
+# every number of its report).
+for d in cli-restart operator-discovered modern-codemode audit-off; do
+	golden deploy-$d 0 fixtures/deployments/$d/
+done
 
 # stdin gives the same numbers as the file
 vt report -q --now "$NOW" - <$IN/events.jsonl >"$TMP/stdin.json"

@@ -62,6 +62,35 @@ with open(src) as f, open(dst, "w") as out:
 PY
 same restarts "$TMP/mixed.log"
 
+# --debug lines all through: "set" facts (outgoing strategies, code mode)
+# and counts (health, INFO workflows) in every chunk, merged, not re-read;
+# one startup at the start and one restart in the middle
+python3 - "$TMP/big.log" "$TMP/debug.log" "$lines" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def app(msg, extra=""):
+    return '{"time":"2026-11-02T10:00:00Z","level":"DEBUG","msg":"%s"%s}\n' % (msg, extra)
+start = (app("Loading configuration from: /etc/vmcp-config/config.yaml") +
+         app("dynamic mode: initializing group manager for backend discovery") +
+         app("Discovered 2 backends") +
+         app("starting Virtual MCP Server"))
+strategies = ["unauthenticated", "token_exchange", "header_injection", "obo"]
+with open(src) as f, open(dst, "w") as out:
+    out.write(start)
+    for i, line in enumerate(f):
+        if i == n // 2:
+            out.write(start)
+        if i % 997 == 0:
+            out.write(app("applied authentication strategy to backend",
+                          ',"strategy":"%s","backend":"b"' % strategies[(i // 997) % 4 if i > n // 3 else 0]))
+        if i % 1511 == 0:
+            out.write(app("backend status changed", ',"backend":"b","status":"healthy"'))
+        if i == 3 * n // 4:
+            out.write(app("codemode: executing script", ',"principal":"anonymous","script_len":12'))
+        out.write(line)
+PY
+same debug "$TMP/debug.log"
+
 # a CRI partial line before the middle edge, its final part after it
 python3 - "$TMP/big.log" "$TMP/cri.log" "$lines" <<'PY'
 import sys

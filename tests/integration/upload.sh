@@ -475,13 +475,23 @@ optout_local ci CI=true --telemetry on
 optout_local gha GITHUB_ACTIONS=true VMCP_TELEMETRY=on
 optout_local skipupdate TOOLHIVE_SKIP_UPDATE_CHECK=true --telemetry on
 optout_local gitlab VMCP_TELEMETRY=on GITLAB_CI=1
+# ToolHive counts any non-empty CI variable as CI, "false" included
+optout_local cifalse CI=false --telemetry on
+optout_local skipupper TOOLHIVE_SKIP_UPDATE_CHECK=TRUE --telemetry on
+# ToolHive's config file: disable_usage_metrics: true (thv config
+# usage-metrics disable), under $XDG_CONFIG_HOME or $HOME/.config
+mkdir -p "$TMP/thxdg/toolhive" "$TMP/thhome/.config/toolhive"
+printf 'disable_usage_metrics: true\n' >"$TMP/thxdg/toolhive/config.yaml"
+printf 'disable_usage_metrics: true\n' >"$TMP/thhome/.config/toolhive/config.yaml"
+optout_off thxdg XDG_CONFIG_HOME="$TMP/thxdg" --telemetry on
+optout_off thhome HOME="$TMP/thhome" --telemetry on
 # DO_NOT_TRACK=0 / false / empty are not opt-outs
 section "5 DO_NOT_TRACK=0 is not an opt-out"
 start_receiver c5-dnt0
 from_template c5-dnt0
-vt DO_NOT_TRACK=0 CI=false run --state "$S" "${ON[@]}" --endpoint "$URL" --now 2026-11-25T13:00:00Z \
+vt DO_NOT_TRACK=0 CI= TOOLHIVE_SKIP_UPDATE_CHECK=1 run --state "$S" "${ON[@]}" --endpoint "$URL" --now 2026-11-25T13:00:00Z \
 	"${FAST[@]}" "$LOG" >"$S.out" 2>"$S.err"
-check "DO_NOT_TRACK=0 CI=false with --telemetry on: sent" test "$(nacc)" = 1
+check "DO_NOT_TRACK=0 CI= TOOLHIVE_SKIP_UPDATE_CHECK=1 with --telemetry on: sent" test "$(nacc)" = 1
 stop_receiver
 
 # ====================================================================== 6

@@ -277,16 +277,21 @@ START_TEST(backend_distribution)
 	feed(a, 1, 10, call(BASE, "error", NULL, 10, NULL));
 	const struct vt_summary *s = summarize(a, 0);
 	ck_assert_uint_eq(s->tool_calls, 7);
-	ck_assert_uint_eq(s->nbackends, 4);
-	/* Allowlisted names sorted, then "other", then "composite". */
+	ck_assert_uint_eq(s->nbackends, 5);
+	/*
+	 * Allowlisted names sorted, then "other", then the calls without a
+	 * backend: a success is a composite tool, an error is unknown.
+	 */
+	ck_assert_str_eq(s->backends[3].name, "composite");
+	ck_assert_uint_eq(s->backends[3].count, 1);
+	ck_assert_str_eq(s->backends[4].name, "unknown");
+	ck_assert_uint_eq(s->backends[4].count, 1);
 	ck_assert_str_eq(s->backends[0].name, "fetch");
 	ck_assert_uint_eq(s->backends[0].count, 1);
 	ck_assert_str_eq(s->backends[1].name, "github");
 	ck_assert_uint_eq(s->backends[1].count, 2);
 	ck_assert_str_eq(s->backends[2].name, "other");
 	ck_assert_uint_eq(s->backends[2].count, 2);
-	ck_assert_str_eq(s->backends[3].name, "composite");
-	ck_assert_uint_eq(s->backends[3].count, 2);
 	vt_agg_free(a);
 }
 END_TEST
@@ -381,12 +386,100 @@ START_TEST(instances_and_processes)
 }
 END_TEST
 
+/* A startup fact is taken once a process; a static count change is a
+ * configuration change; storage and features come from the startup lines. */
+START_TEST(startup_facts_once)
+{
+	struct vt_agg *a = agg_with(0, 0);
+
+	boot(a, 1, 10, BASE, "priority"); /* static, 7 backends */
+	feed(a, 1, 10, app(BASE + 5, "INFO", "Discovered 2 backends", ""));
+	feed(a, 1, 10, app(BASE + 5, "INFO", "  Conflict Resolution: manual", ""));
+	const struct vt_summary *s = summarize(a, 0);
+	ck_assert_uint_eq(s->backends_per_instance[vt_log2_bucket(7)], 1);
+	ck_assert_uint_eq(s->conflict[VT_CONFLICT_PRIORITY], 1);
+	ck_assert_uint_eq(s->session_storage[VT_SESSION_MEMORY], 1);
+	ck_assert_uint_eq(s->composite_defined[vt_log2_bucket(3)], 1);
+	ck_assert_uint_eq(s->config_changes, 0);
+	vt_agg_free(a);
+
+	/* static mode: 7 then 2 backends is a configuration change */
+	a = agg_with(0, 0);
+	boot(a, 1, 10, BASE, "priority");
+	feed(a, 1, 10, app(BASE + 10, "INFO",
+			   "Loading configuration from: /etc/vmcp/config.yaml", ""));
+	feed(a, 1, 10, app(BASE + 10, "INFO", "  Conflict Resolution: priority", ""));
+	feed(a, 1, 10, app(BASE + 10, "INFO",
+			   "Loaded 3 composite tool workflow definitions", ""));
+	feed(a, 1, 10, app(BASE + 10, "INFO",
+			   "Static mode: using 2 pre-configured backends", ""));
+	feed(a, 1, 10, app(BASE + 10, "INFO",
+			   "creating local authentication middleware", ""));
+	feed(a, 1, 10, app(BASE + 11, "INFO", "using Redis session storage",
+			   ",\"address\":\"redis:6379\",\"db\":0"));
+	feed(a, 1, 10, app(BASE + 11, "INFO", "starting Virtual MCP Server", ""));
+	s = summarize(a, 0);
+	ck_assert_uint_eq(s->restarts, 1);
+	ck_assert_uint_eq(s->config_changes, 1);
+	ck_assert_uint_eq(s->backends_per_instance[vt_log2_bucket(2)], 1);
+	ck_assert_uint_eq(s->session_storage[VT_SESSION_REDIS], 1);
+	vt_agg_free(a);
+
+	/* no startup lines read: storage and composite tools unknown */
+	a = agg_with(0, 0);
+	feed(a, 1, 10, app(BASE, "INFO", "workflow completed successfully", ""));
+	s = summarize(a, 0);
+	ck_assert_uint_eq(s->session_storage[VT_SESSION_UNKNOWN], 1);
+	ck_assert_uint_eq(s->composite_unknown, 1);
+	ck_assert_uint_eq(s->workflows[VT_WF_COMPLETED], 1);
+	vt_agg_free(a);
+}
+END_TEST
+
+/* Calls without backend_name by what they are; discover probes. */
+START_TEST(unlabelled_calls_by_kind)
+{
+	struct vt_agg *a = agg_with(0, 0);
+
+	feed(a, 1, 10, call(BASE, "success", NULL, 5, "find_tool"));
+	feed(a, 1, 10, call(BASE, "success", "github", 5, "call_tool"));
+	feed(a, 1, 10, call(BASE, "success", NULL, 5, "call_tool"));
+	feed(a, 1, 10, call(BASE, "success", NULL, 5, "execute_tool_script"));
+	feed(a, 1, 10, call(BASE, "success", NULL, 5, "triage_issue"));
+	feed(a, 1, 10, call(BASE, "application_error", NULL, 5, "notion_get_page"));
+	feed(a, 1, 10, call(BASE, "failure", NULL, 5, "notion_get_page"));
+	feed(a, 1, 10, audit(BASE, "mcp_request", "success",
+			     "\"endpoint\":\"/mcp\",\"method\":\"server/discover\","
+			     "\"name\":\"discover\",\"type\":\"endpoint\"",
+			     "\"duration_ms\":19,\"transport\":\"http\""));
+	const struct vt_summary *s = summarize(a, 0);
+	static const char *const want[][2] = {
+		{ "github", "1" }, { "composite", "1" }, { "optimizer", "2" },
+		{ "code_mode", "1" }, { "unknown", "2" },
+	};
+	ck_assert_uint_eq(s->nbackends, VT_ARRAY_LEN(want));
+	for (size_t i = 0; i < VT_ARRAY_LEN(want); i++) {
+		ck_assert_str_eq(s->backends[i].name, want[i][0]);
+		ck_assert_uint_eq(s->backends[i].count,
+				  (uint64_t)(want[i][1][0] - '0'));
+	}
+	ck_assert_uint_eq(s->server_discover, 1);
+	/* its source.extra has no user_agent: "other" */
+	ck_assert_uint_eq(s->ndiscover_clients, 1);
+	ck_assert_str_eq(s->discover_clients[0].name, "other");
+	ck_assert_uint_eq(s->features[VT_FEATURE_OPTIMIZER], 1);
+	ck_assert_uint_eq(s->features[VT_FEATURE_CODE_MODE], 1);
+	vt_agg_free(a);
+}
+END_TEST
+
 START_TEST(deployment_facts)
 {
 	struct vt_agg *a = agg_with(0, 0);
 
 	boot(a, 1, 10, BASE, "priority");
-	feed(a, 1, 10, app(BASE + 3, "INFO", "code mode enabled", ""));
+	feed(a, 1, 10, app(BASE + 3, "DEBUG", "codemode: executing script",
+			   ""));
 	feed(a, 1, 10,
 	     app(BASE + 3, "INFO", "audit middleware enabled for MCP endpoints",
 		 ""));
@@ -643,6 +736,66 @@ START_TEST(max_instances_cap)
 }
 END_TEST
 
+/* The startup of an operator pod in discovered mode with n backends. */
+static void discovered_boot(struct vt_agg *a, uint64_t inst, uint64_t stream,
+			    int64_t t, int n)
+{
+	char msg[64];
+
+	feed(a, inst, stream,
+	     app(t, "INFO",
+		 "Loading configuration from: /etc/vmcp-config/config.yaml", ""));
+	feed(a, inst, stream,
+	     app(t, "INFO",
+		 "dynamic mode: initializing group manager for backend discovery",
+		 ""));
+	snprintf(msg, sizeof(msg), "Discovered %d backends", n);
+	feed(a, inst, stream, app(t, "INFO", msg, ""));
+	feed(a, inst, stream,
+	     app(t, "INFO", "using prefix conflict resolution strategy",
+		 ",\"format\":\"{workload}_\""));
+	feed(a, inst, stream,
+	     app(t, "INFO",
+		 "detected dynamic backend discovery mode (outgoingAuth.source: discovered)",
+		 ""));
+	feed(a, inst, stream,
+	     app(t + 1, "INFO", "starting Virtual MCP Server", ""));
+}
+
+/*
+ * Usage and health at INFO: two workflow runs, one of which timed out
+ * (it logs "workflow failed" and "workflow timed out"), a session, a
+ * backend that fell to unhealthy and recovered, a new backend.
+ */
+static void info_usage(struct vt_agg *a, uint64_t inst, uint64_t stream,
+		       int64_t t)
+{
+	static const char *const msgs[] = {
+		"session capabilities injected from core",
+		"starting workflow execution",
+		"workflow completed successfully",
+		"starting workflow execution",
+		"workflow failed",
+		"workflow timed out",
+		"starting health monitoring for new backend",
+		"circuit breaker OPENED (threshold exceeded)",
+	};
+
+	for (size_t i = 0; i < VT_ARRAY_LEN(msgs); i++)
+		feed(a, inst, stream, app(t, "INFO", msgs[i], ""));
+	feed(a, inst, stream,
+	     app(t, "WARN", "backend health degraded",
+		 ",\"backend\":\"sentry\",\"previous_status\":\"healthy\","
+		 "\"status\":\"unhealthy\""));
+	feed(a, inst, stream,
+	     app(t, "INFO", "backend recovering from failures",
+		 ",\"backend\":\"sentry\",\"status\":\"degraded\""));
+	/* a runtime count of healthy backends: never the configured one */
+	feed(a, inst, stream,
+	     app(t, "INFO", "capability aggregation complete",
+		 ",\"backends\":1"));
+}
+
 /*
  * One stream's lines of a longer story. Lines that are not vMCP lines
  * count in the aggregate's latest period, so with periods they come after
@@ -663,6 +816,10 @@ static void stream_lines(struct vt_agg *a, int which, int64_t t0,
 		if (!periodic)
 			feed(a, 1, 11, "[\"early garbage\"]");
 		feed(a, 1, 11, init(t0 + 20, "success", "Cursor"));
+		/* a "set" fact in the replica: it adds to the instance's */
+		feed(a, 1, 11, app(t0 + 20, "DEBUG",
+				   "applied authentication strategy to backend",
+				   ",\"strategy\":\"obo\",\"backend\":\"b\""));
 		feed(a, 1, 11, call(t0 + 21, "success", NULL, 900, NULL));
 		feed(a, 1, 11, call(t0 + 3700, "denied", "fetch", 3, NULL));
 		if (periodic)
@@ -676,8 +833,11 @@ static void stream_lines(struct vt_agg *a, int which, int64_t t0,
 		feed(a, 2, 20, workflow(t0 + 3660, "vmcp_workflow_completed"));
 		feed(a, 2, 20, "{\"x\":");
 		break;
-	default: /* instance 3, stream 30: DEBUG calls only */
+	default: /* instance 3, stream 30: audit off, discovered mode */
+		discovered_boot(a, 3, 30, t0 + 35, 3);
 		feed(a, 3, 30, app(t0 + 40, "DEBUG", "calling tool on backend", ""));
+		info_usage(a, 3, 30, t0 + 41);
+		discovered_boot(a, 3, 30, t0 + 6990, 4);
 		feed(a, 3, 30, app(t0 + 7000, "DEBUG", "calling tool on backend", ""));
 		break;
 	}
@@ -741,11 +901,30 @@ START_TEST(merge_equals_single_aggregate)
 		stream_lines(all, i, BASE, 0);
 	const struct vt_summary *s = summarize(all, 0);
 	ck_assert_uint_eq(s->instances, 3);
-	ck_assert_uint_eq(s->processes, 5);
-	ck_assert_uint_eq(s->restarts, 1);
+	ck_assert_uint_eq(s->processes, 6);
+	/* instance 3's discovered count changed 3 -> 4: not a config change */
+	ck_assert_uint_eq(s->restarts, 2);
 	ck_assert_uint_eq(s->config_changes, 1);
-	ck_assert_uint_eq(s->sessions, 2);
+	/* 2 initialize events, 1 INFO session line of the audit-off instance */
+	ck_assert_uint_eq(s->sessions, 3);
 	ck_assert_uint_eq(s->tool_calls, 6);
+	/* 1 audited start; 2 INFO starts, one completed, one timed out */
+	ck_assert_uint_eq(s->workflows[VT_WF_STARTED], 3);
+	ck_assert_uint_eq(s->workflows[VT_WF_COMPLETED], 2);
+	ck_assert_uint_eq(s->workflows[VT_WF_FAILED], 0);
+	ck_assert_uint_eq(s->workflows[VT_WF_TIMED_OUT], 1);
+	ck_assert_uint_eq(s->backend_health[VT_HEALTH_TO_UNHEALTHY], 1);
+	ck_assert_uint_eq(s->backend_health[VT_HEALTH_TO_DEGRADED], 1);
+	ck_assert_uint_eq(s->backend_health[VT_HEALTH_BACKENDS_ADDED], 1);
+	ck_assert_uint_eq(s->backend_health[VT_HEALTH_CIRCUIT_OPENED], 1);
+	/*
+	 * 7 static backends (instance 1 and 2), 4 discovered (instance 3,
+	 * its last start): all in the bucket 4-7, none in 1 (the runtime
+	 * "capability aggregation complete" count).
+	 */
+	ck_assert_uint_eq(s->backends_per_instance[vt_log2_bucket(7)], 3);
+	ck_assert_uint_eq(s->backends_per_instance[vt_log2_bucket(1)], 0);
+	ck_assert_uint_eq(s->outgoing_auth[VT_OUTAUTH_OBO], 1);
 	ck_assert_uint_eq(s->quality.lines_malformed, 1);
 	ck_assert_uint_eq(s->quality.lines_unrecognized, 2);
 	vt_agg_free(all);
@@ -756,6 +935,54 @@ END_TEST
 START_TEST(merge_hourly_periods)
 {
 	check_merge(3600);
+}
+END_TEST
+
+/*
+ * A later chunk (a partial aggregate) with "set" facts, counts and a
+ * startup ("once") fact said again merges exactly: the process keeps its
+ * first backend count.
+ */
+START_TEST(merge_continuation_sets)
+{
+	struct vt_agg *all = agg_with(0, 0), *x = agg_with(0, 0);
+	struct vt_agg *y = agg_with(0, 0);
+	struct vt_summary want, got;
+	struct vt_agg *order[] = { all, x, y };
+
+	for (int k = 0; k < 3; k++) {
+		struct vt_agg *a = order[k];
+
+		if (a == y)
+			vt_agg_set_partial(y);
+		if (a != y) {
+			discovered_boot(a, 3, 30, BASE, 2);
+			feed(a, 3, 30, app(BASE + 8, "DEBUG",
+					   "applied authentication strategy to backend",
+					   ",\"strategy\":\"unauthenticated\""));
+		}
+		if (a != x) {
+			feed(a, 3, 30, app(BASE + 9, "DEBUG",
+					   "applied authentication strategy to backend",
+					   ",\"strategy\":\"token_exchange\""));
+			info_usage(a, 3, 30, BASE + 10);
+			feed(a, 3, 30, app(BASE + 11, "INFO",
+					   "Discovered 9 backends", ""));
+		}
+	}
+	ck_assert_int_eq(vt_agg_merge_exact(y), 1);
+	vt_agg_merge(x, y);
+	vt_agg_summarize(all, 0, &want);
+	vt_agg_summarize(x, 0, &got);
+	ck_assert_uint_eq(got.outgoing_auth[VT_OUTAUTH_TOKEN_EXCHANGE], 1);
+	ck_assert_uint_eq(got.outgoing_auth[VT_OUTAUTH_UNAUTHENTICATED], 1);
+	ck_assert_uint_eq(got.workflows[VT_WF_TIMED_OUT], 1);
+	ck_assert_uint_eq(got.backends_per_instance[vt_log2_bucket(2)], 1);
+	ck_assert_msg(memcmp(&got, &want, sizeof(want)) == 0,
+		      "merged continuation differs");
+	vt_agg_free(all);
+	vt_agg_free(x);
+	vt_agg_free(y);
 }
 END_TEST
 
@@ -879,6 +1106,8 @@ Suite *agg_suite(void)
 	tcase_add_test(usage, quality_counters);
 	tcase_add_test(deploy, instances_and_processes);
 	tcase_add_test(deploy, deployment_facts);
+	tcase_add_test(deploy, startup_facts_once);
+	tcase_add_test(deploy, unlabelled_calls_by_kind);
 	tcase_add_test(deploy, restarts_and_config_changes);
 	tcase_add_test(deploy, restart_without_config_lines);
 	tcase_add_test(deploy, uptime_buckets);
@@ -890,5 +1119,6 @@ Suite *agg_suite(void)
 	tcase_add_test(merge, merge_equals_single_aggregate);
 	tcase_add_test(merge, merge_hourly_periods);
 	tcase_add_test(merge, merge_into_empty);
+	tcase_add_test(merge, merge_continuation_sets);
 	return s;
 }

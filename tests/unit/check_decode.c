@@ -100,6 +100,48 @@ START_TEST(audit_tool_call)
 }
 END_TEST
 
+/* server/discover: the User-Agent's product token, and nothing else. */
+START_TEST(audit_discover_user_agent)
+{
+	struct vt_record r;
+	static const struct {
+		const char *extra, *data, *name, *want;
+	} cases[] = {
+		{ "{\"user_agent\":\"claude-code/2.1.0 (linux)\"}", "", "discover",
+		  "claude-code" },
+		{ "{\"user_agent\":\"Go-http-client/1.1\"}", "", "discover",
+		  "Go-http-client" },
+		{ "{\"user_agent\":\"cursor\"}", "", "discover", "cursor" },
+		/* not a probe: not read */
+		{ "{\"user_agent\":\"claude-code/2.1.0\"}", "", "initialized", NULL },
+		/* no header: none; the text inside a JSON string is no member */
+		{ "{}", ",\"data\":{\"request\":\"{\\\"user_agent\\\":\\\"x/1\\\"}\"}",
+		  "discover", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char line[1024];
+
+		snprintf(line, sizeof(line),
+			 "{\"time\":\"2026-11-24T06:02:00.5Z\",\"level\":\"AUDIT\","
+			 "\"msg\":\"audit_event\",\"type\":\"mcp_request\","
+			 "\"outcome\":\"success\",\"component\":\"c\","
+			 "\"source\":{\"type\":\"network\",\"value\":\"10.0.0.1\","
+			 "\"extra\":%s},\"subjects\":{\"user\":\"anonymous\"},"
+			 "\"target\":{\"endpoint\":\"/mcp\",\"method\":\"x\","
+			 "\"name\":\"%s\",\"type\":\"endpoint\"}%s}",
+			 cases[i].extra, cases[i].name, cases[i].data);
+		decode_str(line, &r);
+		ck_assert_int_eq(r.cls, VT_LINE_AUDIT);
+		if (cases[i].want)
+			ck_assert_msg(sv_is(r.audit.ua_product, cases[i].want),
+				      "case %zu", i);
+		else
+			ck_assert_ptr_null(r.audit.ua_product.ptr);
+	}
+}
+END_TEST
+
 START_TEST(audit_every_type)
 {
 	char line[2048];
@@ -736,8 +778,8 @@ END_TEST
 START_TEST(cut_off_string_after_value)
 {
 	static const char *const bad[] = {
-		"{\"time\":\"2026-08-21T10:00:00Z\",\"level\":\"INFO\","
-		"\"msg\":\"hi\"} \"x",
+		("{\"time\":\"2026-08-21T10:00:00Z\",\"level\":\"INFO\","
+		 "\"msg\":\"hi\"} \"x"),
 		"{\"level\":\"INFO\",\"msg\":\"a\"}12\"}}}",
 		"1 \"\\u00",
 		"{} \"\\",
@@ -882,6 +924,7 @@ Suite *decode_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, audit_tool_call);
 	tcase_add_test(tc, audit_every_type);
+	tcase_add_test(tc, audit_discover_user_agent);
 	tcase_add_test(tc, audit_every_outcome);
 	tcase_add_test(tc, audit_unknown_type);
 	tcase_add_test(tc, audit_workflow_steps);

@@ -31,7 +31,7 @@ static struct vt_mode_input input(const char *flag, const char *endpoint,
 				  const char *config)
 {
 	struct vt_mode_input in = { flag, endpoint, config, NULL,
-				    fake_getenv };
+				    fake_getenv, NULL, 0 };
 	return in;
 }
 
@@ -119,13 +119,65 @@ START_TEST(every_ci_variable_blocks_upload)
 		env_count = 0;
 		env_set(vars[i], "true");
 		ck_assert_int_eq(resolve(&in), VT_MODE_LOCAL);
+		/* ToolHive counts any non-empty value as CI, even "false" */
 		env_count = 0;
-		env_set(vars[i], "false"); /* explicitly not CI */
+		env_set(vars[i], "false");
+		ck_assert_int_eq(resolve(&in), VT_MODE_LOCAL);
+		env_count = 0;
+		env_set(vars[i], "");
 		ck_assert_int_eq(resolve(&in), VT_MODE_ON);
 	}
+	/* TOOLHIVE_SKIP_UPDATE_CHECK: a caseless "true", nothing else */
+	static const struct {
+		const char *v;
+		enum vt_mode want;
+	} skip[] = {
+		{ "true", VT_MODE_LOCAL }, { "TRUE", VT_MODE_LOCAL },
+		{ "True", VT_MODE_LOCAL }, { "1", VT_MODE_ON },
+		{ "yes", VT_MODE_ON },	   { "", VT_MODE_ON },
+	};
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
+		env_count = 0;
+		env_set("TOOLHIVE_SKIP_UPDATE_CHECK", skip[i].v);
+		ck_assert_int_eq(resolve(&in), skip[i].want);
+	}
+}
+END_TEST
+
+/* disable_usage_metrics in ToolHive's config file, and where it is. */
+START_TEST(toolhive_config_file)
+{
+	static const struct {
+		const char *text;
+		enum vt_mode want;
+	} cases[] = {
+		{ "disable_usage_metrics: true\n", VT_MODE_OFF },
+		{ "secrets: {}\ndisable_usage_metrics: true\n", VT_MODE_OFF },
+		{ "disable_usage_metrics: false\n", VT_MODE_ON },
+		{ "disable_usage_metrics: \"maybe\"\n", VT_MODE_ON },
+		{ "other: 1\n", VT_MODE_ON },
+		{ "[not: yaml", VT_MODE_ON },
+	};
+	struct vt_mode_input in = input("on", "https://c.example/", NULL);
+	char path[256];
+
 	env_count = 0;
-	env_set("TOOLHIVE_SKIP_UPDATE_CHECK", "true");
-	ck_assert_int_eq(resolve(&in), VT_MODE_LOCAL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		in.toolhive_config = cases[i].text;
+		in.toolhive_config_len = strlen(cases[i].text);
+		ck_assert_int_eq(resolve(&in), cases[i].want);
+	}
+	env_set("HOME", "/hm/u");
+	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
+						 sizeof(path)), 0);
+	ck_assert_str_eq(path, "/hm/u/.config/toolhive/config.yaml");
+	env_set("XDG_CONFIG_HOME", "/cfg");
+	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
+						 sizeof(path)), 0);
+	ck_assert_str_eq(path, "/cfg/toolhive/config.yaml");
+	env_count = 0;
+	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
+						 sizeof(path)), -1);
 }
 END_TEST
 
@@ -234,6 +286,7 @@ Suite *mode_suite(void)
 
 	tcase_add_test(tc, every_combination);
 	tcase_add_test(tc, every_ci_variable_blocks_upload);
+	tcase_add_test(tc, toolhive_config_file);
 	tcase_add_test(tc, do_not_track_values);
 	tcase_add_test(tc, decision_names_the_deciding_signal);
 	tcase_add_test(tc, backoff_grows_and_is_capped);

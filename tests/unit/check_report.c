@@ -163,10 +163,13 @@ START_TEST(report_key_order)
 		"tool_calls", "tool_calls_per_instance", "tool_call_duration_ms",
 		"composite_tool_executions", "workflow_steps",
 		"workflow_step_results", "backend_distribution", "sessions",
-		"clients", "requests_by_type", "tool_calls_by_hour",
+		"server_discover_probes", "server_discover_clients", "clients",
+		"requests_by_type",
+		"tool_calls_by_hour",
 	};
 	static const char *const operational[] = {
 		"uptime_seconds_per_instance", "restarts", "config_changes",
+		"backend_health",
 	};
 	static const char *const conflict[] = {
 		"prefix", "priority", "manual", "other", "unknown",

@@ -48,6 +48,9 @@ static struct vt_summary *extreme(void)
 	s->backends_unknown = s->composite_unknown = UINT64_MAX;
 	s->tool_calls = s->sessions = s->restarts = UINT64_MAX;
 	s->config_changes = UINT64_MAX;
+	s->server_discover = UINT64_MAX;
+	for (int i = 0; i < VT_HEALTH_COUNT; i++)
+		s->backend_health[i] = UINT64_MAX;
 	FILL(s->backends_per_instance);
 	FILL(s->conflict);
 	FILL(s->incoming_auth);

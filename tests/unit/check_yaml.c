@@ -6,6 +6,7 @@
 
 #include "../../aggregator/config.h"
 #include "../../parser/yaml.h"
+#include "../../util/hash.h"
 
 static struct vt_ydocs load_ok(const char *text)
 {
@@ -128,8 +129,13 @@ START_TEST(test_config_cli)
 	ck_assert_int_eq(cf[0].conflict, VT_CONFLICT_PREFIX); /* default */
 	ck_assert_uint_eq(cf[0].outauth, (1u << VT_OUTAUTH_TOKEN_EXCHANGE) |
 						 (1u << VT_OUTAUTH_OBO));
-	ck_assert_uint_eq(cf[0].features, (1u << VT_FEATURE_AUDIT) |
-						  (1u << VT_FEATURE_CODE_MODE));
+	/* a CLI file always gets the operational defaults: health checks */
+	ck_assert_uint_eq(cf[0].features,
+			  (1u << VT_FEATURE_AUDIT) | (1u << VT_FEATURE_CODE_MODE) |
+				  (1u << VT_FEATURE_HEALTH_MONITORING));
+	/* an audit section without a component: ToolHive's two defaults */
+	ck_assert_uint_eq(cf[0].component, vt_hash64("toolhive-api", 12));
+	ck_assert_uint_eq(cf[0].component2, vt_hash64("vmcp-composer", 13));
 	ck_assert_int_eq(cf[0].backends, -1);
 	ck_assert_int_eq(cf[0].composite, 0);
 	ck_assert_int_eq(cf[0].session, VT_SESSION_MEMORY);
@@ -154,7 +160,9 @@ START_TEST(test_config_unknown_values)
 	ck_assert_int_eq(cf[0].composite, 1);
 	ck_assert_uint_eq(cf[0].steps[VT_STEP_OTHER], 1);
 	ck_assert_uint_eq(cf[0].steps[VT_STEP_TOOL], 1);
-	ck_assert_uint_eq(cf[0].component, 0); /* no name, no audit component */
+	/* no audit section: only --enable-audit audits, as vmcp-server */
+	ck_assert_uint_eq(cf[0].component, vt_hash64("vmcp-server", 11));
+	ck_assert_uint_eq(cf[0].component2, 0);
 	free(cf);
 }
 END_TEST

@@ -15,6 +15,7 @@ Suite *skim_suite(void);
 Suite *lines_suite(void);
 Suite *unwrap_suite(void);
 Suite *rules_suite(void);
+Suite *conformance_suite(void);
 Suite *inputs_suite(void);
 Suite *rotation_suite(void);
 Suite *serialize_suite(void);
@@ -42,6 +43,7 @@ int main(void)
 	srunner_add_suite(sr, lines_suite());
 	srunner_add_suite(sr, unwrap_suite());
 	srunner_add_suite(sr, rules_suite());
+	srunner_add_suite(sr, conformance_suite());
 	srunner_add_suite(sr, inputs_suite());
 	srunner_add_suite(sr, rotation_suite());
 	srunner_add_suite(sr, serialize_suite());
