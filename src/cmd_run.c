@@ -544,6 +544,24 @@ static int ingest_all(struct run *r)
  * turned on (from local, from off, or for the first time); a period that
  * began before it is never sent.
  */
+/* DIR/secret wider than 0600 (a copied volume): narrowed, said once. */
+static void tighten_secret(const char *dir)
+{
+	unsigned was = 0;
+
+	switch (vt_secret_tighten(dir, &was)) {
+	case 1:
+		vt_cli_error("warning: '%s/secret' had mode %04o, readable by "
+			     "others: set to 0600",
+			     dir, was);
+		break;
+	case -1:
+		vt_cli_error("warning: cannot set '%s/secret' to mode 0600: %s",
+			     dir, strerror(errno));
+		break;
+	}
+}
+
 static void record_consent(struct run *r, int had_secret)
 {
 	enum vt_mode mode = r->tel.decision.mode;
@@ -724,6 +742,7 @@ int vt_cmd_run(int argc, char **argv)
 			     strerror(errno));
 		goto out;
 	}
+	tighten_secret(r.dir);
 	vt_state_key(r.secret, &r.state_key);
 	r.acfg.state_key = &r.state_key;
 	if (load_state(&r))

@@ -281,9 +281,11 @@ static void text_state(const struct view *v)
 
 static void text_reports(const struct view *v)
 {
+	char name[1024];
+
 	printf("pending reports: %zu\n", v->npending);
 	for (size_t i = 0; i < v->npending; i++) {
-		printf("  %s  %s", v->pending[i].name,
+		printf("  %s  %s", SAFE(v->pending[i].name, name),
 		       pending_fate(v, &v->pending[i]));
 		if (v->pending[i].refused)
 			printf("; last refused with HTTP %ld",
@@ -294,7 +296,7 @@ static void text_reports(const struct view *v)
 	printf("sent reports: %zu (in %s/reports/sent, newest %d kept)\n",
 	       v->nsent, SAFE(v->o.state, dir), VT_SENT_KEEP);
 	if (v->nsent)
-		printf("  newest: %s\n", v->sent[v->nsent - 1].name);
+		printf("  newest: %s\n", SAFE(v->sent[v->nsent - 1].name, name));
 }
 
 static void json_status(const struct view *v)
