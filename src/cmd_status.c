@@ -440,9 +440,7 @@ int vt_cmd_preview(int argc, char **argv)
 		printf("# telemetry is %s: the next run sends nothing. With upload on, it would send:\n",
 		       vt_mode_names[v.tel.decision.mode]);
 	for (size_t i = 0; i < v.npending; i++) {
-		struct vt_buf gz;
-		char id[80];
-		struct vt_source *src = NULL;
+		struct vt_spool_report rep;
 		int last = i + 1 == v.npending;
 
 		/*
@@ -456,18 +454,24 @@ int vt_cmd_preview(int argc, char **argv)
 			printf("# no report is waiting to be sent: periods that began before upload was\n"
 			       "# enabled are never sent. The newest report, as an example of what one holds:\n");
 		}
-		vt_buf_init(&gz, (size_t)1 << 30);
-		if (vt_spool_read(v.o.state, v.pending[i].name, &gz, id,
-				  sizeof(id))) {
-			vt_cli_error("cannot read '%s': %s", v.pending[i].name,
-				     strerror(errno));
-			vt_buf_release(&gz);
+		char err[200];
+		int r = vt_spool_read(v.o.state, v.pending[i].name,
+				      v.t.servers, v.t.clients, &rep, err,
+				      sizeof(err));
+		if (r) {
+			char nm[1024];
+
+			vt_cli_error("'%s' %s: %s; the next run will not send it",
+				     vt_esc(v.pending[i].name, nm, sizeof(nm)),
+				     r == -1 ? "cannot be read"
+					     : "is not a report this version writes",
+				     r == -1 ? strerror(errno) : err);
 			rc = VT_EXIT_FAILURE;
 			continue;
 		}
 		if (v.o.raw) {
-			fwrite(gz.ptr, 1, gz.len, stdout);
-			vt_buf_release(&gz);
+			fwrite(rep.gz.ptr, 1, rep.gz.len, stdout);
+			vt_spool_report_release(&rep);
 			shown++;
 			break;
 		}
@@ -477,30 +481,16 @@ int vt_cmd_preview(int argc, char **argv)
 							  ep, sizeof(ep))
 					    : "(no endpoint set)");
 		printf("Content-Type: application/json\nContent-Encoding: gzip\n");
-		printf("Idempotency-Key: %s\nUser-Agent: %s\n", id,
+		printf("Idempotency-Key: %s\nUser-Agent: %s\n", rep.id,
 		       v.tel.user_agent[0] ? v.tel.user_agent : VT_NAME);
 		if (v.tel.token_source)
 			printf("Authorization: Bearer (from %s, not shown)\n",
 			       vt_esc(v.tel.token_source, tsrc, sizeof(tsrc)));
-		printf("Content-Length: %zu\n\n", gz.len);
-		size_t plen = strlen(v.o.state) + strlen(v.pending[i].name) + 16;
-		char *p = vt_xmalloc(plen);
-
-		/* The body, decompressed from the very file that is sent. */
-		snprintf(p, plen, "%s/reports/%s", v.o.state, v.pending[i].name);
-		if (vt_source_open(p, &src) == VT_OK) {
-			char chunk[65536];
-			size_t got;
-
-			while (vt_source_read(src, chunk, sizeof(chunk), &got) ==
-				       VT_OK &&
-			       got)
-				fwrite(chunk, 1, got, stdout);
-			vt_source_free(src);
-		}
-		free(p);
+		printf("Content-Length: %zu\n\n", rep.gz.len);
+		/* The body as sent: read through the allowlists, written again. */
+		fwrite(rep.json.ptr, 1, rep.json.len, stdout);
 		printf("\n");
-		vt_buf_release(&gz);
+		vt_spool_report_release(&rep);
 		shown++;
 	}
 	if (!v.npending && !v.o.raw)

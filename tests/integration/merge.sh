@@ -137,9 +137,12 @@ vt merge "$TMP/garbage.json" "$TMP/nothere.json" >"$TMP/none.json" 2>/dev/null
 vt merge >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "merge without reports is not a usage error"
 for s in 3/3 -1/2 1/0 a/b 1/2x; do
-	vt report --shard "$s" /dev/null >/dev/null 2>&1
+	vt report --fleet-key-file "$TMP/k0" --shard "$s" /dev/null >/dev/null 2>&1
 	[ $? = 2 ] && ok || bad "--shard $s is not a usage error"
 done
+# unkeyed, a non-empty shard would confirm a guessed name: refused
+vt report --shard 0/2 /dev/null >/dev/null 2>"$TMP/nokey.err"
+[ $? = 2 ] && grep -q -- "--shard needs --fleet-key-file" "$TMP/nokey.err" && ok || bad "--shard without --fleet-key-file is not a usage error"
 
 # beyond the exact set: 1500 instances, the HLL estimate within 5%
 mkdir -p "$TMP/many"
