@@ -327,6 +327,12 @@ static void quality(struct rd *r, yajl_val root, struct vt_summary *s)
 	for (size_t i = 0; i < VT_ARRAY_LEN(quality_counts); i++)
 		*(uint64_t *)((char *)o + quality_counts[i].off) =
 			num_field(r, q, quality_counts[i].name, "quality");
+	/* Added after schema 1's first reports: absent reads as 0. */
+	if (q && YAJL_IS_OBJECT(q) && yajl_tree_get(q, (const char *[]){
+		"events_before_consent", NULL }, yajl_t_any))
+		o->events_before_consent = num_field(r, q,
+						     "events_before_consent",
+						     "quality");
 	hist_field(r, q, "bytes_read", "quality", vt_log2_parse,
 		   VT_LOG2_BUCKETS, o->bytes_read_by_input, NULL);
 	hist_field(r, q, "bytes_lost", "quality", vt_log2_parse,

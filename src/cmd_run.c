@@ -534,6 +534,12 @@ static int ingest_all(struct run *r)
 	if (discard) {
 		vt_agg_free(discard);
 		r->st.opted_out = 0;
+		/*
+		 * A file named only by a later run may hold lines written
+		 * while telemetry was off: those timed before now are dropped
+		 * (quality.events_before_consent).
+		 */
+		r->st.counting_since = r->now;
 		r->changed = 1;
 	}
 	return rc;
@@ -796,6 +802,7 @@ int vt_cmd_run(int argc, char **argv)
 				vt_sketch_scope(r.secret, sizeof(r.secret)));
 	memset(skey, 0, sizeof(skey));
 	vt_agg_set_now(r.st.agg, r.now);
+	vt_agg_set_consent(r.st.agg, r.st.counting_since);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
 	vt_run_discover(&r, argc, argv);

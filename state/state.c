@@ -13,7 +13,8 @@
  * so the file confirms no guess without the key; version 1 (unkeyed) is
  * still read, and written back keyed. Version 2 adds opted_out after
  * last_mode: telemetry was turned off, and the checkpoints and aggregate
- * were dropped (see vt_state_opt_out).
+ * were dropped (see vt_state_opt_out). Version 3 adds counting_since
+ * after opted_out: when telemetry came back on.
  */
 #include "state.h"
 #include "../util/hash.h"
@@ -109,6 +110,7 @@ enum vt_err vt_state_encode(const struct vt_state *s,
 	vt_put_s(out, s->upload_enabled_at);
 	vt_put_s(out, s->last_mode);
 	vt_put_u(out, (uint64_t)s->opted_out);
+	vt_put_s(out, s->counting_since);
 	vt_put_u(out, s->files_lost);
 	vt_put_u(out, s->bytes_lost);
 	vt_put_u(out, s->ncps);
@@ -168,6 +170,8 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	s->last_mode = vt_get_s(&r);
 	if (u[4] >= 2)
 		s->opted_out = vt_get_u(&r) != 0;
+	if (u[4] >= 3)
+		s->counting_since = vt_get_time(&r);
 	s->files_lost = vt_get_u(&r);
 	s->bytes_lost = vt_get_u(&r);
 	uint64_t ncps = vt_get_u(&r);

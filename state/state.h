@@ -46,6 +46,9 @@ struct vt_state {
 	int64_t last_mode;           /* enum vt_mode of the last run */
 	int opted_out;               /* telemetry was off since the last run
 					that read: resume at every file's end */
+	int64_t counting_since;      /* telemetry came back on (the run that
+					resumed after an opt-out), or 0: no
+					event timed before it is counted */
 	uint64_t files_lost;
 	uint64_t bytes_lost;
 	struct vt_checkpoint *cps;
@@ -63,7 +66,7 @@ void vt_state_release(struct vt_state *s);
  * empty, or VT_ERR_USAGE when the state was made with another period
  * length (then only s->period_seconds is set).
  */
-#define VT_STATE_FORMAT_VERSION 2
+#define VT_STATE_FORMAT_VERSION 3
 enum vt_err vt_state_encode(const struct vt_state *s,
 			    const struct vt_prp *key, struct vt_buf *out);
 /*
