@@ -205,6 +205,14 @@ void vt_agg_set_floor(struct vt_agg *a, int64_t floor)
 	a->has_floor = 1;
 }
 
+struct vt_quality *vt_agg_period_quality(struct vt_agg *a, int64_t start)
+{
+	for (size_t i = 0; i < a->nperiods; i++)
+		if (a->periods[i]->start == start)
+			return &a->periods[i]->q;
+	return NULL;
+}
+
 void vt_agg_set_consent(struct vt_agg *a, int64_t since)
 {
 	a->consent = since;

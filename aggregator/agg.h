@@ -235,6 +235,8 @@ void vt_agg_drop_period(struct vt_agg *a, size_t i);
 
 /* Open periods, oldest first. */
 size_t vt_agg_period_count(const struct vt_agg *a);
+/* The quality counters of the open period starting at start, or NULL. */
+struct vt_quality *vt_agg_period_quality(struct vt_agg *a, int64_t start);
 int64_t vt_agg_period_start(const struct vt_agg *a, size_t i);
 
 /*

@@ -417,6 +417,7 @@ static int finalize(struct run *r, size_t i)
 
 	char iid[VT_INSTALLATION_ID_LEN + 1];
 
+	vt_run_flush_period(r, start);
 	vt_agg_summarize(r->st.agg, i, s);
 	vt_installation_id(r->secret, start, period_name(r->o.period), iid);
 	rc = vt_write_report(s, &(struct vt_output){ .path = path,

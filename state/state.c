@@ -14,7 +14,8 @@
  * still read, and written back keyed. Version 2 adds opted_out after
  * last_mode: telemetry was turned off, and the checkpoints and aggregate
  * were dropped (see vt_state_opt_out). Version 3 adds counting_since
- * after opted_out: when telemetry came back on.
+ * after opted_out: when telemetry came back on; and, after each
+ * checkpoint's last_seen, acc_open acc_period acc_bytes (keyed).
  */
 #include "state.h"
 #include "../util/hash.h"
@@ -129,6 +130,9 @@ enum vt_err vt_state_encode(const struct vt_state *s,
 		vt_put_u(out, vt_prp_fwd(key, c->instance));
 		vt_put_u(out, vt_prp_fwd(key, c->stream));
 		vt_put_s(out, c->last_seen);
+		vt_put_u(out, (uint64_t)c->acc_open);
+		vt_put_s(out, c->acc_period);
+		vt_put_u(out, vt_prp_fwd(key, c->acc_bytes));
 	}
 	vt_put_u(out, agg.len);
 	vt_buf_append(out, agg.ptr, agg.len);
@@ -199,6 +203,11 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 		c->instance = vt_prp_inv(key, vt_get_u(&r));
 		c->stream = vt_prp_inv(key, vt_get_u(&r));
 		c->last_seen = vt_get_time(&r);
+		if (u[4] >= 3) {
+			c->acc_open = vt_get_u(&r) != 0;
+			c->acc_period = vt_get_time(&r);
+			c->acc_bytes = vt_prp_inv(key, vt_get_u(&r));
+		}
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;
 	}

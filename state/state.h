@@ -34,6 +34,15 @@ struct vt_checkpoint {
 	uint64_t path_hash;
 	uint64_t instance, stream;
 	int64_t last_seen;      /* run time this file was last found */
+	/*
+	 * What this file gave the open period acc_period (when acc_open):
+	 * its bytes read by every run in that period, reported once as
+	 * quality.files 1 and one bytes_read entry when the period closes
+	 * or the file moves on to a later one (vt_run_account).
+	 */
+	int acc_open;
+	int64_t acc_period;
+	uint64_t acc_bytes;
 };
 
 /* The whole state, as one committed unit. */
