@@ -150,16 +150,23 @@ static size_t named_field(struct rd *r, yajl_val obj, const char *key,
 			break;
 		}
 		/* Only names a report can hold reach a view (a terminal, a
-		 * Prometheus label): listed names and the report's own. */
+		 * Prometheus label): listed names and the report's own. A
+		 * name of another shape (too long, control characters, a
+		 * lookalike) is off every list: its count joins "other". */
 		if (!vt_allowlist_name_valid(name, strlen(name)) &&
-		    strcmp(name, "other") != 0 &&
-		    strcmp(name, "composite") != 0) {
-			fail(r, "%s.%s has a name that is not a public name",
-			     where, key);
-			break;
+		    strcmp(name, "composite") != 0)
+			name = "other";
+		uint64_t c = count_of(r, m->u.object.values[i], key);
+		size_t k = 0;
+
+		while (k < n && strcmp(out[k].name, name) != 0)
+			k++;
+		if (k < n) {
+			out[k].count += c;
+			continue;
 		}
 		snprintf(out[n].name, sizeof(out[n].name), "%s", name);
-		out[n++].count = count_of(r, m->u.object.values[i], key);
+		out[n++].count = c;
 	}
 	return n;
 }
