@@ -21,34 +21,22 @@ import hmac
 import http.server
 import json
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 
-BIN = os.path.abspath(sys.argv[1])
-WRAP = shlex.split(os.environ.get("VT_WRAPPER", ""))
-TMP = tempfile.mkdtemp(prefix="vt-breaks.")
-NOW = "2026-11-25T00:00:00Z"
-passed = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vtharness import NOW, Suite  # noqa: E402
 
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + what)
+S = Suite("privacy_breaks", sys.argv[1])
+TMP = S.tmp
+check = S.check
 
 
 def vt(*args, env=None):
-    e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": TMP}
-    e.update(env or {})
-    p = subprocess.run(WRAP + [BIN] + list(args), capture_output=True, env=e, timeout=600)
-    return p.returncode, p.stdout, p.stderr
+    r = S.vt(*args, env=env)
+    return r.rc, r.out, r.err
 
 
 def scratch(name):
@@ -359,6 +347,4 @@ for fmt in ([], ["--json"]):
     rc, o, e = vt("status", *fmt, "--state", st, env={"DO_NOT_TRACK": "my-dnt-value-1"})
     check(b"my-dnt-value-1" not in o + e and b"DO_NOT_TRACK" in o, "status %s echoes DO_NOT_TRACK's value" % fmt)
 
-shutil.rmtree(TMP)
-print("privacy_breaks: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+S.finish()
