@@ -37,9 +37,11 @@ static const char preview_help[] =
 	"usage: " VT_NAME " preview --state DIR [--raw] [telemetry options]\n"
 	"\n"
 	"Prints the requests the next upload would send, built by the same\n"
-	"code: method, URL, headers (the token itself is not shown) and the\n"
-	"body, decompressed (it is sent gzip'd, byte for byte the file in\n"
-	"DIR/reports/). Sends nothing. --raw writes the next body exactly as\n"
+	"code: method, URL (scheme, host, port and path), headers (the token\n"
+	"itself is not shown) and the body, decompressed. Each pending report\n"
+	"is read through the report reader and the allowlists and written\n"
+	"again, as the upload does; one that does not read is named and would\n"
+	"not be sent. Sends nothing. --raw writes the next body exactly as\n"
 	"sent (gzip) to standard output instead.\n";
 
 struct view_opts {
