@@ -199,6 +199,7 @@ integration: all
 	python3 tests/integration/hostile.py $(BIN)
 	python3 tests/integration/security.py $(BIN)
 	python3 tests/integration/privacy_attack.py $(BIN)
+	python3 tests/integration/privacy_breaks.py $(BIN)
 	bash tests/integration/collector.sh $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every

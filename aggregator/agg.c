@@ -255,6 +255,19 @@ void vt_agg_set_floor(struct vt_agg *a, int64_t floor)
 	a->has_floor = 1;
 }
 
+struct vt_quality *vt_agg_period_quality(struct vt_agg *a, int64_t start)
+{
+	for (size_t i = 0; i < a->nperiods; i++)
+		if (a->periods[i]->start == start)
+			return &a->periods[i]->q;
+	return NULL;
+}
+
+void vt_agg_set_consent(struct vt_agg *a, int64_t since)
+{
+	a->consent = since;
+}
+
 void vt_agg_drop_period(struct vt_agg *a, size_t i)
 {
 	if (i >= a->nperiods)
@@ -859,6 +872,11 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 {
 	int vmcp = rec->cls == VT_LINE_AUDIT || rec->cls == VT_LINE_APP;
 	int late = 0;
+
+	if (vmcp && rec->has_time && a->consent && rec->time < a->consent) {
+		vt_agg_quality(a)->events_before_consent++;
+		return;
+	}
 	struct period *p = vmcp ? period_for(a, rec->has_time, rec->time,
 					     &late)
 				: NULL;

@@ -95,6 +95,11 @@ struct vt_quality {
 	 */
 	uint64_t bytes_read_by_input[VT_LOG2_BUCKETS];
 	uint64_t bytes_lost_by_file[VT_LOG2_BUCKETS];
+	/*
+	 * Lines timed before telemetry came back on (vt_agg_set_consent),
+	 * dropped. Last: a state written before it was added still reads.
+	 */
+	uint64_t events_before_consent;
 };
 
 /*
@@ -249,11 +254,19 @@ int64_t vt_agg_now(const struct vt_agg *a);
  * for one goes to the period holding floor and counts as late.
  */
 void vt_agg_set_floor(struct vt_agg *a, int64_t floor);
+/*
+ * Telemetry came back on at since (0: never off): a vMCP line timed
+ * before it was written while telemetry was off, or before, and is not
+ * counted, only tallied in quality.events_before_consent.
+ */
+void vt_agg_set_consent(struct vt_agg *a, int64_t since);
 /* Forgets period i (after it was reported). */
 void vt_agg_drop_period(struct vt_agg *a, size_t i);
 
 /* Open periods, oldest first. */
 size_t vt_agg_period_count(const struct vt_agg *a);
+/* The quality counters of the open period starting at start, or NULL. */
+struct vt_quality *vt_agg_period_quality(struct vt_agg *a, int64_t start);
 int64_t vt_agg_period_start(const struct vt_agg *a, size_t i);
 
 /*

@@ -158,6 +158,7 @@ struct vt_agg {
 	struct vt_quality loose; /* quality before any period exists */
 	int64_t floor;
 	int has_floor;
+	int64_t consent; /* vt_agg_set_consent */
 	uint64_t last_comp_inst, last_comp; /* note_component's cache */
 	int has_last_comp;
 	unsigned char sketch_key[64];

@@ -40,14 +40,30 @@ void vt_inputs_release(struct vt_inputs *in)
 	memset(in, 0, sizeof(*in));
 }
 
-void vt_inputs_shard(struct vt_inputs *in, unsigned shard, unsigned nshards)
+/* The instance's shard: its keyed hash, never the bare one. */
+static unsigned shard_of(const unsigned char key[32], uint64_t instance,
+			 unsigned nshards)
+{
+	unsigned char msg[8], mac[VT_SHA256_LEN];
+	uint64_t h = 0;
+
+	for (int i = 0; i < 8; i++)
+		msg[i] = (unsigned char)(instance >> (8 * i));
+	vt_hmac_sha256(key, 32, msg, sizeof(msg), mac);
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | mac[i];
+	return (unsigned)(h % nshards);
+}
+
+void vt_inputs_shard(struct vt_inputs *in, const unsigned char key[32],
+		     unsigned shard, unsigned nshards)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < in->count; i++) {
 		struct vt_input *f = &in->files[i];
 
-		if (vt_mix64(f->instance) % nshards == shard) {
+		if (shard_of(key, f->instance, nshards) == shard) {
 			in->files[kept++] = *f;
 		} else {
 			free(f->path);

@@ -56,10 +56,13 @@ struct vt_inputs {
 void vt_inputs_init(struct vt_inputs *in);
 /*
  * Keeps the files of shard (0 .. nshards - 1): those whose instance
- * hashes to it, so an instance is read whole by one shard. Problems stay
- * with shard 0 only. Call after listing and before sorting or reading.
+ * hashes to it under key (HMAC-SHA256, from the fleet key), so an
+ * instance is read whole by one shard and a shard's I/N says nothing of
+ * the names in it to whoever lacks the key. Problems stay with shard 0
+ * only. Call after listing and before sorting or reading.
  */
-void vt_inputs_shard(struct vt_inputs *in, unsigned shard, unsigned nshards);
+void vt_inputs_shard(struct vt_inputs *in, const unsigned char key[32],
+		     unsigned shard, unsigned nshards);
 void vt_inputs_release(struct vt_inputs *in);
 
 /*

@@ -225,6 +225,7 @@ static void quality(struct writer *w, const struct vt_summary *s)
 	num(w, "lines_too_long", q->lines_too_long);
 	num(w, "lines_unrecognized", q->lines_unrecognized);
 	num(w, "late_events", q->late_events);
+	num(w, "events_before_consent", q->events_before_consent);
 	num(w, "files", q->files);
 	hist_map(w, "bytes_read", q->bytes_read_by_input, VT_LOG2_BUCKETS,
 		 vt_log2_label, 0);

@@ -237,6 +237,7 @@ static const struct {
 	Q(lines_blank, "Blank lines."),
 	Q(lines_too_long, "Lines over the length limit, skipped."),
 	Q(late_events, "Events for a closed period, counted in this one."),
+	Q(events_before_consent, "vMCP lines timed before telemetry came back on, not counted."),
 	Q(files, "Input files read."),
 	Q(files_failed, "Inputs that could not be opened or were read only in part."),
 	Q(fields_wrong_type, "vMCP lines with a field of the wrong JSON type."),

@@ -162,17 +162,25 @@ static size_t named_field(struct rd *r, yajl_val obj, const char *key,
 			break;
 		}
 		/* Only names a report can hold reach a view (a terminal, a
-		 * Prometheus label): listed names and the report's own. */
+		 * Prometheus label): listed names and the report's own. A
+		 * name of another shape (too long, control characters, a
+		 * lookalike) is off every list: its count joins "other". */
 		int tail = 0;
 		for (size_t t = 0; t < VT_BACKEND_TAILS; t++)
 			tail |= strcmp(name, vt_backend_tail_names[t]) == 0;
-		if (!vt_allowlist_name_valid(name, strlen(name)) && !tail) {
-			fail(r, "%s.%s has a name that is not a public name",
-			     where, key);
-			break;
+		if (!vt_allowlist_name_valid(name, strlen(name)) && !tail)
+			name = "other";
+		uint64_t c = count_of(r, m->u.object.values[i], key);
+		size_t k = 0;
+
+		while (k < n && strcmp(out[k].name, name) != 0)
+			k++;
+		if (k < n) {
+			out[k].count += c;
+			continue;
 		}
 		snprintf(out[n].name, sizeof(out[n].name), "%s", name);
-		out[n++].count = count_of(r, m->u.object.values[i], key);
+		out[n++].count = c;
 	}
 	return n;
 }
@@ -346,6 +354,12 @@ static void quality(struct rd *r, yajl_val root, struct vt_summary *s)
 	for (size_t i = 0; i < VT_ARRAY_LEN(quality_counts); i++)
 		*(uint64_t *)((char *)o + quality_counts[i].off) =
 			num_field(r, q, quality_counts[i].name, "quality");
+	/* Added after schema 1's first reports: absent reads as 0. */
+	if (q && YAJL_IS_OBJECT(q) && yajl_tree_get(q, (const char *[]){
+		"events_before_consent", NULL }, yajl_t_any))
+		o->events_before_consent = num_field(r, q,
+						     "events_before_consent",
+						     "quality");
 	hist_field(r, q, "bytes_read", "quality", vt_log2_parse,
 		   VT_LOG2_BUCKETS, o->bytes_read_by_input, NULL);
 	hist_field(r, q, "bytes_lost", "quality", vt_log2_parse,

@@ -437,6 +437,7 @@ static void quality(struct table *tb, const struct vt_summary *s)
 	enum_group(tb, "wrapped lines", vt_wrapper_names + 1,
 		   q->lines_by_wrapper + 1, VT_WRAP_COUNT - 1, 0, 0, 0);
 	rare(tb, "late events", q->late_events);
+	rare(tb, "events before consent", q->events_before_consent);
 	scalar(tb, "files", q->files);
 	rare(tb, "files failed", q->files_failed);
 	hist_group(tb, "bytes read", q->bytes_read_by_input, VT_LOG2_BUCKETS,

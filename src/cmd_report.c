@@ -33,7 +33,8 @@ static const char report_help[] =
 	"  --threads N            threads reading (default: one per processor);\n"
 	"                         the report never depends on it\n"
 	"  --shard I/N            read only the instances of shard I (0..N-1)\n"
-	"                         of N, for a backfill split over N jobs\n"
+	"                         of N, for a backfill split over N jobs; needs\n"
+	"                         --fleet-key-file, which picks the shards\n"
 	"  --fleet-key-file FILE  key of the instances sketch, shared by the\n"
 	"                         jobs whose reports 'merge' should join (the\n"
 	"                         shards of a backfill); default: a random key\n"
@@ -159,6 +160,11 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			return vt_cli_unknown_option("report", argv[optind - 1]);
 		}
 	}
+	/* Unkeyed, a non-empty shard would confirm a guessed name. */
+	if (o->nshards && !o->rd.fleet_key)
+		return vt_cli_usage_error(
+			"report",
+			"--shard needs --fleet-key-file (the key that picks each shard's inputs, shared by the N jobs)");
 	return 0;
 }
 
@@ -206,8 +212,18 @@ int vt_cmd_report(int argc, char **argv)
 	 * given at all, counts a configuration as an instance of its own.
 	 */
 	int config_no_own = o.nshards && (o.shard != 0 || in.count > 0);
-	if (o.nshards)
-		vt_inputs_shard(&in, o.shard, o.nshards);
+	if (o.nshards) {
+		unsigned char shkey[32];
+
+		if (vt_shard_key(o.rd.fleet_key, shkey)) {
+			vt_inputs_release(&in);
+			vt_tables_free(&t);
+			vt_read_opts_release(&o.rd);
+			return VT_EXIT_USAGE;
+		}
+		vt_inputs_shard(&in, shkey, o.shard, o.nshards);
+		memset(shkey, 0, sizeof(shkey));
+	}
 	vt_inputs_sort(&in);
 
 	struct vt_agg_config acfg = { 0, o.rd.max_instances, 0, t.servers,

@@ -428,6 +428,7 @@ static int finalize(struct run *r, size_t i)
 
 	char iid[VT_INSTALLATION_ID_LEN + 1];
 
+	vt_run_flush_period(r, start);
 	vt_agg_summarize(r->st.agg, i, s);
 	vt_installation_id(r->secret, start, period_name(r->o.period), iid);
 	rc = vt_write_report(s, &(struct vt_output){ .path = path,
@@ -545,6 +546,12 @@ static int ingest_all(struct run *r)
 	if (discard) {
 		vt_agg_free(discard);
 		r->st.opted_out = 0;
+		/*
+		 * A file named only by a later run may hold lines written
+		 * while telemetry was off: those timed before now are dropped
+		 * (quality.events_before_consent).
+		 */
+		r->st.counting_since = r->now;
 		r->changed = 1;
 	}
 	return rc;
@@ -555,6 +562,24 @@ static int ingest_all(struct run *r)
  * turned on (from local, from off, or for the first time); a period that
  * began before it is never sent.
  */
+/* DIR/secret wider than 0600 (a copied volume): narrowed, said once. */
+static void tighten_secret(const char *dir)
+{
+	unsigned was = 0;
+
+	switch (vt_secret_tighten(dir, &was)) {
+	case 1:
+		vt_cli_error("warning: '%s/secret' had mode %04o, readable by "
+			     "others: set to 0600",
+			     dir, was);
+		break;
+	case -1:
+		vt_cli_error("warning: cannot set '%s/secret' to mode 0600: %s",
+			     dir, strerror(errno));
+		break;
+	}
+}
+
 static void record_consent(struct run *r, int had_secret)
 {
 	enum vt_mode mode = r->tel.decision.mode;
@@ -572,6 +597,43 @@ static void record_consent(struct run *r, int had_secret)
 }
 
 /* Sends the pending reports, oldest first, after the state is committed. */
+/*
+ * A pending report through the reader and the allowlists (a planted or
+ * altered file is never sent as it is). One that does not read stays
+ * pending, named; one that reads but differs from what would be sent is
+ * replaced by it first, so sent/ keeps what was sent. 0 when rep is set.
+ */
+static int read_pending(struct run *r, const char *name,
+			struct vt_spool_report *rep)
+{
+	char err[200];
+	int rc = vt_spool_read(r->dir, name, r->t.servers, r->t.clients, rep,
+			       err, sizeof(err));
+
+	if (rc == -1) {
+		vt_cli_error("cannot read the report '%s/%s': %s; it stays pending",
+			     r->reports, name, strerror(errno));
+		return -1;
+	}
+	if (rc) {
+		vt_cli_error("'%s/%s' is not a report this version writes (%s): not sent; it stays pending",
+			     r->reports, name, err);
+		return -1;
+	}
+	if (!rep->differs)
+		return 0;
+	if (vt_spool_rewrite(r->dir, name, &rep->gz)) {
+		vt_cli_error("cannot rewrite the report '%s/%s': %s; it stays pending",
+			     r->reports, name, strerror(errno));
+		vt_spool_report_release(rep);
+		return -1;
+	}
+	vt_cli_error("warning: '%s/%s' was not as this version writes it%s: rewritten before sending",
+		     r->reports, name,
+		     rep->folded ? " (names on no allowlist, now 'other')" : "");
+	return 0;
+}
+
 static void upload_pending(struct run *r)
 {
 	struct vt_spool_entry *e;
@@ -585,28 +647,24 @@ static void upload_pending(struct run *r)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct vt_buf gz;
-		char id[80];
+		struct vt_spool_report rep;
 		struct vt_upload_outcome out;
 
 		if (e[i].start < r->st.upload_enabled_at)
 			continue; /* began before consent: never sent */
-		vt_buf_init(&gz, (size_t)1 << 30);
-		if (vt_spool_read(r->dir, e[i].name, &gz, id, sizeof(id))) {
-			vt_cli_error("cannot read the report '%s/%s': %s",
-				     r->reports, e[i].name, strerror(errno));
-			vt_buf_release(&gz);
+		if (read_pending(r, e[i].name, &rep))
 			continue;
-		}
 		if (!curl && !(curl = vt_curl_open(why, sizeof(why)))) {
 			vt_cli_error("cannot upload '%s': %s", e[i].name, why);
-			vt_buf_release(&gz);
+			vt_spool_report_release(&rep);
 			break;
 		}
-		r->tel.upload.seed = vt_hash64(id, strlen(id)) ^ (uint64_t)r->now;
-		enum vt_upload_result res = vt_upload(curl, &r->tel.upload, id,
-						      gz.ptr, gz.len, &out);
-		vt_buf_release(&gz);
+		r->tel.upload.seed = vt_hash64(rep.id, strlen(rep.id)) ^
+				     (uint64_t)r->now;
+		enum vt_upload_result res = vt_upload(curl, &r->tel.upload,
+						      rep.id, rep.gz.ptr,
+						      rep.gz.len, &out);
+		vt_spool_report_release(&rep);
 		if (res == VT_UPLOAD_SENT) {
 			if (vt_spool_mark_sent(r->dir, e[i].name))
 				vt_cli_error("sent '%s' but could not move it to sent/: %s",
@@ -735,6 +793,7 @@ int vt_cmd_run(int argc, char **argv)
 			     strerror(errno));
 		goto out;
 	}
+	tighten_secret(r.dir);
 	vt_state_key(r.secret, &r.state_key);
 	r.acfg.state_key = &r.state_key;
 	if (load_state(&r))
@@ -756,6 +815,7 @@ int vt_cmd_run(int argc, char **argv)
 				vt_sketch_scope(r.secret, sizeof(r.secret)));
 	memset(skey, 0, sizeof(skey));
 	vt_agg_set_now(r.st.agg, r.now);
+	vt_agg_set_consent(r.st.agg, r.st.counting_since);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);
 	r.olddirs = r.o.olddirs;

@@ -43,9 +43,11 @@ static const char preview_help[] =
 	"usage: " VT_NAME " preview --state DIR [--raw] [telemetry options]\n"
 	"\n"
 	"Prints the requests the next upload would send, built by the same\n"
-	"code: method, URL, headers (the token itself is not shown) and the\n"
-	"body, decompressed (it is sent gzip'd, byte for byte the file in\n"
-	"DIR/reports/). Sends nothing. --raw writes the next body exactly as\n"
+	"code: method, URL (scheme, host, port and path), headers (the token\n"
+	"itself is not shown) and the body, decompressed. Each pending report\n"
+	"is read through the report reader and the allowlists and written\n"
+	"again, as the upload does; one that does not read is named and would\n"
+	"not be sent. Sends nothing. --raw writes the next body exactly as\n"
 	"sent (gzip) to standard output instead.\n";
 
 struct view_opts {
@@ -295,9 +297,11 @@ static void text_state(const struct view *v)
 
 static void text_reports(const struct view *v)
 {
+	char name[1024];
+
 	printf("pending reports: %zu\n", v->npending);
 	for (size_t i = 0; i < v->npending; i++) {
-		printf("  %s  %s", v->pending[i].name,
+		printf("  %s  %s", SAFE(v->pending[i].name, name),
 		       pending_fate(v, &v->pending[i]));
 		if (v->pending[i].refused)
 			printf("; last refused with HTTP %ld",
@@ -308,7 +312,7 @@ static void text_reports(const struct view *v)
 	printf("sent reports: %zu (in %s/reports/sent, newest %d kept)\n",
 	       v->nsent, SAFE(v->o.state, dir), VT_SENT_KEEP);
 	if (v->nsent)
-		printf("  newest: %s\n", v->sent[v->nsent - 1].name);
+		printf("  newest: %s\n", SAFE(v->sent[v->nsent - 1].name, name));
 }
 
 static void json_status(const struct view *v)
@@ -457,9 +461,7 @@ int vt_cmd_preview(int argc, char **argv)
 		printf("# telemetry is %s: the next run sends nothing. With upload on, it would send:\n",
 		       vt_mode_names[v.tel.decision.mode]);
 	for (size_t i = 0; i < v.npending; i++) {
-		struct vt_buf gz;
-		char id[80];
-		struct vt_source *src = NULL;
+		struct vt_spool_report rep;
 		int last = i + 1 == v.npending;
 
 		/*
@@ -473,18 +475,24 @@ int vt_cmd_preview(int argc, char **argv)
 			printf("# no report is waiting to be sent: periods that began before upload was\n"
 			       "# enabled are never sent. The newest report, as an example of what one holds:\n");
 		}
-		vt_buf_init(&gz, (size_t)1 << 30);
-		if (vt_spool_read(v.o.state, v.pending[i].name, &gz, id,
-				  sizeof(id))) {
-			vt_cli_error("cannot read '%s': %s", v.pending[i].name,
-				     strerror(errno));
-			vt_buf_release(&gz);
+		char err[200];
+		int r = vt_spool_read(v.o.state, v.pending[i].name,
+				      v.t.servers, v.t.clients, &rep, err,
+				      sizeof(err));
+		if (r) {
+			char nm[1024];
+
+			vt_cli_error("'%s' %s: %s; the next run will not send it",
+				     vt_esc(v.pending[i].name, nm, sizeof(nm)),
+				     r == -1 ? "cannot be read"
+					     : "is not a report this version writes",
+				     r == -1 ? strerror(errno) : err);
 			rc = VT_EXIT_FAILURE;
 			continue;
 		}
 		if (v.o.raw) {
-			fwrite(gz.ptr, 1, gz.len, stdout);
-			vt_buf_release(&gz);
+			fwrite(rep.gz.ptr, 1, rep.gz.len, stdout);
+			vt_spool_report_release(&rep);
 			shown++;
 			break;
 		}
@@ -494,30 +502,16 @@ int vt_cmd_preview(int argc, char **argv)
 							  ep, sizeof(ep))
 					    : "(no endpoint set)");
 		printf("Content-Type: application/json\nContent-Encoding: gzip\n");
-		printf("Idempotency-Key: %s\nUser-Agent: %s\n", id,
+		printf("Idempotency-Key: %s\nUser-Agent: %s\n", rep.id,
 		       v.tel.user_agent[0] ? v.tel.user_agent : VT_NAME);
 		if (v.tel.token_source)
 			printf("Authorization: Bearer (from %s, not shown)\n",
 			       vt_esc(v.tel.token_source, tsrc, sizeof(tsrc)));
-		printf("Content-Length: %zu\n\n", gz.len);
-		size_t plen = strlen(v.o.state) + strlen(v.pending[i].name) + 16;
-		char *p = vt_xmalloc(plen);
-
-		/* The body, decompressed from the very file that is sent. */
-		snprintf(p, plen, "%s/reports/%s", v.o.state, v.pending[i].name);
-		if (vt_source_open(p, &src) == VT_OK) {
-			char chunk[65536];
-			size_t got;
-
-			while (vt_source_read(src, chunk, sizeof(chunk), &got) ==
-				       VT_OK &&
-			       got)
-				fwrite(chunk, 1, got, stdout);
-			vt_source_free(src);
-		}
-		free(p);
+		printf("Content-Length: %zu\n\n", rep.gz.len);
+		/* The body as sent: read through the allowlists, written again. */
+		fwrite(rep.json.ptr, 1, rep.json.len, stdout);
 		printf("\n");
-		vt_buf_release(&gz);
+		vt_spool_report_release(&rep);
 		shown++;
 	}
 	if (!v.npending && !v.o.raw)

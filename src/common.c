@@ -297,34 +297,45 @@ int vt_cli_top(const char *cmd, const char *arg, unsigned *out)
 	return 0;
 }
 
+/* HMAC(fleet key, domain) into key: 0, or -1 after printing why not. */
+static int fleet_derive(const char *fleet_key_file, const char *domain,
+			unsigned char key[VT_SHA256_LEN])
+{
+	size_t len;
+	int missing;
+	char *text = read_all(fleet_key_file, 0, 4096, &len, &missing);
+
+	if (!text) {
+		vt_cli_error("cannot read fleet key '%s': %s", fleet_key_file,
+			     strerror(errno));
+		return -1;
+	}
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	if (len < 16) {
+		vt_cli_error("fleet key '%s': at least 16 bytes wanted",
+			     fleet_key_file);
+		free(text);
+		return -1;
+	}
+	vt_hmac_sha256(text, len, domain, strlen(domain), key);
+	memset(text, 0, len);
+	free(text);
+	return 0;
+}
+
+int vt_shard_key(const char *fleet_key_file, unsigned char key[VT_SHA256_LEN])
+{
+	return fleet_derive(fleet_key_file, "vmcp-telemetry shard", key);
+}
+
 int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		  size_t secret_len, unsigned char key[VT_SHA256_LEN])
 {
 	static const char domain[] = "vmcp-telemetry instances sketch";
 
-	if (fleet_key_file) {
-		size_t len;
-		int missing;
-		char *text = read_all(fleet_key_file, 0, 4096, &len, &missing);
-
-		if (!text) {
-			vt_cli_error("cannot read fleet key '%s': %s",
-				     fleet_key_file, strerror(errno));
-			return -1;
-		}
-		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-			len--;
-		if (len < 16) {
-			vt_cli_error("fleet key '%s': at least 16 bytes wanted",
-				     fleet_key_file);
-			free(text);
-			return -1;
-		}
-		vt_hmac_sha256(text, len, domain, sizeof(domain) - 1, key);
-		memset(text, 0, len);
-		free(text);
-		return 1;
-	}
+	if (fleet_key_file)
+		return fleet_derive(fleet_key_file, domain, key) ? -1 : 1;
 	if (!secret)
 		return 0;
 	vt_hmac_sha256(secret, secret_len, domain, sizeof(domain) - 1, key);

@@ -66,6 +66,12 @@ int vt_load_configs(struct vt_agg *agg, char *const *paths, size_t n,
  */
 int vt_sketch_key(const char *fleet_key_file, const unsigned char *secret,
 		  size_t secret_len, unsigned char key[32]);
+/*
+ * The key that picks a --shard's inputs, from the fleet key file (another
+ * domain than the sketch's). 0 with key set, -1 after printing why the
+ * file could not be used.
+ */
+int vt_shard_key(const char *fleet_key_file, unsigned char key[32]);
 
 /* Where and how a report is written. */
 struct vt_output {

@@ -249,12 +249,12 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	/* What the source gave, framed or not (bytes held after a read error). */
 	pos->size = f.offset + (f.end - f.start);
 	q = vt_agg_quality(g->agg);
-	if (!pos->continued)
+	pos->read = f.offset - (pos->continued ? 0 : pos->start);
+	if (!pos->continued && !pos->caller_counts)
 		q->files++;
 	/* The chunk that ends the input: the input's bytes, once. */
-	if (!pos->limit)
-		q->bytes_read_by_input[vt_log2_bucket(
-			f.offset - (pos->continued ? 0 : pos->start))]++;
+	if (!pos->limit && !pos->caller_counts)
+		q->bytes_read_by_input[vt_log2_bucket(pos->read)]++;
 	if (f.err) {
 		const char *why = f.err == VT_ERR_FORMAT ? vt_source_error(src)
 							  : strerror(errno);

@@ -40,6 +40,9 @@ struct vt_ingest_pos {
 	int count_partial;
 	uint64_t limit;         /* when not 0: stop at the line starting here */
 	int continued;          /* a later chunk: the file is counted once */
+	int caller_counts;      /* quality.files and bytes_read are left to
+				   the caller (run: per period, vt_run_account) */
+	uint64_t read;          /* out: decompressed bytes read now */
 	uint64_t lines;         /* out: physical lines read */
 	uint64_t end;           /* out: resume here next time */
 	uint64_t counted_until; /* out: lines up to here are counted */

@@ -105,8 +105,9 @@ static int collect(const struct vt_mode_input *in, struct vt_mode_decision *d,
 			return *bad = "VMCP_TELEMETRY", -1;
 		add(d, "VMCP_TELEMETRY", v, w);
 	}
+	/* Its value is never shown: only that it is set. */
 	if ((v = in->getenv("DO_NOT_TRACK")))
-		add(d, "DO_NOT_TRACK", v, dnt_wish(v));
+		add(d, "DO_NOT_TRACK", "set", dnt_wish(v));
 	if ((v = in->getenv("TOOLHIVE_USAGE_METRICS_ENABLED")))
 		add(d, "TOOLHIVE_USAGE_METRICS_ENABLED", v,
 		    strcmp(v, "false") == 0 ? VT_WISH_OFF : VT_WISH_NONE);

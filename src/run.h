@@ -89,5 +89,15 @@ void vt_run_match(struct run *r);
 int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci);
 /* Forgets checkpoints whose file is gone; unread bytes count as lost. */
 void vt_run_forget_gone(struct run *r);
+/*
+ * Period accounting of quality.files and bytes_read in run: a file counts
+ * once in each period it gave bytes to, by its total bytes read in that
+ * period, however many runs read it (the job's schedule shows in no
+ * count). vt_run_account adds bytes read now to the latest open period;
+ * vt_run_flush_period reports what the files gave the period starting at
+ * start (before its report is written).
+ */
+void vt_run_account(struct run *r, struct vt_checkpoint *cp, uint64_t bytes);
+void vt_run_flush_period(struct run *r, int64_t start);
 
 #endif

@@ -224,6 +224,7 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 		return -1;
 	}
 	memset(&pos, 0, sizeof(pos));
+	pos.caller_counts = 1; /* per period: vt_run_account */
 	/* Wall-clock time on purpose: --now moves events, not the disk. */
 	pos.count_partial = c->compressed ||
 			    (c->in->rotated &&
@@ -291,9 +292,58 @@ int vt_run_read_new(struct run *r, struct vt_ingest *g, size_t ci)
 	cp->instance = c->in->instance;
 	cp->stream = c->in->stream;
 	cp->last_seen = r->now;
+	if (g->agg == r->st.agg) /* not while skipping to the end */
+		vt_run_account(r, cp, pos.read);
 	vt_source_free(src);
 	r->changed = 1;
 	return damaged ? -1 : 0;
+}
+
+/* What cp gave its open period, into that period's quality, once. */
+static void acc_flush(struct run *r, struct vt_checkpoint *cp)
+{
+	struct vt_quality *q;
+
+	if (!cp->acc_open)
+		return;
+	q = vt_agg_period_quality(r->st.agg, cp->acc_period);
+	if (q) {
+		q->files++;
+		q->bytes_read_by_input[vt_log2_bucket(cp->acc_bytes)]++;
+	}
+	cp->acc_open = 0;
+	cp->acc_period = 0;
+	cp->acc_bytes = 0;
+}
+
+void vt_run_account(struct run *r, struct vt_checkpoint *cp, uint64_t bytes)
+{
+	size_t n = vt_agg_period_count(r->st.agg);
+
+	if (n == 0) {
+		/* no period yet: the counts wait in the aggregate's own */
+		struct vt_quality *q = vt_agg_quality(r->st.agg);
+
+		q->files++;
+		q->bytes_read_by_input[vt_log2_bucket(bytes)]++;
+		return;
+	}
+	int64_t p = vt_agg_period_start(r->st.agg, n - 1);
+	if (cp->acc_open && cp->acc_period != p)
+		acc_flush(r, cp);
+	if (!cp->acc_open) {
+		cp->acc_open = 1;
+		cp->acc_period = p;
+		cp->acc_bytes = 0;
+	}
+	cp->acc_bytes += bytes;
+}
+
+void vt_run_flush_period(struct run *r, int64_t start)
+{
+	for (size_t k = 0; k < r->st.ncps; k++)
+		if (r->st.cps[k].acc_open && r->st.cps[k].acc_period == start)
+			acc_flush(r, &r->st.cps[k]);
 }
 
 /* 1 when the live file of group is among this run's files. */
@@ -359,6 +409,7 @@ void vt_run_forget_gone(struct run *r)
 			r->st.cps[w++] = *cp;
 			continue;
 		}
+		acc_flush(r, cp);
 		if (r->cp_seen[k])
 			cp->group = 0; /* over MAX_CHECKPOINTS: only unread bytes are lost */
 		lose(r, cp);

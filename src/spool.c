@@ -9,6 +9,10 @@
 #include "../parser/decode.h"
 #include "../parser/source.h"
 #include "../util/timeutil.h"
+#include "../reporter/report.h"
+#include "../reporter/sink.h"
+#include "../aggregator/privacy.h"
+#include "../state/secret.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -113,52 +117,133 @@ void vt_spool_free(struct vt_spool_entry *e, size_t n)
 	free(e);
 }
 
-int vt_spool_read(const char *state_dir, const char *name, struct vt_buf *gz,
-		  char *id, size_t idlen)
+/* The stored bytes of DIR/reports/NAME, decompressed, into json. */
+static int read_json(const char *state_dir, const char *name,
+		     struct vt_buf *json)
 {
 	char *p = path3(state_dir, "reports", name);
 	int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct vt_source *src = NULL;
-	struct vt_buf json;
 	char chunk[65536];
-	ssize_t r;
 	int rc = -1;
 
 	free(p);
 	if (fd < 0)
 		return -1;
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || vt_buf_append(gz, chunk, (size_t)r)) {
-			close(fd);
-			return -1;
-		}
-	}
-	/* The id is inside: decompress from the start of the same file. */
-	if (lseek(fd, 0, SEEK_SET) != 0 || vt_source_from_fd(fd, &src)) {
+	if (vt_source_from_fd(fd, &src)) {
 		close(fd);
 		return -1;
 	}
-	vt_buf_init(&json, 64 * 1024 * 1024);
 	for (;;) {
 		size_t got = 0;
 
 		if (vt_source_read(src, chunk, sizeof(chunk), &got) ||
-		    (got && vt_buf_append(&json, chunk, got)))
+		    (got && vt_buf_append(json, chunk, got))) {
+			errno = EINVAL;
 			break;
+		}
 		if (got == 0) {
 			rc = 0;
 			break;
 		}
 	}
-	if (rc == 0 && vt_json_top_string(json.ptr ? json.ptr : "", json.len,
-					  "report_id", id, idlen))
-		rc = -1;
-	if (rc)
-		errno = EINVAL;
-	vt_buf_release(&json);
 	vt_source_free(src); /* closes fd */
+	return rc;
+}
+
+/* 32 lowercase hex digits, as run writes it; anything else is dropped. */
+static int good_installation_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == VT_INSTALLATION_ID_LEN && s[n] == '\0';
+}
+
+/* s as JSON (with iid) into json, and gzip'd into gz. */
+static int render(const struct vt_summary *s, const char *iid,
+		  struct vt_buf *json, struct vt_buf *gz)
+{
+	struct vt_report_meta meta = { iid };
+	struct vt_sink plain, inner, zip;
+	struct vt_scrubber *scrub = vt_scrubber_new();
+	int rc = 0;
+
+	vt_sink_buffer(json, &plain);
+	if (vt_report_write_json(s, &meta, scrub, &plain, NULL))
+		rc = -1;
+	vt_sink_buffer(gz, &inner);
+	if (!rc && (vt_sink_gzip(&inner, &zip) ||
+		    vt_sink_write(&zip, json->ptr, json->len) ||
+		    zip.close(zip.ctx)))
+		rc = -1;
+	vt_scrubber_free(scrub);
+	return rc;
+}
+
+int vt_spool_read(const char *state_dir, const char *name,
+		  const struct vt_allowlist *servers,
+		  const struct vt_allowlist *clients, struct vt_spool_report *out,
+		  char *err, size_t errlen)
+{
+	struct vt_buf stored;
+	struct vt_summary *s = vt_xcalloc(1, sizeof(*s));
+	char iid[VT_INSTALLATION_ID_LEN + 8];
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	vt_buf_init(&out->gz, (size_t)1 << 30);
+	vt_buf_init(&out->json, 64 * 1024 * 1024);
+	vt_buf_init(&stored, 64 * 1024 * 1024);
+	snprintf(err, errlen, "%s", "it cannot be read or decompressed");
+	if (read_json(state_dir, name, &stored))
+		goto out;
+	rc = -2;
+	if (vt_report_parse(stored.ptr ? stored.ptr : "", stored.len, s, err,
+			    errlen) != VT_OK)
+		goto out;
+	if (vt_json_top_string(stored.ptr, stored.len, "installation_id", iid,
+			       sizeof(iid)) ||
+	    !good_installation_id(iid)) {
+		snprintf(err, errlen, "%s", "no installation_id as run writes it");
+		goto out;
+	}
+	out->folded = vt_summary_allow(s, servers, clients);
+	snprintf(err, errlen, "%s", "it cannot be written again");
+	if (render(s, iid, &out->json, &out->gz) ||
+	    vt_json_top_string(out->json.ptr, out->json.len, "report_id",
+			       out->id, sizeof(out->id)))
+		goto out;
+	out->differs = stored.len != out->json.len ||
+		       memcmp(stored.ptr, out->json.ptr, stored.len) != 0;
+	rc = 0;
+out:
+	if (rc)
+		vt_spool_report_release(out);
+	vt_buf_release(&stored);
+	free(s);
+	return rc;
+}
+
+void vt_spool_report_release(struct vt_spool_report *r)
+{
+	vt_buf_release(&r->gz);
+	vt_buf_release(&r->json);
+}
+
+int vt_spool_rewrite(const char *state_dir, const char *name,
+		     const struct vt_buf *gz)
+{
+	char *p = path3(state_dir, "reports", name);
+	struct vt_sink f;
+	int rc = -1;
+
+	if (vt_sink_file(p, 0600, &f) == VT_OK) {
+		if (vt_sink_write(&f, gz->ptr, gz->len) == VT_OK)
+			rc = f.close(f.ctx) == VT_OK ? 0 : -1;
+		else
+			f.abort(f.ctx);
+	}
+	free(p);
 	return rc;
 }
 

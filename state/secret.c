@@ -96,6 +96,26 @@ enum vt_err vt_secret_read(const char *dir, unsigned char out[VT_SECRET_LEN])
 	return err;
 }
 
+int vt_secret_tighten(const char *dir, unsigned *was)
+{
+	char *path = secret_path(dir);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int rc = 0;
+
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) != 0)
+		rc = -1;
+	else if (st.st_mode & 0177) {
+		*was = (unsigned)(st.st_mode & 07777);
+		rc = fchmod(fd, 0600) == 0 ? 1 : -1;
+	}
+	close(fd);
+	return rc;
+}
+
 int vt_secret_exists(const char *dir)
 {
 	char *path = secret_path(dir);

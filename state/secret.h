@@ -20,6 +20,13 @@
 enum vt_err vt_secret_load(const char *dir, unsigned char out[VT_SECRET_LEN],
 			   int *created);
 
+/*
+ * Sets DIR/secret's mode to 0600 when it is wider (a copied volume, a
+ * umask): 1 if it was changed (*was: the old mode), 0 if it was 0600 or
+ * narrower or there is none, -1 on error (errno set).
+ */
+int vt_secret_tighten(const char *dir, unsigned *was);
+
 /* Deletes DIR/secret; 1 if there was one, 0 if not, -1 on error. */
 int vt_secret_delete(const char *dir);
 /* Reads DIR/secret without creating it: VT_ERR_IO when missing. */

@@ -2,10 +2,11 @@
 /*
  * State encoding. Layout: "VTST" u8 version, then varints (signed ones
  * zigzag-encoded): created last_run period_seconds finalized_until
- * upload_enabled_at last_mode opted_out files_lost bytes_lost,
- * [nlosses { at bytes group flags/rot }], ncps { fp fp_len offset
- * counted_until marker size_seen dev ino path_hash instance stream
- * last_seen [group flags/rot stat_size] }, then the aggregate's own
+ * upload_enabled_at last_mode opted_out [counting_since] files_lost
+ * bytes_lost, [nlosses { at bytes group flags/rot }], ncps { fp fp_len
+ * offset counted_until marker size_seen dev ino path_hash instance stream
+ * last_seen [group flags/rot stat_size acc_open acc_period acc_bytes] },
+ * then the aggregate's own
  * encoding (length-prefixed), then a CRC-32 of all bytes before it.
  * Version 1 (no opted_out, no bracketed fields, nothing keyed) and
  * version 2 (opted_out, keyed, no bracketed fields) are still read;
@@ -23,7 +24,11 @@
  * nonce (8 bytes), then ROT_BLOB bytes (flags, length, the part, zeros) XORed with
  * vt_prp_fwd(key, nonce + j), so neither the part nor its length shows.
  * opted_out: telemetry was turned off, and the checkpoints, losses and
- * aggregate were dropped (see vt_state_opt_out).
+ * aggregate were dropped (see vt_state_opt_out). Version 3 also holds
+ * counting_since after opted_out (when telemetry came back on: no event
+ * timed before it is counted) and, after each checkpoint's rotation
+ * fields, acc_open acc_period acc_bytes (keyed): what the file gave the
+ * open period, reported once when the period closes.
  */
 #include "state.h"
 #include "../util/hash.h"
@@ -217,6 +222,7 @@ enum vt_err vt_state_encode(const struct vt_state *s,
 	vt_put_s(out, s->upload_enabled_at);
 	vt_put_s(out, s->last_mode);
 	vt_put_u(out, (uint64_t)s->opted_out);
+	vt_put_s(out, s->counting_since);
 	vt_put_u(out, s->files_lost);
 	vt_put_u(out, vt_prp_fwd(key, s->bytes_lost));
 	vt_put_u(out, s->nlosses);
@@ -247,6 +253,9 @@ enum vt_err vt_state_encode(const struct vt_state *s,
 		vt_put_u(out, vt_prp_fwd(key, c->group));
 		put_rot(out, key, c->flags, c->rot);
 		vt_put_u(out, vt_prp_fwd(key, c->stat_size));
+		vt_put_u(out, (uint64_t)c->acc_open);
+		vt_put_s(out, c->acc_period);
+		vt_put_u(out, vt_prp_fwd(key, c->acc_bytes));
 	}
 	vt_put_u(out, agg.len);
 	vt_buf_append(out, agg.ptr, agg.len);
@@ -289,6 +298,8 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 	s->last_mode = vt_get_s(&r);
 	if (u[4] >= 2)
 		s->opted_out = vt_get_u(&r) != 0;
+	if (u[4] >= 3)
+		s->counting_since = vt_get_time(&r);
 	s->files_lost = vt_get_u(&r);
 	s->bytes_lost = vt_get_u(&r);
 	if (v3)
@@ -333,6 +344,9 @@ enum vt_err vt_state_decode(const struct vt_agg_config *cfg, const char *p,
 			c->group = vt_prp_inv(key, vt_get_u(&r));
 			get_rot(&r, key, &c->flags, c->rot);
 			c->stat_size = vt_prp_inv(key, vt_get_u(&r));
+			c->acc_open = vt_get_u(&r) != 0;
+			c->acc_period = vt_get_time(&r);
+			c->acc_bytes = vt_prp_inv(key, vt_get_u(&r));
 		}
 		if (c->fp_len > VT_FP_LEN)
 			r.bad = 1;

@@ -41,6 +41,15 @@ struct vt_checkpoint {
 	uint32_t flags;         /* VT_CP_IN_OLDDIR, VT_CP_EXTENSION, VT_CP_COMPRESSED */
 	uint64_t stat_size;     /* st_size when last seen (compressed size) */
 	char rot[VT_ROT_MAX + 1]; /* its name less the live name ("" = the live file) */
+	/*
+	 * What this file gave the open period acc_period (when acc_open):
+	 * its bytes read by every run in that period, reported once as
+	 * quality.files 1 and one bytes_read entry when the period closes
+	 * or the file moves on to a later one (vt_run_account).
+	 */
+	int acc_open;
+	int64_t acc_period;
+	uint64_t acc_bytes;
 };
 
 #define VT_CP_IN_OLDDIR 1u  /* in an olddir, not beside its live file */
@@ -71,6 +80,9 @@ struct vt_state {
 	int64_t last_mode;           /* enum vt_mode of the last run */
 	int opted_out;               /* telemetry was off since the last run
 					that read: resume at every file's end */
+	int64_t counting_since;      /* telemetry came back on (the run that
+					resumed after an opt-out), or 0: no
+					event timed before it is counted */
 	uint64_t files_lost;
 	uint64_t bytes_lost;
 	struct vt_loss losses[VT_MAX_LOSSES]; /* oldest first */

@@ -11,15 +11,19 @@
 
 /*
  * Copies s into out (n bytes, NUL-terminated), writing control characters
- * (C0, DEL, C1) and bytes that are not UTF-8 as \xNN and a backslash as
- * \\. What does not fit is cut, marked by "...". Returns out.
+ * (C0, DEL, C1) and bytes that are not UTF-8 as \xNN, a backslash as \\,
+ * and the characters that reorder or split a line (bidi embeddings,
+ * overrides, isolates and marks, U+2028, U+2029) as \u{XXXX}. What does
+ * not fit is cut, marked by "...". Returns out.
  */
 char *vt_esc(const char *s, char *out, size_t n);
 
 /*
- * An endpoint URL as it may be shown: scheme, host, port and path only
- * (no user:password@, no ?query, no #fragment), then escaped as vt_esc.
- * Returns out.
+ * An endpoint URL as it may be shown: scheme, host, port and path only,
+ * then escaped as vt_esc. Everything up to the last '@' after the scheme
+ * is dropped (a user part, even one holding an unencoded '/', '?' or '#'),
+ * and the path ends before its first ';', '?', '#' or encoded '?', '#' or
+ * ';' (%3F, %23, %3B). Returns out.
  */
 char *vt_url_safe(const char *url, char *out, size_t n);
 

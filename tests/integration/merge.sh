@@ -121,15 +121,21 @@ for f in truncated future unknownkey missing garbage; do
 	grep -q PLANTED "$TMP/m.err" "$TMP/m.json" && bad "$f: content leaked" || ok
 	cmp -s "$TMP/m.json" $S && ok || bad "$f: the good report was not merged alone"
 done
-# a name no report can hold (not a public name's shape) is refused
-# before it reaches a view: a terminal escape, a label quote
-for evil in 'x\u001b[2Jy' 'a\"b' 'bob@example.com' ''; do
+# a name no report can hold (not a public name's shape: a terminal
+# escape, a label quote, an address, empty, over 64 bytes, a lookalike)
+# is off every list: its count is merged as 'other', the report kept
+for evil in 'x\u001b[2Jy' 'a\"b' 'bob@example.com' '' "$(printf 'g%.0s' $(seq 70))" 'gith\u0443b'; do
 	python3 -c "
-import json,sys; d=json.load(open('$S')); d['usage']['backend_distribution'][sys.argv[1]]=1
-json.dump(d, open('$TMP/evil.json','w'))" "$evil"
-	vt merge --format table $S "$TMP/evil.json" >"$TMP/evil.out" 2>"$TMP/evil.err"
+import json,sys; d=json.load(open('$S')); b=d['usage']['backend_distribution']
+b[json.loads('\"'+sys.argv[1]+'\"')]=7; json.dump(d, open('$TMP/evil.json','w'))" "$evil"
+	vt merge $S "$TMP/evil.json" >"$TMP/evil.out" 2>"$TMP/evil.err"
 	rc=$?
-	[ $rc = 3 ] && grep -q "not a public name" "$TMP/evil.err" && ok || bad "name '$evil': exit $rc, not refused"
+	python3 -c "
+import json,sys; a=json.load(open(sys.argv[1]))['usage']['backend_distribution']
+m=json.load(open(sys.argv[2]))['usage']['backend_distribution']
+sys.exit(not (m.get('other',0) == 2*a.get('other',0) + 7 and set(m) <= set(a) | {'other'}))" "$S" "$TMP/evil.out"
+	[ $? = 0 ] && [ $rc = 0 ] && ok || bad "name '$evil': exit $rc, not merged as 'other'"
+	vt merge --format table $S "$TMP/evil.json" >"$TMP/evil.out" 2>"$TMP/evil.err"
 	grep -q -F "$(printf '\033')" "$TMP/evil.out" && bad "name '$evil': an escape reached the table" || ok
 done
 vt merge "$TMP/garbage.json" "$TMP/nothere.json" >"$TMP/none.json" 2>/dev/null
@@ -137,9 +143,12 @@ vt merge "$TMP/garbage.json" "$TMP/nothere.json" >"$TMP/none.json" 2>/dev/null
 vt merge >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "merge without reports is not a usage error"
 for s in 3/3 -1/2 1/0 a/b 1/2x; do
-	vt report --shard "$s" /dev/null >/dev/null 2>&1
+	vt report --fleet-key-file "$TMP/k0" --shard "$s" /dev/null >/dev/null 2>&1
 	[ $? = 2 ] && ok || bad "--shard $s is not a usage error"
 done
+# unkeyed, a non-empty shard would confirm a guessed name: refused
+vt report --shard 0/2 /dev/null >/dev/null 2>"$TMP/nokey.err"
+[ $? = 2 ] && grep -q -- "--shard needs --fleet-key-file" "$TMP/nokey.err" && ok || bad "--shard without --fleet-key-file is not a usage error"
 
 # beyond the exact set: 1500 instances, the HLL estimate within 5%
 mkdir -p "$TMP/many"

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 P = "vmcp_telemetry_"
 QUALITY = ["lines_read", "events", "app_lines", "lines_blank", "lines_too_long",
-           "late_events", "files", "files_failed",
+           "late_events", "events_before_consent", "files", "files_failed",
            "fields_wrong_type", "fields_out_of_range", "unknown_event_types",
            "bad_timestamps", "lines_without_time", "nul_bytes_skipped",
            "lines_over_instance_cap", "files_lost", "files_reset"]

@@ -725,8 +725,10 @@ d = json.load(open(sys.argv[1]))
 p = [e for e in d["pending"] if e["name"] == sys.argv[2]]
 sys.exit(not (p and p[0]["fate"] == "sent by the next run" and d["token_source"] == "--token-file"))' \
 	"$S.sj" "$TPL_REPORT"
-vt DO_NOT_TRACK=yes status --state "$S" "${ON[@]}" --endpoint "$URL" >"$S.st" 2>&1
-check "status (text) names the deciding signal" grep -q 'decided by DO_NOT_TRACK=yes' "$S.st"
+vt DO_NOT_TRACK=yes-dnt-value status --state "$S" "${ON[@]}" --endpoint "$URL" >"$S.st" 2>&1
+vt DO_NOT_TRACK=yes-dnt-value status --json --state "$S" "${ON[@]}" --endpoint "$URL" >>"$S.st" 2>&1
+check "status (text) names the deciding signal" grep -q 'decided by DO_NOT_TRACK=set' "$S.st"
+check "status (text, --json) never shows DO_NOT_TRACK's value" absent yes-dnt-value "$S.st"
 # the upload then sends what preview showed
 vt run --state "$S" "${ON[@]}" --endpoint "$URL" --now 2026-11-25T13:00:00Z "${FAST[@]}" "$LOG" \
 	>"$S.out" 2>"$S.err"

@@ -39,10 +39,51 @@ START_TEST(endpoints_lose_credentials_query_and_fragment)
 			 "http://h:8080/a/b");
 	ck_assert_str_eq(vt_url_safe("https://tok@h?x", out, sizeof(out)),
 			 "https://h");
-	ck_assert_str_eq(vt_url_safe("https://h#a@b", out, sizeof(out)),
+	ck_assert_str_eq(vt_url_safe("https://h#a", out, sizeof(out)),
 			 "https://h");
 	ck_assert_str_eq(vt_url_safe("https://a@b@h/p\x1b", out, sizeof(out)),
 			 "https://h/p\\x1b");
+}
+END_TEST
+
+START_TEST(endpoints_lose_unencoded_passwords_and_path_parameters)
+{
+	char out[256];
+	/* a password holding '/', '?' or '#' unencoded: up to the last '@' goes */
+	const char *urls[][2] = {
+		{ "https://alice:S4/x@collector.example/", "https://collector.example/" },
+		{ "https://alice:S5?x@collector.example/", "https://collector.example/" },
+		{ "https://alice:S6#x@collector.example/", "https://collector.example/" },
+		{ "http://alice:S7/x@[::1]:8443/p", "http://[::1]:8443/p" },
+		{ "https://c.example/p;token=S1", "https://c.example/p" },
+		{ "https://c.example/p;jsessionid=S2/x", "https://c.example/p" },
+		{ "https://c.example/p%3Fapi_key=S3", "https://c.example/p" },
+		{ "https://c.example/p%3fk=S3", "https://c.example/p" },
+		{ "https://c.example/p%23S3", "https://c.example/p" },
+		{ "https://c.example/p%3bS3", "https://c.example/p" },
+		{ "https://c.example;S8/p", "https://c.example" },
+		{ "https://c.example/a%20b/v1", "https://c.example/a%20b/v1" },
+	};
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+		ck_assert_str_eq(vt_url_safe(urls[i][0], out, sizeof(out)),
+				 urls[i][1]);
+}
+END_TEST
+
+START_TEST(bidi_and_separators_are_escaped)
+{
+	char out[256];
+
+	/* U+202E, U+2066, U+2028, U+2029, U+200F, U+061C */
+	ck_assert_str_eq(vt_esc("a\xe2\x80\xae" "b\xe2\x81\xa6" "c", out, sizeof(out)),
+			 "a\\u{202e}b\\u{2066}c");
+	ck_assert_str_eq(vt_esc("\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\x8f\xd8\x9c",
+				out, sizeof(out)),
+			 "\\u{2028}\\u{2029}\\u{200f}\\u{061c}");
+	/* neighbours stay: U+2027, U+202F */
+	ck_assert_str_eq(vt_esc("\xe2\x80\xa7\xe2\x80\xaf", out, sizeof(out)),
+			 "\xe2\x80\xa7\xe2\x80\xaf");
+	ck_assert_str_eq(vt_esc("\xe2\x80\xae", out, 8), "...");
 }
 END_TEST
 
@@ -92,6 +133,8 @@ Suite *esc_suite(void)
 	tcase_add_test(tc, control_characters_are_escaped);
 	tcase_add_test(tc, endpoints_lose_credentials_query_and_fragment);
 	tcase_add_test(tc, report_names_go_through_the_allowlists);
+	tcase_add_test(tc, endpoints_lose_unencoded_passwords_and_path_parameters);
+	tcase_add_test(tc, bidi_and_separators_are_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -210,6 +210,7 @@ START_TEST(decision_names_the_deciding_signal)
 	ck_assert_int_eq(vt_mode_resolve(&in, &d, &bad), 0);
 	ck_assert_int_eq(d.mode, VT_MODE_OFF);
 	ck_assert_str_eq(d.signals[d.decided_by].source, "DO_NOT_TRACK");
+	ck_assert_str_eq(d.signals[d.decided_by].value, "set"); /* never its value */
 	ck_assert_uint_eq(d.nsignals, 3); /* the flag, DNT and CI, all listed */
 	ck_assert_str_eq(d.endpoint_source, "--endpoint");
 	/* a bad value is an error naming its source */
