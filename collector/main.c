@@ -145,8 +145,14 @@ static int load_tokens(const char *path, struct vt_server_config *cfg)
 	}
 	for (char *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		size_t len = strcspn(line, "\r");
+		/* Trimmed as the client trims its token file's line. */
+		size_t len = strlen(line);
 
+		while (*line == ' ' || *line == '\t')
+			line++, len--;
+		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+			       line[len - 1] == '\r'))
+			len--;
 		if (len == 0)
 			continue;
 		if (cfg->ntokens == VT_COLLECTOR_MAX_TOKENS) {

@@ -28,7 +28,7 @@ enum vt_store_put vt_store_put(struct vt_store *st,
 			       const struct vt_ingest_report *r,
 			       int64_t received);
 
-/* 1 when the database answers (the health check). */
+/* 1 when the database takes a write now (the health check). */
 int vt_store_ok(struct vt_store *st);
 /* Rows held, raw reports among them, and the file's size with its WAL. */
 void vt_store_stats(struct vt_store *st, uint64_t *reports, uint64_t *raw,
