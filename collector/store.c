@@ -17,6 +17,8 @@ struct vt_store {
 	sqlite3_stmt *insert;
 	time_t probed; /* when the health check last wrote */
 	int healthy;
+	time_t put_failed; /* the last report the database refused; 0 none
+			      since one was stored */
 };
 
 struct vt_store_reader {
@@ -172,6 +174,7 @@ enum vt_store_put vt_store_put(struct vt_store *st,
 	else
 		rc = sqlite3_changes(st->db) == 1 ? VT_STORE_STORED
 						  : VT_STORE_DUPLICATE;
+	st->put_failed = rc == VT_STORE_FAILED ? time(NULL) : 0;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	pthread_mutex_unlock(&st->lock);
@@ -181,7 +184,10 @@ enum vt_store_put vt_store_put(struct vt_store *st,
 /*
  * A real write, committed, at most once a second (a cached answer in
  * between): a database locked by another process, a full disk or a
- * read-only file all fail it. Waits at most about 0.8 s in all.
+ * read-only file all fail it. A disk with room for the probe's one page
+ * but not for a report is caught by the reports themselves: one the
+ * database refused in the last VT_STORE_FAIL_HOLD seconds, with none
+ * stored since, fails the check too. Waits at most about 0.8 s in all.
  */
 int vt_store_ok(struct vt_store *st)
 {
@@ -196,6 +202,10 @@ int vt_store_ok(struct vt_store *st)
 		until.tv_sec++, until.tv_nsec -= 1000000000L;
 	if (pthread_mutex_timedlock(&st->lock, &until) != 0)
 		return 0; /* a write has held the database that long */
+	if (st->put_failed && now - st->put_failed < VT_STORE_FAIL_HOLD) {
+		pthread_mutex_unlock(&st->lock);
+		return 0;
+	}
 	if (st->probed == now) {
 		ok = st->healthy;
 		pthread_mutex_unlock(&st->lock);
