@@ -36,17 +36,11 @@ import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-failures = []
-passed = [0]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vtharness import ROOT, Tally  # noqa: E402
 
-
-def expect(cond, msg):
-    if cond:
-        passed[0] += 1
-    else:
-        failures.append(msg)
-    return cond
+TALLY = Tally("collector_privacy")
+expect = TALLY.expect
 
 
 def day(offset):
@@ -422,12 +416,8 @@ def main(argv):
             fn(coll, mk, os.path.join(tmp, name))
         except (OSError, ValueError, KeyError, subprocess.CalledProcessError,
                 http.client.HTTPException) as e:
-            failures.append(f"{name}: the case failed: {e!r}")
-    for f in failures:
-        print(f"collector_privacy: {f}")
-    if not failures:
-        print(f"ok {passed[0]}")
-    return 1 if failures else 0
+            expect(False, f"{name}: the case failed: {e!r}")
+    return TALLY.finish()
 
 
 if __name__ == "__main__":
