@@ -33,6 +33,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -236,7 +237,11 @@ def case_healthz(coll, mk, tmp):
         expect(c.req("GET", "/healthz")[0] == 503, "healthz: 200 while the disk refuses reports")
     finally:
         c.stop()
-    ro = os.path.join(tmp, "ro")
+    # Its own directory, traversable by all: the scratch directory's
+    # parents may not be, and as root the collector runs as nobody here.
+    ro_parent = tempfile.mkdtemp(prefix="vt-collector-ro.")
+    os.chmod(ro_parent, 0o755)
+    ro = os.path.join(ro_parent, "ro")
     Collector(coll, ro, "--min-installations", "1").stop()
     os.chmod(ro, 0o777)
     for f in os.listdir(ro):
@@ -253,6 +258,7 @@ def case_healthz(coll, mk, tmp):
         expect(st >= 500 and hz == 503, f"healthz: read-only database: POST {st}, /healthz {hz}")
     finally:
         c.stop()
+        shutil.rmtree(ro_parent, ignore_errors=True)
 
 
 def drip(c, head, seconds, step=1.0):
