@@ -122,6 +122,8 @@ class Collector:
         return json.loads(body) if st == 200 else {"status": st}
 
     def stop(self):
+        """Ends it with SIGTERM: it must exit 0 (under ASan, a leak or an
+        error found on the way would make that fail)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -129,6 +131,8 @@ class Collector:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        expect(self.proc.returncode == 0,
+               f"the collector exited {self.proc.returncode} (see {self.err.name})")
         self.err.close()
 
 
