@@ -11,7 +11,8 @@ report_id its content hashes to; the installation_id (which the id does
 not cover) is set afterwards. Each case starts its own collector on a
 fresh database. Cases: withheld cells not recoverable from the
 report_id, from the totals, or by differencing ranges; two installations
-with the same content both stored; /healthz 503 when the database takes
+with the same content both stored (and a database from before that
+rule rebuilt); /healthz 503 when the database takes
 no report; request bodies (every route) cut at the request timeout with
 a 408; a slow body holds no validation slot; summaries capped so
 /healthz answers; content checked against its period and its own sums;
@@ -206,6 +207,36 @@ def case_two_installations(coll, mk, tmp):
         with sqlite3.connect(c.db) as db:
             n = db.execute("SELECT count(*) FROM reports").fetchone()[0]
         expect(n == 2, f"same content, two installations: {n} stored")
+    finally:
+        c.stop()
+
+
+OLD_SCHEMA = (
+    "CREATE TABLE reports (id INTEGER PRIMARY KEY,"
+    " idempotency_key TEXT NOT NULL UNIQUE, installation_id TEXT NOT NULL,"
+    " period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,"
+    " granularity TEXT NOT NULL, day INTEGER NOT NULL, received INTEGER NOT NULL,"
+    " body TEXT, UNIQUE (installation_id, period_start, granularity));")
+
+
+def case_migration(coll, mk, tmp):
+    """A database made when the key alone was unique is rebuilt."""
+    os.makedirs(tmp)
+    a, b = mk.report(2, inst="c" * 32), mk.report(2, inst="d" * 32)
+    st = int(datetime.datetime.fromisoformat(a["period"]["start"].replace("Z", "+00:00")).timestamp())
+    with sqlite3.connect(os.path.join(tmp, "db.sqlite")) as db:
+        db.execute(OLD_SCHEMA)
+        db.execute("INSERT INTO reports (idempotency_key, installation_id, period_start,"
+                   " period_end, granularity, day, received, body) VALUES (?,?,?,?,?,?,?,?)",
+                   (a["report_id"], a["installation_id"], st, st + 86400, "day",
+                    st // 86400, st, json.dumps(a)))
+    c = Collector(coll, tmp, "--min-installations", "1")
+    try:
+        expect(c.post(a) == 200, "migration: the old row is not held")
+        expect(c.post(b) == 201, "migration: the same key from another installation is not stored")
+        with sqlite3.connect(c.db) as db:
+            n = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+        expect(n == 2, f"migration: {n} rows")
     finally:
         c.stop()
 
@@ -419,6 +450,7 @@ def main(argv):
     os.makedirs(tmp)
     mk = Maker(client, tmp)
     for name, fn in (("withheld", case_withheld), ("two", case_two_installations),
+                     ("migration", case_migration),
                      ("healthz", case_healthz), ("timeouts", case_timeouts),
                      ("cap", case_summary_cap), ("content", case_content),
                      ("protocol", case_protocol)):
