@@ -117,6 +117,10 @@ class Collector:
         h.update(headers or {})
         return self.req("POST", "/v1/reports", gzip.compress(json.dumps(doc).encode()), h)[0]
 
+    def rows(self):
+        with sqlite3.connect(self.db) as db:
+            return db.execute("SELECT count(*) FROM reports").fetchone()[0]
+
     def summary(self, f, t, by=None):
         q = "/v1/summary?from=%s&to=%s" % (f, t) + ("&by=" + by if by else "")
         st, _, body = self.req("GET", q)
@@ -204,9 +208,7 @@ def case_two_installations(coll, mk, tmp):
         expect(a["report_id"] == b["report_id"], "same content: the ids differ (the case is moot)")
         expect(c.post(a) == 201 and c.post(b) == 201, "same content: not both stored 201")
         expect(c.post(b) == 200, "same content: the second again is not 200")
-        with sqlite3.connect(c.db) as db:
-            n = db.execute("SELECT count(*) FROM reports").fetchone()[0]
-        expect(n == 2, f"same content, two installations: {n} stored")
+        expect(c.rows() == 2, f"same content, two installations: {c.rows()} stored")
     finally:
         c.stop()
 
@@ -219,24 +221,29 @@ OLD_SCHEMA = (
     " body TEXT, UNIQUE (installation_id, period_start, granularity));")
 
 
+def put_rows(path, docs):
+    """Stores (key, installation, document) rows as the collector would."""
+    rows = []
+    for key, inst, doc in docs:
+        st = int(datetime.datetime.fromisoformat(doc["period"]["start"].replace("Z", "+00:00")).timestamp())
+        rows.append((key, inst, st, st + 86400, "day", st // 86400, st, json.dumps(doc)))
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT INTO reports (idempotency_key, installation_id, period_start,"
+                       " period_end, granularity, day, received, body) VALUES (?,?,?,?,?,?,?,?)", rows)
+
+
 def case_migration(coll, mk, tmp):
     """A database made when the key alone was unique is rebuilt."""
     os.makedirs(tmp)
     a, b = mk.report(2, inst="c" * 32), mk.report(2, inst="d" * 32)
-    st = int(datetime.datetime.fromisoformat(a["period"]["start"].replace("Z", "+00:00")).timestamp())
     with sqlite3.connect(os.path.join(tmp, "db.sqlite")) as db:
         db.execute(OLD_SCHEMA)
-        db.execute("INSERT INTO reports (idempotency_key, installation_id, period_start,"
-                   " period_end, granularity, day, received, body) VALUES (?,?,?,?,?,?,?,?)",
-                   (a["report_id"], a["installation_id"], st, st + 86400, "day",
-                    st // 86400, st, json.dumps(a)))
+    put_rows(os.path.join(tmp, "db.sqlite"), [(a["report_id"], a["installation_id"], a)])
     c = Collector(coll, tmp, "--min-installations", "1")
     try:
         expect(c.post(a) == 200, "migration: the old row is not held")
         expect(c.post(b) == 201, "migration: the same key from another installation is not stored")
-        with sqlite3.connect(c.db) as db:
-            n = db.execute("SELECT count(*) FROM reports").fetchone()[0]
-        expect(n == 2, f"migration: {n} rows")
+        expect(c.rows() == 2, f"migration: {c.rows()} rows")
     finally:
         c.stop()
 
@@ -358,14 +365,7 @@ def case_summary_cap(coll, mk, tmp):
     c = Collector(coll, tmp, "--min-installations", "1", "--threads", "2")
     c.stop()
     docs = [mk.report(d) for d in range(2, 42)]
-    rows = []
-    for i in range(3000):
-        doc = docs[i % len(docs)]
-        st = int(datetime.datetime.fromisoformat(doc["period"]["start"].replace("Z", "+00:00")).timestamp())
-        rows.append(("%032x" % i, "%032x" % i, st, st + 86400, "day", st // 86400, st, json.dumps(doc)))
-    with sqlite3.connect(c.db) as db:
-        db.executemany("INSERT INTO reports (idempotency_key, installation_id, period_start,"
-                       " period_end, granularity, day, received, body) VALUES (?,?,?,?,?,?,?,?)", rows)
+    put_rows(c.db, [("%032x" % i, "%032x" % i, docs[i % len(docs)]) for i in range(3000)])
     c = Collector(coll, tmp, "--min-installations", "1", "--threads", "2")
     codes = []
     f, t = day(45).isoformat(), day(0).isoformat()
