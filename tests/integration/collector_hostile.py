@@ -25,17 +25,34 @@ import sys
 import threading
 import time
 
-failures = []
-passed = [0]
 MAX_BODY = 65536
 
 
-def expect(cond, msg):
-    if cond:
-        passed[0] += 1
-    else:
-        failures.append(msg)
-    return cond
+class Tally:
+    """Checks that pass or fail: expect() each, then finish() prints one
+    line per failure (prefixed by name) or "ok N" and gives the exit code.
+    collector_privacy.py uses it too."""
+
+    def __init__(self, name):
+        self.name, self.failures, self.passed = name, [], 0
+
+    def expect(self, cond, msg):
+        if cond:
+            self.passed += 1
+        else:
+            self.failures.append(msg)
+        return cond
+
+    def finish(self):
+        for f in self.failures:
+            print(f"{self.name}: {f}")
+        if not self.failures:
+            print(f"ok {self.passed}")
+        return 1 if self.failures else 0
+
+
+TALLY = Tally("collector_hostile")
+expect = TALLY.expect
 
 
 class Collector:
@@ -322,12 +339,8 @@ def main(argv):
     try:
         run(*argv)
     except (OSError, ValueError, http.client.HTTPException) as e:
-        failures.append(f"the run failed: {e!r}")
-    for f in failures:
-        print(f"collector_hostile: {f}")
-    if not failures:
-        print(f"ok {passed[0]}")
-    return 1 if failures else 0
+        expect(False, f"the run failed: {e!r}")
+    return TALLY.finish()
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtharness import ROOT, Tally  # noqa: E402
+from collector_hostile import Tally  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TALLY = Tally("collector_privacy")
 expect = TALLY.expect

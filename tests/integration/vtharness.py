@@ -1,5 +1,4 @@
-# Shared by the Python integration tests (hostile.py, security.py,
-# collector_privacy.py): a tally of checks; runs
+# Shared by the Python integration tests (hostile.py, security.py): runs
 # the real binary with a clean environment under a timeout, measures its
 # peak memory, and keeps every byte it printed so that a planted marker
 # can be looked for in all of them at the end.
@@ -19,28 +18,6 @@ WRAP = shlex.split(os.environ.get("VT_WRAPPER", ""))
 # longer timeouts, no memory measurements (valgrind's own would count).
 SLOW = bool(WRAP)
 NOW = "2026-11-25T00:00:00Z"
-
-
-class Tally:
-    """Checks that pass or fail: expect() each, then finish() prints one
-    line per failure (prefixed by name) or "ok N" and gives the exit code."""
-
-    def __init__(self, name):
-        self.name, self.failures, self.passed = name, [], 0
-
-    def expect(self, cond, msg):
-        if cond:
-            self.passed += 1
-        else:
-            self.failures.append(msg)
-        return cond
-
-    def finish(self):
-        for f in self.failures:
-            print(f"{self.name}: {f}")
-        if not self.failures:
-            print(f"ok {self.passed}")
-        return 1 if self.failures else 0
 
 
 class Result:
