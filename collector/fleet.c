@@ -34,6 +34,8 @@ struct acc {
 
 #define INSTALLATIONS "" /* the cell of the whole bucket */
 
+static void release_cells(struct vt_fleet_bucket *b);
+
 static void acc_init(struct acc *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -89,9 +91,16 @@ static int section_key(const char *k)
 
 /*
  * Visits every breakdown cell of a report tree: an integer three or more
- * levels down in deployment, usage or operational (not a total, not the
- * sketch). visit returns nothing; the tree is at most 16 deep.
+ * levels down in deployment, usage or operational (a breakdown's total
+ * too, not the sketch). visit returns nothing; the tree is at most 16
+ * deep.
  */
+static int skipped(int depth, const char *k)
+{
+	return (depth == 0 && !section_key(k)) ||
+	       strcmp(k, "instances_sketch") == 0;
+}
+
 typedef void (*cell_fn)(void *ctx, const char *path, yajl_val v);
 static void cells_walk(yajl_val v, const char *path, int depth, cell_fn fn,
 		       void *ctx)
@@ -108,8 +117,7 @@ static void cells_walk(yajl_val v, const char *path, int depth, cell_fn fn,
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		const char *k = v->u.object.keys[i];
 
-		if ((depth == 0 && !section_key(k)) ||
-		    strcmp(k, "instances_sketch") == 0 || strcmp(k, "total") == 0)
+		if (skipped(depth, k))
 			continue;
 		snprintf(sub, sizeof(sub), depth ? "%s.%s" : "%s%s", path, k);
 		cells_walk(v->u.object.values[i], sub, depth + 1, fn, ctx);
@@ -206,25 +214,6 @@ static char *write_report(const struct vt_summary *s)
 	return b.ptr;
 }
 
-struct withhold {
-	struct acc *a;
-	struct vt_fleet_bucket *b;
-	uint64_t k;
-};
-
-static void withhold_cell(void *ctx, const char *path, yajl_val v)
-{
-	struct withhold *w = ctx;
-	struct cell *c = cell_of(w->a, path, 0);
-
-	if (YAJL_GET_INTEGER(v) <= 0 || (c && c->max >= w->k))
-		return;
-	v->u.number.i = 0;
-	w->b->withheld = vt_xrealloc(w->b->withheld,
-				     (w->b->nwithheld + 1) * sizeof(char *));
-	w->b->withheld[w->b->nwithheld++] = vt_xstrdup(path);
-}
-
 static void gen_tree(yajl_gen g, yajl_val v)
 {
 	if (YAJL_IS_OBJECT(v)) {
@@ -260,64 +249,229 @@ static void gen_print(void *ctx, const char *p, size_t n)
 	vt_buf_append(ctx, p, n);
 }
 
-/* The merged report with its thin cells zeroed, into b->report_json. */
-static int finish_bucket(struct acc *a, unsigned k, struct vt_fleet_bucket *b)
+static yajl_val member(yajl_val obj, const char *key)
 {
-	char yerr[64];
-	struct withhold w = { a, b, k };
-
-	fold(a);
-	struct cell *all = cell_of(a, INSTALLATIONS, 0);
-	b->reports = a->reports;
-	b->installations = all ? all->max : 0;
-	if (!a->any)
-		return 0;
-	if (b->installations < k) {
-		b->withheld_all = 1;
-		return 0;
-	}
-	char *json = write_report(a->sum);
-	yajl_val root = json ? yajl_tree_parse(json, yerr, sizeof(yerr)) : NULL;
-	free(json);
-	if (!root)
-		return -1;
-	cells_walk(root, "", 0, withhold_cell, &w);
-	struct vt_buf out;
-	yajl_gen g = yajl_gen_alloc(NULL);
-	vt_buf_init(&out, 256u << 20);
-	yajl_gen_config(g, yajl_gen_print_callback, gen_print, &out);
-	gen_tree(g, root);
-	yajl_gen_free(g);
-	yajl_tree_free(root);
-	vt_buf_cstr(&out);
-	b->report_json = out.ptr;
-	return 0;
+	for (size_t i = 0; YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj->u.object.values[i];
+	return NULL;
 }
 
-int vt_fleet_bucket(struct vt_store_reader *rd, int64_t from, int64_t to,
-		    unsigned min_installations, struct vt_fleet_bucket *out)
+/* Adds path to b's withheld list (once). */
+static void add_withheld(struct vt_fleet_bucket *b, const char *path)
+{
+	for (size_t i = 0; i < b->nwithheld; i++)
+		if (strcmp(b->withheld[i], path) == 0)
+			return;
+	b->withheld = vt_xrealloc(b->withheld,
+				  (b->nwithheld + 1) * sizeof(char *));
+	b->withheld[b->nwithheld++] = vt_xstrdup(path);
+}
+
+struct withhold {
+	struct acc *a;
+	struct vt_fleet_bucket *b;
+	uint64_t k;
+};
+
+static void zero(struct withhold *w, yajl_val v, const char *path)
+{
+	v->u.number.i = 0;
+	add_withheld(w->b, path);
+}
+
+/* 1 when the cell at path, non-zero, is backed by fewer than K. */
+static int thin(struct withhold *w, const char *path, yajl_val v)
+{
+	struct cell *c = cell_of(w->a, path, 0);
+
+	return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 &&
+	       !(c && c->max >= w->k);
+}
+
+/*
+ * Secondary withholding in object o (at path, depth deep) where exactly
+ * one cell was withheld: a total less the visible cells would give it
+ * back, so the smallest other non-zero cell of o goes too; when there is
+ * none, the totals beside it (o's own, and its parent's) go instead.
+ */
+static void complement(struct withhold *w, yajl_val o, const char *path,
+		       yajl_val parent, const char *parent_path,
+		       const int *gone)
+{
+	char sub[192];
+	size_t pick = o->u.object.len;
+
+	for (size_t i = 0; i < o->u.object.len; i++) {
+		yajl_val v = o->u.object.values[i];
+
+		if (gone[i] || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) <= 0 ||
+		    strcmp(o->u.object.keys[i], "total") == 0)
+			continue;
+		if (pick == o->u.object.len ||
+		    YAJL_GET_INTEGER(v) <
+			    YAJL_GET_INTEGER(o->u.object.values[pick]))
+			pick = i;
+	}
+	if (pick < o->u.object.len) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, o->u.object.keys[pick]);
+		zero(w, o->u.object.values[pick], sub);
+		return;
+	}
+	yajl_val own = member(o, "total");
+	yajl_val up = parent ? member(parent, "total") : NULL;
+	if (YAJL_IS_INTEGER(own) && YAJL_GET_INTEGER(own) > 0) {
+		snprintf(sub, sizeof(sub), "%s.total", path);
+		zero(w, own, sub);
+	}
+	if (YAJL_IS_INTEGER(up) && YAJL_GET_INTEGER(up) > 0) {
+		snprintf(sub, sizeof(sub), "%s.total", parent_path);
+		zero(w, up, sub);
+	}
+}
+
+/* Withholds o's thin cells, then its objects' (the tree is bounded). */
+static void withhold_obj(struct withhold *w, yajl_val o, const char *path,
+			 int depth, yajl_val parent, const char *parent_path)
+{
+	char sub[192];
+	size_t n = o->u.object.len, nthin = 0;
+	int *gone = vt_xcalloc(n ? n : 1, sizeof(int));
+
+	for (size_t i = 0; i < n; i++) {
+		const char *k = o->u.object.keys[i];
+
+		snprintf(sub, sizeof(sub), depth ? "%s.%s" : "%s%s", path, k);
+		if (depth >= 2 && !skipped(depth, k) &&
+		    thin(w, sub, o->u.object.values[i])) {
+			zero(w, o->u.object.values[i], sub);
+			gone[i] = 1;
+			nthin++;
+		}
+	}
+	if (nthin == 1)
+		complement(w, o, path, parent, parent_path, gone);
+	for (size_t i = 0; i < n; i++) {
+		const char *k = o->u.object.keys[i];
+
+		if (!YAJL_IS_OBJECT(o->u.object.values[i]) || skipped(depth, k))
+			continue;
+		snprintf(sub, sizeof(sub), depth ? "%s.%s" : "%s%s", path, k);
+		withhold_obj(w, o->u.object.values[i], sub, depth + 1,
+			     depth ? o : NULL, path);
+	}
+	free(gone);
+}
+
+/*
+ * One day's published report into *pub: the day's reports merged, its
+ * thin cells (and their complements) zeroed, and read back. Returns 1
+ * when there is one, 0 when none (no report, or the day withheld whole),
+ * -1 when the database failed.
+ */
+static int day_published(struct vt_store_reader *rd, int64_t day, unsigned k,
+			 struct vt_fleet_bucket *b, struct vt_summary *pub)
 {
 	struct acc a;
-	int rc;
+	char yerr[64], err[160];
+	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->from_day = from;
-	out->to_day = to;
 	acc_init(&a);
-	rc = vt_store_each(rd, from, to, add_report, add_rollup, &a);
-	if (!rc && !a.failed)
-		rc = finish_bucket(&a, min_installations, out);
-	else
+	if (vt_store_each(rd, day, day, add_report, add_rollup, &a) || a.failed) {
+		acc_release(&a);
+		return -1;
+	}
+	fold(&a);
+	struct cell *all = cell_of(&a, INSTALLATIONS, 0);
+	uint64_t inst = all ? all->max : 0;
+	b->reports += a.reports;
+	if (inst > b->installations)
+		b->installations = inst;
+	if (a.any && inst < k) {
+		char name[16], entry[32];
+
+		vt_fleet_day_name(day, name, sizeof(name));
+		snprintf(entry, sizeof(entry), "report %s", name);
+		add_withheld(b, entry);
+	} else if (a.any) {
+		char *json = write_report(a.sum);
+		yajl_val root = json ? yajl_tree_parse(json, yerr, sizeof(yerr)) : NULL;
+		struct withhold w = { &a, b, k };
+		struct vt_buf out;
+
+		free(json);
 		rc = -1;
+		if (root) {
+			withhold_obj(&w, root, "", 0, NULL, "");
+			vt_buf_init(&out, 256u << 20);
+			yajl_gen g = yajl_gen_alloc(NULL);
+			yajl_gen_config(g, yajl_gen_print_callback, gen_print, &out);
+			gen_tree(g, root);
+			yajl_gen_free(g);
+			yajl_tree_free(root);
+			vt_buf_cstr(&out);
+			if (out.ptr && vt_report_parse(out.ptr, out.len, pub, err,
+						       sizeof(err)) == VT_OK)
+				rc = 1;
+			vt_buf_release(&out);
+		}
+	}
 	acc_release(&a);
 	return rc;
 }
 
-void vt_fleet_bucket_release(struct vt_fleet_bucket *b)
+/*
+ * Days are published one by one and a range is the merge of its
+ * published days: a number of a range is the sum of numbers already
+ * public for its days, so subtracting one range from another gives back
+ * nothing that was withheld. The report_id is the writer's, over the
+ * published content only.
+ */
+int vt_fleet_bucket(struct vt_store_reader *rd, int64_t from, int64_t to,
+		    unsigned min_installations, struct vt_fleet_bucket *out)
+{
+	struct vt_summary *sum = vt_xcalloc(1, sizeof(*sum));
+	struct vt_summary *one = vt_xcalloc(1, sizeof(*one));
+	int64_t first, last;
+	int rc = 0, any = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->from_day = from;
+	out->to_day = to;
+	if (vt_store_days(rd, &first, &last)) {
+		for (int64_t d = from > first ? from : first;
+		     d <= to && d <= last && rc >= 0; d++) {
+			rc = day_published(rd, d, min_installations, out, one);
+			if (rc == 1) {
+				vt_summary_merge(sum, one);
+				any = 1;
+			}
+		}
+	}
+	if (rc >= 0 && out->reports && !any) {
+		out->withheld_all = 1;
+		release_cells(out);
+	} else if (rc >= 0 && any) {
+		out->report_json = write_report(sum);
+		rc = out->report_json ? 0 : -1;
+	}
+	free(sum);
+	free(one);
+	return rc < 0 ? -1 : 0;
+}
+
+static void release_cells(struct vt_fleet_bucket *b)
 {
 	for (size_t i = 0; i < b->nwithheld; i++)
 		free(b->withheld[i]);
 	free(b->withheld);
+	b->withheld = NULL;
+	b->nwithheld = 0;
+}
+
+void vt_fleet_bucket_release(struct vt_fleet_bucket *b)
+{
+	release_cells(b);
 	free(b->report_json);
 	memset(b, 0, sizeof(*b));
 }

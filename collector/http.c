@@ -36,14 +36,17 @@ static const unsigned codes[] = { 200, 201, 400, 401, 404, 405, 408, 413,
 
 /*
  * A connection as the watchdog sees it: libmicrohttpd's idle timeout
- * does not stop a client that sends its headers one byte a second, so a
- * thread shuts down every connection whose request has not got past its
- * headers within the request timeout.
+ * does not stop a client that sends its headers or its body one byte a
+ * second, so a thread ends every connection whose request (headers and
+ * body, on every route) has not been answered within the request
+ * timeout: over plain HTTP it writes a 408 first (libmicrohttpd cannot
+ * queue a response while a body is still arriving); over TLS it only
+ * closes (the TLS session is libmicrohttpd's).
  */
 struct watch {
 	int used;
 	int fd;
-	int waiting;   /* for the headers of a request */
+	int waiting;   /* for a request to be answered */
 	int64_t since; /* monotonic ms */
 };
 
@@ -55,6 +58,7 @@ struct vt_server {
 	int stopping;
 	struct watch *watches; /* cfg.max_connections of them */
 	atomic_uint inflight;
+	atomic_uint views;     /* summaries and dashboards being made */
 	atomic_ullong requests[R_COUNT][NCODES];
 	atomic_ullong rejections[VT_REJ_COUNT];
 	atomic_ullong stored, duplicates;
@@ -65,8 +69,8 @@ struct req {
 	enum route route;
 	struct vt_buf body;
 	enum vt_reject early; /* refused before the body was all read */
-	int64_t started_ms;
 	int inflight;          /* holds a slot of max_inflight */
+	int view;              /* holds a slot of the views' cap */
 	int answered;
 	uint64_t dropped;      /* bytes over the cap, read and dropped */
 };
@@ -84,6 +88,21 @@ static void count(struct vt_server *s, enum route r, unsigned code)
 	for (size_t i = 0; i < NCODES; i++)
 		if (codes[i] == code)
 			atomic_fetch_add(&s->requests[r][i], 1);
+}
+
+static void watch_set(struct vt_server *s, struct MHD_Connection *c,
+		      int waiting);
+
+/* Queues resp; the watchdog no longer times the request. */
+static enum MHD_Result queue(struct vt_server *s, struct MHD_Connection *c,
+			     unsigned code, struct MHD_Response *resp)
+{
+	enum MHD_Result rc;
+
+	watch_set(s, c, 0);
+	rc = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return rc;
 }
 
 static enum MHD_Result answer(struct vt_server *s, struct MHD_Connection *c,
@@ -104,8 +123,7 @@ static enum MHD_Result answer(struct vt_server *s, struct MHD_Connection *c,
 					"default-src 'none'; style-src 'unsafe-inline'; img-src data:");
 	if (retry_after)
 		MHD_add_response_header(resp, "Retry-After", "1");
-	rc = MHD_queue_response(c, code, resp);
-	MHD_destroy_response(resp);
+	rc = queue(s, c, code, resp);
 	count(s, r, code);
 	return rc;
 }
@@ -145,11 +163,31 @@ static enum MHD_Result refuse(struct vt_server *s, struct MHD_Connection *c,
 		    (size_t)n, why == VT_REJ_OVERLOADED);
 }
 
+/*
+ * The path of a request target, in origin form or in absolute form
+ * (RFC 9112 3.2.2: "http://host:port/v1/reports", which a forward proxy
+ * may send and a server must accept).
+ */
+static const char *origin_form(const char *url)
+{
+	const char *p = NULL;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	if (!p)
+		return url;
+	p += strcspn(p, "/?#");
+	return *p == '/' ? p : "/";
+}
+
 static enum route route_of(const char *url)
 {
 	static const char *const paths[] = { "/v1/reports", "/v1/summary", "/",
 					     "/metrics", "/healthz" };
 
+	url = origin_form(url);
 	for (size_t i = 0; i < VT_ARRAY_LEN(paths); i++)
 		if (strcmp(url, paths[i]) == 0)
 			return (enum route)i;
@@ -196,13 +234,22 @@ static enum vt_reject report_head(struct vt_server *s,
 		*why = "Content-Length is over the body cap";
 		return VT_REJ_TOO_LARGE;
 	}
+	(void)q;
+	return VT_REJ_NONE;
+}
+
+/*
+ * A slot of max_inflight, taken once the whole body has arrived (so slow
+ * senders, bounded by the request timeout, hold none): 0, or -1 busy.
+ */
+static int take_slot(struct vt_server *s, struct req *q)
+{
 	if (atomic_fetch_add(&s->inflight, 1) >= s->cfg.max_inflight) {
 		atomic_fetch_sub(&s->inflight, 1);
-		*why = "the collector is busy; retry after the time given";
-		return VT_REJ_OVERLOADED;
+		return -1;
 	}
 	q->inflight = 1;
-	return VT_REJ_NONE;
+	return 0;
 }
 
 /* Validation and storage are over: the next report may start. */
@@ -228,6 +275,11 @@ static enum MHD_Result report_done(struct vt_server *s,
 	char reason[256], body[160];
 	enum vt_reject rj;
 
+	if (take_slot(s, q)) {
+		vt_scrubber_free(scrub);
+		return refuse(s, c, R_REPORTS, VT_REJ_OVERLOADED,
+			      "the collector is busy; retry after the time given");
+	}
 	rj = vt_ingest_check(&rq, s->cfg.lists, scrub, &rep, reason,
 			     sizeof(reason));
 	vt_scrubber_free(scrub);
@@ -266,11 +318,8 @@ static enum MHD_Result report_post(struct vt_server *s,
 {
 	size_t n = *size;
 
+	/* A body past the request timeout: the watchdog answers 408. */
 	*size = 0;
-	if (n && now_ms() - q->started_ms > (int64_t)s->cfg.request_timeout_s * 1000) {
-		atomic_fetch_add(&s->rejections[VT_REJ_TIMEOUT], 1);
-		return MHD_NO;
-	}
 	if (n == 0 && q->dropped)
 		return refuse(s, c, R_REPORTS, VT_REJ_TOO_LARGE,
 			      "body is larger than the body cap");
@@ -278,7 +327,6 @@ static enum MHD_Result report_post(struct vt_server *s,
 		return report_done(s, c, q);
 	if (q->dropped || q->body.len + n > s->cfg.max_body ||
 	    vt_buf_append(&q->body, data, n)) {
-		release_slot(s, q);
 		q->dropped += n;
 		if (q->dropped > 4 * (uint64_t)s->cfg.max_body) {
 			atomic_fetch_add(&s->rejections[VT_REJ_TOO_LARGE], 1);
@@ -314,14 +362,30 @@ struct view {
 	int by;
 };
 
+/*
+ * Summaries and dashboards made at once: one server thread fewer than
+ * there are (at least one), so a thread is always free for /healthz,
+ * /metrics and the reports; more are answered 429.
+ */
+static unsigned views_cap(const struct vt_server *s)
+{
+	return s->cfg.threads > 1 ? s->cfg.threads - 1 : 1;
+}
+
 static enum MHD_Result view(struct vt_server *s, struct MHD_Connection *c,
 			    const struct view *v)
 {
 	static const char down[] = "{\"error\":\"database\"}\n";
-	struct vt_store_reader *rd = vt_store_reader_open(s->cfg.store);
+	struct vt_store_reader *rd;
 	struct vt_buf out;
 	int rc = -1;
 
+	if (atomic_fetch_add(&s->views, 1) >= views_cap(s)) {
+		atomic_fetch_sub(&s->views, 1);
+		return refuse(s, c, v->route, VT_REJ_OVERLOADED,
+			      "the collector is busy; retry after the time given");
+	}
+	rd = vt_store_reader_open(s->cfg.store);
 	vt_buf_init(&out, 512u << 20);
 	if (rd && v->route == R_SUMMARY)
 		rc = vt_fleet_summary(rd, v->from, v->to, v->by,
@@ -330,6 +394,7 @@ static enum MHD_Result view(struct vt_server *s, struct MHD_Connection *c,
 		rc = vt_dashboard_write(rd, (int64_t)time(NULL), v->by,
 					s->cfg.min_installations, &out);
 	vt_store_reader_close(rd);
+	atomic_fetch_sub(&s->views, 1);
 	enum MHD_Result r =
 		rc ? answer(s, c, v->route, 503, "application/json", down,
 			    sizeof(down) - 1, 1)
@@ -337,6 +402,29 @@ static enum MHD_Result view(struct vt_server *s, struct MHD_Connection *c,
 			    out.ptr ? out.ptr : "", out.len, 0);
 	vt_buf_release(&out);
 	return r;
+}
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	static const char *const known[] = { "from", "to", "by" };
+	unsigned *seen = cls;
+
+	(void)kind;
+	(void)value;
+	for (size_t i = 0; i < VT_ARRAY_LEN(known); i++)
+		if (strcmp(key, known[i]) == 0)
+			seen[i]++;
+	return MHD_YES;
+}
+
+/* 1 when from, to or by is given more than once. */
+static int repeated_args(struct MHD_Connection *c)
+{
+	unsigned seen[3] = { 0, 0, 0 };
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_arg, seen);
+	return seen[0] > 1 || seen[1] > 1 || seen[2] > 1;
 }
 
 static enum MHD_Result summary(struct vt_server *s, struct MHD_Connection *c)
@@ -347,6 +435,9 @@ static enum MHD_Result summary(struct vt_server *s, struct MHD_Connection *c)
 	int64_t f, t;
 	int step = 0;
 
+	if (repeated_args(c))
+		return refuse(s, c, R_SUMMARY, VT_REJ_QUERY,
+			      "from, to and by may each be given once");
 	if (parse_day(from, &f) || parse_day(to, &t) || t < f)
 		return refuse(s, c, R_SUMMARY, VT_REJ_QUERY,
 			      "from and to must be dates YYYY-MM-DD, from not after to");
@@ -445,9 +536,7 @@ static enum MHD_Result metrics(struct vt_server *s, struct MHD_Connection *c)
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	enum MHD_Result rc = MHD_queue_response(c, 200, resp);
-	MHD_destroy_response(resp);
-	return rc;
+	return queue(s, c, 200, resp);
 }
 
 static enum MHD_Result get(struct vt_server *s, struct MHD_Connection *c,
@@ -512,6 +601,11 @@ static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	pthread_mutex_unlock(&s->lock);
 }
 
+static const char timed_out[] =
+	"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+	"Content-Type: application/json\r\nContent-Length: 68\r\n\r\n"
+	"{\"error\":\"timeout\",\"reason\":\"the request took longer than allowed\"}\n";
+
 static void *watchdog(void *arg)
 {
 	struct vt_server *s = arg;
@@ -525,6 +619,9 @@ static void *watchdog(void *arg)
 			struct watch *w = &s->watches[i];
 
 			if (w->used && w->waiting && now - w->since > limit) {
+				if (!s->cfg.tls_cert)
+					send(w->fd, timed_out, sizeof(timed_out) - 1,
+					     MSG_DONTWAIT | MSG_NOSIGNAL);
 				shutdown(w->fd, SHUT_RDWR);
 				w->waiting = 0;
 				atomic_fetch_add(&s->rejections[VT_REJ_TIMEOUT], 1);
@@ -549,10 +646,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
 	(void)version;
 	if (!q) {
-		watch_set(s, c, 0);
 		q = vt_xcalloc(1, sizeof(*q));
 		q->route = route_of(url);
-		q->started_ms = now_ms();
 		vt_buf_init(&q->body, s->cfg.max_body);
 		*con_cls = q;
 		int post = strcmp(method, "POST") == 0;

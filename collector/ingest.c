@@ -254,8 +254,11 @@ static enum vt_reject check_names(const struct vt_summary *s,
 	for (size_t i = 0; i < s->nbackends; i++) {
 		const char *b = s->backends[i].name;
 
-		if (strcmp(b, "other") && strcmp(b, "composite") &&
-		    !listed(lists->servers, b)) {
+		int tail = 0;
+
+		for (size_t t = 0; t < VT_BACKEND_TAILS; t++)
+			tail |= strcmp(b, vt_backend_tail_names[t]) == 0;
+		if (!tail && !listed(lists->servers, b)) {
 			snprintf(reason, n, "usage.backend_distribution has a name that is not on the server allowlist");
 			return VT_REJ_NAME;
 		}
@@ -269,6 +272,42 @@ static enum vt_reject check_names(const struct vt_summary *s,
 		}
 	}
 	return VT_REJ_NONE;
+}
+
+static uint64_t sum_of(const uint64_t *v, size_t n)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < n; i++)
+		t += v[i]; /* each at most 2^50: no overflow */
+	return t;
+}
+
+/*
+ * The content against itself and its period: every total the report
+ * format defines as a sum equals it (docs/formats.md), and every hour of
+ * the timeline lies within [period.start, period.end).
+ */
+static enum vt_reject check_content(const struct vt_summary *s, char *reason,
+				    size_t n)
+{
+	const struct vt_quality *q = &s->quality;
+	const char *bad = NULL;
+
+	if (s->tool_calls != sum_of(s->tool_calls_by_outcome, VT_OUT_COUNT))
+		bad = "usage.tool_calls.total is not the sum of usage.tool_calls.by_outcome";
+	else if (q->lines_malformed != sum_of(q->malformed_by_reason, VT_BAD_COUNT))
+		bad = "quality.lines_malformed is not the sum of quality.malformed_by_reason";
+	else if (q->lines_unrecognized !=
+		 sum_of(q->unrecognized_by_reason, VT_UNREC_COUNT))
+		bad = "quality.lines_unrecognized is not the sum of quality.unrecognized_by_reason";
+	for (size_t i = 0; !bad && i < s->nhours; i++)
+		if (s->hours[i].start < s->start || s->hours[i].start >= s->end)
+			bad = "usage.tool_calls_by_hour has an hour outside the report's period";
+	if (!bad)
+		return VT_REJ_NONE;
+	snprintf(reason, n, "%s", bad);
+	return VT_REJ_RANGE;
 }
 
 /* The report's ids from the received tree, checked for shape. */
@@ -363,6 +402,8 @@ static enum vt_reject check_json(const struct vt_ingest_request *rq,
 		rc = check_names(s, lists, reason, n);
 	if (!rc)
 		rc = check_period(s, rq->now, reason, n);
+	if (!rc)
+		rc = check_content(s, reason, n);
 	if (!rc)
 		rc = canonical(s, root, out, scrub, reason, n);
 	if (!rc) {

@@ -32,7 +32,7 @@ static const char help[] =
 	"                     the merged report of that range (JSON)\n"
 	"  GET  /             the dashboard (HTML; ?by=week for weekly trends)\n"
 	"  GET  /metrics      Prometheus text about the collector itself\n"
-	"  GET  /healthz      200 when reports can be accepted\n"
+	"  GET  /healthz      200 when reports can be accepted (a write commits)\n"
 	"\n"
 	"options:\n"
 	"  --listen ADDR:PORT     address and port (IPv6 in brackets: [::]:8080;\n"
@@ -42,7 +42,8 @@ static const char help[] =
 	"  --token-file FILE      accept only requests with a bearer token listed\n"
 	"                         in FILE (one a line, at most 16)\n"
 	"  --min-installations K  withhold every breakdown cell backed by fewer\n"
-	"                         than K installations (default 3; 0 or 1: none)\n"
+	"                         than K installations of a day (default 3; 0 or\n"
+	"                         1: none)\n"
 	"  --retain-days N        roll reports older than N days into daily\n"
 	"                         rollups and drop their raw documents\n"
 	"                         (default 0: keep them)\n"
@@ -55,8 +56,8 @@ static const char help[] =
 	"  --threads N            server threads (default 4)\n"
 	"  --timeout SECONDS      close a connection idle this long (default 10)\n"
 	"  --request-timeout SECONDS\n"
-	"                         refuse a request body still arriving after this\n"
-	"                         long (default 30)\n"
+	"                         answer 408 and close a request (headers and\n"
+	"                         body) not all in after this long (default 30)\n"
 	"  --servers FILE         extra public MCP server names a report may\n"
 	"                         carry (the clients' --servers file)\n"
 	"  --clients FILE         extra public MCP client names (the clients'\n"
@@ -145,8 +146,14 @@ static int load_tokens(const char *path, struct vt_server_config *cfg)
 	}
 	for (char *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		size_t len = strcspn(line, "\r");
+		/* Trimmed as the client trims its token file's line. */
+		size_t len = strlen(line);
 
+		while (*line == ' ' || *line == '\t')
+			line++, len--;
+		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+			       line[len - 1] == '\r'))
+			len--;
 		if (len == 0)
 			continue;
 		if (cfg->ntokens == VT_COLLECTOR_MAX_TOKENS) {

@@ -8,40 +8,79 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct vt_store {
 	sqlite3 *db;
 	char *path;
 	pthread_mutex_t lock;
 	sqlite3_stmt *insert;
+	time_t probed; /* when the health check last wrote */
+	int healthy;
+	time_t put_failed; /* the last report the database refused; 0 none
+			      since one was stored */
 };
 
 struct vt_store_reader {
 	sqlite3 *db;
 };
 
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS reports ("
-	" id INTEGER PRIMARY KEY,"
-	" idempotency_key TEXT NOT NULL UNIQUE,"
-	" installation_id TEXT NOT NULL,"
-	" period_start INTEGER NOT NULL,"
-	" period_end INTEGER NOT NULL,"
-	" granularity TEXT NOT NULL,"
-	" day INTEGER NOT NULL,"
-	" received INTEGER NOT NULL,"
-	" body TEXT," /* NULL once rolled up */
+/*
+ * A report is the same report again when its installation sends the same
+ * Idempotency-Key, or a second report for the same period: the key alone
+ * is a hash of the content, which two installations can share.
+ */
+#define REPORTS_TABLE(name)                                    \
+	"CREATE TABLE IF NOT EXISTS " name " ("                \
+	" id INTEGER PRIMARY KEY,"                             \
+	" idempotency_key TEXT NOT NULL,"                      \
+	" installation_id TEXT NOT NULL,"                      \
+	" period_start INTEGER NOT NULL,"                      \
+	" period_end INTEGER NOT NULL,"                        \
+	" granularity TEXT NOT NULL,"                          \
+	" day INTEGER NOT NULL,"                               \
+	" received INTEGER NOT NULL,"                          \
+	" body TEXT," /* NULL once rolled up */                \
+	" UNIQUE (idempotency_key, installation_id),"          \
 	" UNIQUE (installation_id, period_start, granularity));"
+
+static const char schema[] =
+	REPORTS_TABLE("reports")
 	"CREATE INDEX IF NOT EXISTS reports_by_day ON reports (day, period_start);"
 	"CREATE TABLE IF NOT EXISTS rollups ("
 	" day INTEGER PRIMARY KEY,"
 	" reports INTEGER NOT NULL,"
 	" body TEXT NOT NULL,"
-	" cells TEXT NOT NULL);";
+	" cells TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, at INTEGER);";
+
+/* A database made before the key was per installation: its table again. */
+static const char migrate[] =
+	"BEGIN IMMEDIATE;"
+	REPORTS_TABLE("reports_v2")
+	"INSERT INTO reports_v2 SELECT id, idempotency_key, installation_id,"
+	" period_start, period_end, granularity, day, received, body FROM reports;"
+	"DROP TABLE reports;"
+	"ALTER TABLE reports_v2 RENAME TO reports;"
+	"CREATE INDEX IF NOT EXISTS reports_by_day ON reports (day, period_start);"
+	"COMMIT;";
 
 static int exec(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql, int64_t fallback)
+{
+	sqlite3_stmt *q;
+	int64_t v = fallback;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fallback;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
 }
 
 static sqlite3 *open_db(const char *path, int flags, char *why, size_t n)
@@ -70,7 +109,11 @@ struct vt_store *vt_store_open(const char *path, char *why, size_t n)
 		return NULL;
 	/* WAL, and every commit on disk before the 201 goes out. */
 	if (exec(db, "PRAGMA journal_mode=WAL") ||
-	    exec(db, "PRAGMA synchronous=FULL") || exec(db, schema)) {
+	    exec(db, "PRAGMA synchronous=FULL") || exec(db, schema) ||
+	    (scalar(db, "SELECT instr(sql, 'idempotency_key TEXT NOT NULL UNIQUE')"
+		    " FROM sqlite_master WHERE name = 'reports'", 0) > 0 &&
+	     exec(db, migrate))) {
+		exec(db, "ROLLBACK");
 		snprintf(why, n, "%s", sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return NULL;
@@ -131,31 +174,59 @@ enum vt_store_put vt_store_put(struct vt_store *st,
 	else
 		rc = sqlite3_changes(st->db) == 1 ? VT_STORE_STORED
 						  : VT_STORE_DUPLICATE;
+	st->put_failed = rc == VT_STORE_FAILED ? time(NULL) : 0;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql, int64_t fallback)
-{
-	sqlite3_stmt *q;
-	int64_t v = fallback;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		return fallback;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
+/*
+ * A real write, committed, at most once a second (a cached answer in
+ * between): a database locked by another process, a full disk or a
+ * read-only file all fail it. A disk with room for the probe's one page
+ * but not for a report is caught by the reports themselves: one the
+ * database refused in the last VT_STORE_FAIL_HOLD seconds, with none
+ * stored since, fails the check too. Waits at most about 0.8 s in all.
+ */
 int vt_store_ok(struct vt_store *st)
 {
+	struct timespec until;
+	sqlite3_stmt *q = NULL;
+	time_t now = time(NULL);
 	int ok;
 
-	pthread_mutex_lock(&st->lock);
-	ok = scalar(st->db, "SELECT 1", 0) == 1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 400 * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	if (pthread_mutex_timedlock(&st->lock, &until) != 0)
+		return 0; /* a write has held the database that long */
+	if (st->put_failed && now - st->put_failed < VT_STORE_FAIL_HOLD) {
+		pthread_mutex_unlock(&st->lock);
+		return 0;
+	}
+	if (st->probed == now) {
+		ok = st->healthy;
+		pthread_mutex_unlock(&st->lock);
+		return ok;
+	}
+	sqlite3_busy_timeout(st->db, 400);
+	ok = exec(st->db, "BEGIN IMMEDIATE") == 0 &&
+	     sqlite3_prepare_v2(st->db,
+				"INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)",
+				-1, &q, NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_int64(q, 1, (int64_t)now);
+		ok = sqlite3_step(q) == SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	ok = ok && exec(st->db, "COMMIT") == 0;
+	if (!ok && !sqlite3_get_autocommit(st->db))
+		exec(st->db, "ROLLBACK");
+	sqlite3_busy_timeout(st->db, 10000);
+	st->probed = now;
+	st->healthy = ok;
 	pthread_mutex_unlock(&st->lock);
 	return ok;
 }

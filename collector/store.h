@@ -28,7 +28,11 @@ enum vt_store_put vt_store_put(struct vt_store *st,
 			       const struct vt_ingest_report *r,
 			       int64_t received);
 
-/* 1 when the database answers (the health check). */
+/*
+ * 1 when the database takes a write now and has not refused a report in
+ * the last VT_STORE_FAIL_HOLD seconds (the health check).
+ */
+#define VT_STORE_FAIL_HOLD 30
 int vt_store_ok(struct vt_store *st);
 /* Rows held, raw reports among them, and the file's size with its WAL. */
 void vt_store_stats(struct vt_store *st, uint64_t *reports, uint64_t *raw,

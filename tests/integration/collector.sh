@@ -8,7 +8,8 @@
 # Then cells under --min-installations withheld, the dashboard in headless
 # Chromium (collector_browser.py, skipped without chromium), HTTPS with
 # --tls-cert and bearer tokens with the real client, and the hostile
-# requests (collector_hostile.py).
+# requests (collector_hostile.py), and the attacks on withholding, health,
+# timeouts and the protocol (collector_privacy.py).
 #
 #   bash tests/integration/collector.sh build/vmcp-telemetry
 #   VT_KEEP=1 bash ...         keep the scratch dir
@@ -352,6 +353,11 @@ echo "== hostile requests"
 if "$PY" "$ROOT/tests/integration/collector_hostile.py" "$COLL" "$F" "$TMP/hostile" \
 	>"$TMP/hostile.out" 2>&1; then ok; else bad "collector_hostile.py:"; fi
 cat "$TMP/hostile.out"
+
+echo "== attacks on withholding, health, timeouts and the protocol"
+if "$PY" "$ROOT/tests/integration/collector_privacy.py" "$COLL" "$BIN" "$TMP/privacy" \
+	>"$TMP/privacy.out" 2>&1; then ok; else bad "collector_privacy.py:"; fi
+cat "$TMP/privacy.out"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -39,9 +39,21 @@ static void teardown(void)
 	vt_allowlist_free(clients);
 }
 
+typedef void (*edit_fn)(struct vt_summary *s);
+
+static char *report_edited(const char *grain, int64_t start, int64_t len,
+			   const char *backend, edit_fn edit, size_t *n);
+
 /* A day's report as run writes it, with one backend called name. */
 static char *report(const char *grain, int64_t start, int64_t len,
 		    const char *backend, size_t *n)
+{
+	return report_edited(grain, start, len, backend, NULL, n);
+}
+
+/* The same, changed by edit before it is written. */
+static char *report_edited(const char *grain, int64_t start, int64_t len,
+			   const char *backend, edit_fn edit, size_t *n)
 {
 	struct vt_summary *s = calloc(1, sizeof(*s));
 	struct vt_report_meta meta = { IID };
@@ -58,6 +70,8 @@ static char *report(const char *grain, int64_t start, int64_t len,
 	s->nbackends = 1;
 	snprintf(s->backends[0].name, sizeof(s->backends[0].name), "%s", backend);
 	s->backends[0].count = 5;
+	if (edit)
+		edit(s);
 	vt_buf_init(&b, 1 << 20);
 	vt_sink_buffer(&b, &sink);
 	ck_assert_int_eq(vt_report_write_json(s, &meta, scrub, &sink, NULL), VT_OK);
@@ -269,6 +283,78 @@ START_TEST(test_periods)
 }
 END_TEST
 
+static void total_off(struct vt_summary *s)
+{
+	s->tool_calls = 1000000;
+}
+
+static void malformed_off(struct vt_summary *s)
+{
+	s->quality.lines_malformed = 3;
+}
+
+static void unrecognized_off(struct vt_summary *s)
+{
+	s->quality.lines_unrecognized = 2;
+}
+
+static void hour_before(struct vt_summary *s)
+{
+	s->nhours = 1;
+	s->hours[0] = (struct vt_hour_count){ s->start - 3600, 5 };
+}
+
+static void hour_at_end(struct vt_summary *s)
+{
+	s->nhours = 1;
+	s->hours[0] = (struct vt_hour_count){ s->end, 5 };
+}
+
+static void hour_last(struct vt_summary *s)
+{
+	s->nhours = 2;
+	s->hours[0] = (struct vt_hour_count){ s->start, 2 };
+	s->hours[1] = (struct vt_hour_count){ s->end - 3600, 3 };
+}
+
+static void sums_kept(struct vt_summary *s)
+{
+	s->quality.malformed_by_reason[0] = 2;
+	s->quality.malformed_by_reason[1] = 1;
+	s->quality.lines_malformed = 3;
+}
+
+/* The content against itself and its period. */
+START_TEST(test_content)
+{
+	static const edit_fn bad[] = { total_off, malformed_off,
+				       unrecognized_off, hour_before,
+				       hour_at_end };
+	static const edit_fn good[] = { hour_last, sums_kept };
+	char reason[256];
+	size_t n;
+	char *json;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json = report_edited("day", START, DAY, "github", bad[i], &n);
+		ck_assert_int_eq(plain(json, n, reason), VT_REJ_RANGE);
+		free(json);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json = report_edited("day", START, DAY, "github", good[i], &n);
+		ck_assert_msg(plain(json, n, reason) == VT_REJ_NONE, "%s", reason);
+		free(json);
+	}
+	/* The backend tails are not names of the allowlist. */
+	for (size_t i = 0; i < VT_BACKEND_TAILS; i++) {
+		json = report("day", START, DAY, vt_backend_tail_names[i], &n);
+		ck_assert_msg(plain(json, n, reason) == VT_REJ_NONE, "%s: %s",
+			      vt_backend_tail_names[i], reason);
+		free(json);
+	}
+}
+END_TEST
+
 Suite *collector_suite(void);
 Suite *collector_suite(void)
 {
@@ -281,6 +367,7 @@ Suite *collector_suite(void)
 	tcase_add_test(tc, test_inflate_caps);
 	tcase_add_test(tc, test_fields_names_numbers);
 	tcase_add_test(tc, test_periods);
+	tcase_add_test(tc, test_content);
 	suite_add_tcase(s, tc);
 	return s;
 }
