@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Jobs, a pool of threads, and an ordered merge. */
 #include "parallel.h"
+#include "../parser/decompress.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -279,6 +280,28 @@ static ssize_t cut_in(const char *buf, ssize_t got, int forced)
 }
 
 /*
+ * Whether the head of a file (got bytes at offset 0) is a log the planner
+ * can cut: not compressed, and its first line, or else (a torn first
+ * line, a byte order mark, a blank line, NULs left by copytruncate) its
+ * first complete line, is a known line. Any uncompressed file when
+ * forced.
+ */
+static int known_head(const char *buf, ssize_t got, int forced)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	const char *nl = memchr(buf, '\n', (size_t)got);
+
+	if (got < 2 || (u[0] == 0x1f && u[1] == 0x8b) ||
+	    vt_codec_detect(u, (size_t)got) != VT_CODEC_NONE)
+		return 0;
+	if (forced || known_line(buf, 1))
+		return 1;
+	while (nl && nl + 1 < buf + got && nl[1] == '\n')
+		nl++; /* blank lines */
+	return nl && known_line(nl + 1, (size_t)(buf + got - nl - 1));
+}
+
+/*
  * Where a large plain file can be cut, near each nth of the file, in up
  * to want chunks (a multiple of nthreads when more than that).
  * Returns the number of chunks (1: do not split). forced (a test hook):
@@ -301,9 +324,8 @@ static size_t plan_chunks(const char *path, size_t want, size_t nthreads,
 	if (fd < 0)
 		return 1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < 2 * min || pread(fd, buf, 2, 0) != 2 ||
-	    (!forced && !known_line(buf, 1)) ||
-	    ((unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b)) {
+	    (uint64_t)st.st_size < 2 * min ||
+	    !known_head(buf, pread(fd, buf, sizeof(buf), 0), forced)) {
 		close(fd);
 		return 1;
 	}
@@ -467,7 +489,7 @@ struct merging {
 /* Job j, done, into the aggregate: merged, or read again first. */
 static void take_job(struct pool *p, struct job *j, struct merging *m)
 {
-	struct vt_parallel_stats none = { 0, 0, 0, 0, 0 };
+	struct vt_parallel_stats none = { 0, 0, 0, 0, 0, 0 };
 	struct vt_parallel_stats *st = m->stats ? m->stats : &none;
 
 	st->jobs++;
@@ -486,12 +508,16 @@ static void take_job(struct pool *p, struct job *j, struct merging *m)
 				   m->ds);
 			st->read_again++;
 		}
-		if (j->failed || !vt_agg_merge_exact(j->agg)) {
+		int capped = !j->failed && vt_agg_merge_exact(j->agg) &&
+			     !vt_agg_merge_fits(m->agg, j->agg);
+
+		if (j->failed || !vt_agg_merge_exact(j->agg) || capped) {
 			/* Not exact: this and the rest, in order. */
 			read_rest(p, j, m->agg, m->rules, m->line_base, m->ds);
 			m->serial_rest = j->chunk >= 0 ||
 					 j->first + j->nfiles < j->group_end;
 			st->serial_rest++;
+			st->capped += (uint64_t)capped;
 		} else {
 			vt_agg_merge(m->agg, j->agg);
 			print_diags(j, m->line_base, m->ds);

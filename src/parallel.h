@@ -22,6 +22,8 @@ struct vt_parallel_stats {
 	uint64_t read_again; /* chunks read again: parts open at the edge */
 	uint64_t serial_rest; /* serial fallback: the rest of a file or
 				 group read again, in order */
+	uint64_t capped;     /* ... of them because a cap was reached
+				(--max-instances, streams, hours) */
 };
 
 /*
