@@ -445,24 +445,38 @@ static size_t op_instances(const struct vt_agg *dst, const struct vt_agg *src)
 	return n;
 }
 
-int vt_agg_merge_fits(const struct vt_agg *dst, const struct vt_agg *src)
+size_t vt_agg_growth(const struct vt_agg *a)
+{
+	size_t n = a->ninst + a->nstreams;
+
+	for (size_t i = 0; i < a->nstreams; i++)
+		n += a->streams[i].nops;
+	for (size_t i = 0; i < a->nperiods; i++)
+		n += a->periods[i]->ninst + a->periods[i]->nhours +
+		     a->periods[i]->procs.count + 1;
+	return n;
+}
+
+int vt_agg_merge_fits(const struct vt_agg *dst, const struct vt_agg *src,
+		      size_t extra)
 {
 	size_t ni = dst->cfg.max_instances, ns = dst->cfg.max_streams;
 
 	if (!keys_fit(&dst->inst_map, &src->inst_map,
-		      op_instances(dst, src), ni) ||
-	    !keys_fit(&dst->stream_map, &src->stream_map, 0, ns))
+		      extra + op_instances(dst, src), ni) ||
+	    !keys_fit(&dst->stream_map, &src->stream_map, extra, ns))
 		return 0;
 	for (size_t i = 0; i < src->nperiods; i++) {
 		const struct period *s = src->periods[i];
 		const struct period *d = period_at(dst, s->start);
 
 		/* processes: src's generations are renumbered, so a sum */
-		if (!keys_fit(d ? &d->inst_map : NULL, &s->inst_map, 0, ni) ||
-		    !keys_fit(d ? &d->hour_map : NULL, &s->hour_map, 0,
+		if (!keys_fit(d ? &d->inst_map : NULL, &s->inst_map, extra,
+			      ni) ||
+		    !keys_fit(d ? &d->hour_map : NULL, &s->hour_map, extra,
 			      VT_MAX_HOURS) ||
 		    s->procs.count >= ns ||
-		    s->procs.count + (d ? d->procs.count : 0) > ns)
+		    s->procs.count + (d ? d->procs.count : 0) + extra > ns)
 			return 0;
 	}
 	return 1;

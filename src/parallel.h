@@ -19,11 +19,14 @@ struct vt_parallel_stats {
 	size_t force_chunks; /* in: 0, or the chunks to cut a file in */
 	uint64_t jobs;       /* files and chunks read on the threads */
 	uint64_t chunks;     /* ... of them chunks of a file */
-	uint64_t read_again; /* chunks read again: parts open at the edge */
+	uint64_t read_again; /* chunks that could not be read on a thread,
+				read in order (with the serial fallback) */
 	uint64_t serial_rest; /* serial fallback: the rest of a file or
 				 group read again, in order */
 	uint64_t capped;     /* ... of them because a cap was reached
 				(--max-instances, streams, hours) */
+	uint64_t carried;    /* lines joined from parts carried across
+				an edge */
 };
 
 /*
