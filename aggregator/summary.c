@@ -437,10 +437,13 @@ static size_t op_instances(const struct vt_agg *dst, const struct vt_agg *src)
 
 	for (size_t i = 0; i < src->nstreams; i++)
 		for (size_t k = 0; k < src->streams[i].nops; k++) {
-			uint64_t key = src->streams[i].ops[k].instance;
+			const struct stream_op *op = &src->streams[i].ops[k];
 
-			n += vt_map_get(&dst->inst_map, key) == VT_MAP_NONE &&
-			     vt_map_get(&src->inst_map, key) == VT_MAP_NONE;
+			n += (op->kind == OP_FACTS || op->kind == OP_START) &&
+			     vt_map_get(&dst->inst_map, op->instance) ==
+				     VT_MAP_NONE &&
+			     vt_map_get(&src->inst_map, op->instance) ==
+				     VT_MAP_NONE;
 		}
 	return n;
 }

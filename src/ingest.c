@@ -98,7 +98,7 @@ static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 			  const struct vt_line *l)
 {
-	struct vt_sv inner;
+	struct vt_sv inner = { NULL, 0 }; /* a line's: set for VT_UNWRAP_LINE */
 	enum vt_wrapper kind;
 	struct vt_record bad;
 

@@ -131,13 +131,13 @@ static void on_lead(void *ctx, struct vt_ingest *g, const struct vt_line *l,
 	struct lead *ld = &j->leads[j->nleads++]; /* once per slot */
 
 	ld->slot = slot;
-	ld->eol = eol;
 	ld->too_long = too_long;
+	ld->eol = eol && text.len && !too_long; /* the CR or LF kept too */
 	ld->line = *l;
 	ld->diag_at = j->ndiags;
 	vt_buf_init(&ld->text, text.len + 1);
-	if (text.len)
-		vt_buf_append(&ld->text, text.ptr, text.len + (size_t)eol);
+	if (text.len && !too_long)
+		vt_buf_append(&ld->text, text.ptr, text.len + (size_t)ld->eol);
 	ld->after = new_partial(j->pool);
 	g->agg = ld->after;
 }
