@@ -474,9 +474,9 @@ static void plan(struct pool *p, size_t nthreads)
 	free(cuts);
 }
 
-/* j's diagnostics [from, to), the dropped ones with the last. */
+/* j's diagnostics [from, to); the dropped ones after them when last. */
 static void print_diags(const struct job *j, size_t from, size_t to,
-			uint64_t line_base, struct vt_diag_state *ds)
+			int last, uint64_t line_base, struct vt_diag_state *ds)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct diag_rec *d = &j->diags[i];
@@ -484,7 +484,7 @@ static void print_diags(const struct job *j, size_t from, size_t to,
 		vt_print_diag(ds, d->path, d->line ? d->line + line_base : 0,
 			      d->offset, d->what);
 	}
-	if (to == j->ndiags && !ds->quiet)
+	if (last && !ds->quiet)
 		ds->suppressed += j->dropped;
 }
 
@@ -662,12 +662,13 @@ static void merge_job(struct merging *m, const struct vt_input *in,
 
 	vt_agg_merge(m->agg, j->agg);
 	for (size_t k = 0; k < j->nleads; k++) {
-		print_diags(j, at, j->leads[k].diag_at, m->line_base, m->ds);
+		print_diags(j, at, j->leads[k].diag_at, 0, m->line_base,
+			    m->ds);
 		at = j->leads[k].diag_at;
 		take_lead(m, in, &j->leads[k]);
 		vt_agg_merge(m->agg, j->leads[k].after);
 	}
-	print_diags(j, at, j->ndiags, m->line_base, m->ds);
+	print_diags(j, at, j->ndiags, 1, m->line_base, m->ds);
 	if (j->chunk >= 0)
 		carry_on(m, in, j);
 }

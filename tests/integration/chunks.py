@@ -8,7 +8,8 @@
 # the --threads 1 report, every field but report_id, and so is stderr.
 # Then streams built so that an edge falls inside a CRI P sequence, inside
 # a docker split line, exactly on a newline, and one byte after a restart
-# marker.
+# marker. Parts open at an edge are carried to the merge, never read
+# again: the stats line says how many lines were joined so.
 #   python3 tests/integration/chunks.py BIN [SEEDS]
 import json
 import os
@@ -221,6 +222,13 @@ def main():
                     "fixtures/input/events.jsonl", "fixtures/input/malformed.jsonl",
                     "fixtures/samples/cli-host/vmcp.log.1"):
             differential(rel, os.path.join(ROOT, rel), [], 8)
+        # many joined lines too long (diagnostics past the per-file limit,
+        # some for lines whose parts cross an edge)
+        for seed, wrapper in ((100, "cri"), (101, "docker")):
+            R = random.Random(16000 + seed)
+            path = write(tmp, "long%d.log" % seed, stream(R, wrapper))
+            differential("seed %d (%s, short limit)" % (seed, wrapper), path,
+                         ["--max-line-bytes", "300"])
         check(again == 0, "random streams: no chunk read again (%d)" % again)
         check(carried > 0, "random streams: some parts carried across an edge (%d)" % carried)
         print("lines joined from parts carried across an edge: %d" % carried)
