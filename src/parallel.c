@@ -545,7 +545,8 @@ static void wait_job(struct pool *p, const struct job *j)
 /* Where the in-order merge is. */
 struct merging {
 	struct vt_agg *agg;
-	struct vt_rules *rules;        /* the merging thread's */
+	const struct vt_rules *shared; /* cloned into rules when needed */
+	struct vt_rules *rules;        /* the merging thread's, or NULL */
 	struct vt_diag_state *ds;
 	struct vt_parallel_stats *stats; /* may be NULL */
 	uint64_t line_base;  /* lines of the file before this chunk */
@@ -560,6 +561,14 @@ struct merging {
 	unsigned carry_mask;
 	uint64_t carried;           /* lines joined from a carry */
 };
+
+/* The merging thread's rules, cloned at the first line it counts. */
+static struct vt_rules *merge_rules(struct merging *m)
+{
+	if (!m->rules)
+		m->rules = m->g.rules = vt_rules_clone(m->shared);
+	return m->rules;
+}
 
 static void carry_drop(struct merging *m, unsigned k)
 {
@@ -597,6 +606,7 @@ static void take_lead(struct merging *m, const struct vt_input *in,
 		eol = 0;
 	}
 	m->diag.line_base = m->line_base;
+	merge_rules(m);
 	vt_ingest_joined(&m->g, in, &ld->line, text, (enum vt_wrapper)(k / 2),
 			 eol, ld->too_long || m->carry_over[k]);
 	carry_drop(m, k);
@@ -612,16 +622,22 @@ static void carry_on(struct merging *m, const struct vt_input *in,
 		if (!(j->open_mask & bit))
 			continue;
 		if (!(j->cont_mask & bit) || !(m->carry_mask & bit)) {
+			/* a new carry: j's parts, taken as they are */
 			carry_drop(m, k);
 			m->carry_from[k] = j->start;
+			m->carry[k] = j->open[k];
+			m->carry_over[k] = j->open_over[k];
+			vt_buf_init(&j->open[k], m->max_line);
+		} else {
+			carry_add(m, k, j->open[k].ptr, j->open[k].len,
+				  j->open_over[k]);
 		}
 		m->carry_mask |= bit;
-		carry_add(m, k, j->open[k].ptr, j->open[k].len,
-			  j->open_over[k]);
 	}
-	if (!j->last_chunk || j->io_err)
+	if (!j->last_chunk || j->io_err || !m->carry_mask)
 		return;
 	m->diag.line_base = m->line_base;
+	merge_rules(m);
 	for (unsigned k = 0; k < SLOTS; k++)
 		if (m->carry_mask >> k & 1) {
 			struct vt_sv text = { m->carry[k].ptr,
@@ -705,7 +721,7 @@ static void take_job(struct pool *p, struct job *j, struct merging *m)
 
 		if (!exact || capped) {
 			/* Not exact: this and the rest, in order. */
-			read_rest(p, j, m->agg, m->rules, rest_from(m, j),
+			read_rest(p, j, m->agg, merge_rules(m), rest_from(m, j),
 				  m->line_base, m->ds);
 			m->serial_rest = j->chunk >= 0 ||
 					 j->first + j->nfiles < j->group_end;
@@ -736,13 +752,13 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 
 	memset(&m, 0, sizeof(m));
 	m.agg = agg;
-	m.rules = vt_rules_clone(rules);
+	m.shared = rules;
 	m.ds = ds;
 	m.stats = stats;
 	m.diag.direct = ds;
 	m.max_line = cfg->max_line;
 	mcfg.strict = 0;
-	vt_ingest_init(&m.g, &mcfg, m.rules, agg, &direct);
+	vt_ingest_init(&m.g, &mcfg, NULL, agg, &direct);
 	for (unsigned k = 0; k < SLOTS; k++)
 		vt_buf_init(&m.carry[k], cfg->max_line);
 	memset(&p, 0, sizeof(p));
@@ -773,7 +789,8 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 	if (stats)
 		stats->carried = m.carried;
 	vt_ingest_release(&m.g);
-	vt_rules_free(m.rules);
+	if (m.rules)
+		vt_rules_free(m.rules);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 }
