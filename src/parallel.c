@@ -58,7 +58,7 @@ struct job {
 	uint64_t line_base;           /* added to line numbers printed so */
 	uint64_t dropped;      /* diagnostics beyond JOB_DIAGS */
 	uint64_t lines;        /* physical lines of a chunk */
-	uint64_t replay_from;  /* a chunk read again: from here */
+	uint64_t replay_from;  /* read from here (before start: replay) */
 	int failed;            /* a chunk that could not be opened */
 	int io_err;            /* reading stopped at a read error */
 	struct lead leads[SLOTS]; /* in the order of their lines */
@@ -333,8 +333,8 @@ static int closed_here(void *ctx, unsigned slot, int closes,
  * Where in buf (got bytes read at a cut's target) to cut: just after a
  * newline before a known line, once every parts slot the window holds
  * was seen and none is open. A guess (parts opened before buf are not
- * seen): when parts are open at an edge after all, the next chunk is
- * read again from where they began, never a wrong count. Any newline
+ * seen): parts open at an edge after all are carried to the merge (see
+ * struct lead), which costs a copy of them. Any newline
  * when forced. Returns the offset in buf, or -1.
  */
 static ssize_t cut_in(const char *buf, ssize_t got, int forced)

@@ -40,12 +40,13 @@ struct vt_parallel_stats {
  * aggregate of its own (vt_agg_set_partial), which keeps what it could
  * not decide alone (the process its first lines belong to, facts and
  * restarts across the edge), and the aggregates are merged in input
- * order: exact, nothing read twice. A chunk whose previous chunk left
- * CRI or docker parts open at the edge is read again from where they
- * began (the planner cuts where the bytes around the cut show no parts
- * open, so it is rare); a job whose aggregate cannot be merged exactly (see
- * vt_agg_merge_exact) is read again with the rest of its file or group,
- * in order, into agg. stats (may be NULL) counts both.
+ * order: exact, nothing read twice. CRI or docker parts open at a
+ * chunk's edge are carried: the chunk after hands out its leading parts
+ * per slot, and the merge joins and counts the whole line where its
+ * final part is. A job whose aggregate cannot be merged exactly (see
+ * vt_agg_merge_exact), or not within the caps (vt_agg_merge_fits), is
+ * read again with the rest of its file or group, in order, into agg.
+ * stats (may be NULL) counts what was done.
  */
 void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,
