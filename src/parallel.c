@@ -736,6 +736,37 @@ static void take_job(struct pool *p, struct job *j, struct merging *m)
 	free_job(j);
 }
 
+static void merging_init(struct merging *m, const struct vt_ingest_config *cfg,
+			 const struct vt_rules *rules, struct vt_agg *agg,
+			 struct vt_diag_state *ds,
+			 struct vt_parallel_stats *stats)
+{
+	struct vt_diag_sink direct = { keep_diag, &m->diag };
+	struct vt_ingest_config mcfg = *cfg;
+
+	memset(m, 0, sizeof(*m));
+	m->agg = agg;
+	m->shared = rules;
+	m->ds = ds;
+	m->stats = stats;
+	m->diag.direct = ds;
+	m->max_line = cfg->max_line;
+	mcfg.strict = 0;
+	vt_ingest_init(&m->g, &mcfg, NULL, agg, &direct);
+	for (unsigned k = 0; k < SLOTS; k++)
+		vt_buf_init(&m->carry[k], cfg->max_line);
+}
+
+static void merging_release(struct merging *m)
+{
+	for (unsigned k = 0; k < SLOTS; k++)
+		carry_drop(m, k);
+	if (m->stats)
+		m->stats->carried = m->carried;
+	vt_ingest_release(&m->g);
+	vt_rules_free(m->rules);
+}
+
 void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,
 			const struct vt_rules *rules, struct vt_agg *agg,
@@ -747,20 +778,8 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 	pthread_t *tids;
 	size_t nt = 0;
 	struct merging m;
-	struct vt_diag_sink direct = { keep_diag, &m.diag };
-	struct vt_ingest_config mcfg = *cfg;
 
-	memset(&m, 0, sizeof(m));
-	m.agg = agg;
-	m.shared = rules;
-	m.ds = ds;
-	m.stats = stats;
-	m.diag.direct = ds;
-	m.max_line = cfg->max_line;
-	mcfg.strict = 0;
-	vt_ingest_init(&m.g, &mcfg, NULL, agg, &direct);
-	for (unsigned k = 0; k < SLOTS; k++)
-		vt_buf_init(&m.carry[k], cfg->max_line);
+	merging_init(&m, cfg, rules, agg, ds, stats);
 	memset(&p, 0, sizeof(p));
 	p.in = in;
 	p.cfg = cfg;
@@ -784,13 +803,7 @@ void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 		pthread_join(tids[t], NULL);
 	free(tids);
 	free(p.jobs);
-	for (unsigned k = 0; k < SLOTS; k++)
-		carry_drop(&m, k);
-	if (stats)
-		stats->carried = m.carried;
-	vt_ingest_release(&m.g);
-	if (m.rules)
-		vt_rules_free(m.rules);
+	merging_release(&m);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 }
