@@ -195,6 +195,28 @@ def attacks(tmp, R):
                   name + ": the open parts were carried, nothing read again: %s" % stats)
 
 
+def caps_after_carry(tmp, R):
+    """--max-instances reached in a later chunk while CRI parts are open at
+    its edge: the fallback reads in order from where the parts began."""
+    t = 1000
+    lines = []
+    for k in range(160):
+        comp = "vmcp-0" if k < 80 else "vmcp-%d" % (k % 5)
+        lines += shapes.cri(R, t + k, shapes.audit(R, t + k, comp),
+                            split=R.choice([30, 70]),
+                            stream=R.choice(["stdout", "stderr"]))
+    path = write(tmp, "capcarry.log", "\n".join(lines) + "\n")
+    args = ["--instance-by", "component", "--max-instances", "2"]
+    rc1, ref, err1, _ = run(["--threads", "1"] + args + [path])
+    capped = 0
+    for n in range(2, 17):
+        rc, rep, err, stats = run(["--threads", "2"] + args + [path], n)
+        check(rc == rc1 and rep == ref and err == err1,
+              "caps after carried parts: %d chunks (%s)" % (n, stats))
+        capped += bool(stats) and "(1 at a cap)" in stats[0]
+    check(capped > 0, "caps after carried parts: a fallback at the cap ran")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(SEEDS):
@@ -233,6 +255,7 @@ def main():
         check(carried > 0, "random streams: some parts carried across an edge (%d)" % carried)
         print("lines joined from parts carried across an edge: %d" % carried)
         attacks(tmp, random.Random(16))
+        caps_after_carry(tmp, random.Random(17))
     shutil.rmtree(KEYDIR, ignore_errors=True)
     print("chunks.py: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
