@@ -334,6 +334,19 @@ void vt_agg_set_partial(struct vt_agg *a);
 int vt_agg_merge_exact(const struct vt_agg *src);
 
 /*
+ * Whether merging src into dst stays within every cap (instances,
+ * streams, processes, hours), with extra more of each merged too, and
+ * src reached none itself: a cap keeps what a serial read meets first,
+ * which a partial aggregate cannot know, so when this is 0 the caller
+ * reads src's input again, in order, into dst instead. Conservative: 0
+ * may also mean "exactly at a cap".
+ */
+int vt_agg_merge_fits(const struct vt_agg *dst, const struct vt_agg *src,
+		      size_t extra);
+/* An upper bound of what merging a may add to any one cap's count. */
+size_t vt_agg_growth(const struct vt_agg *a);
+
+/*
  * Adds report s into d (which starts zeroed): counts and histograms add,
  * names add by name, the period spans both (granularity "all" unless
  * both have the same one and length), and instances come from the union

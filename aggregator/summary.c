@@ -404,6 +404,87 @@ int vt_agg_merge_exact(const struct vt_agg *src)
 	return src->partial && !src->inexact;
 }
 
+/*
+ * dst's count of map keys plus src's keys missing from dst, and extra,
+ * against cap. src at the cap itself may have dropped some: no fit.
+ */
+static int keys_fit(const struct vt_map *dst, const struct vt_map *src,
+		    size_t extra, size_t cap)
+{
+	size_t n = (dst ? dst->count : 0) + extra;
+
+	if (src->count >= cap)
+		return 0;
+	for (size_t i = 0; i < src->cap && n <= cap; i++)
+		if (src->vals[i] != VT_MAP_NONE &&
+		    (!dst || vt_map_get(dst, src->keys[i]) == VT_MAP_NONE))
+			n++;
+	return n <= cap;
+}
+
+static const struct period *period_at(const struct vt_agg *a, int64_t start)
+{
+	for (size_t i = 0; i < a->nperiods; i++)
+		if (a->periods[i]->start == start)
+			return a->periods[i];
+	return NULL;
+}
+
+/* Instances src's logged steps name that neither dst nor src holds. */
+static size_t op_instances(const struct vt_agg *dst, const struct vt_agg *src)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < src->nstreams; i++)
+		for (size_t k = 0; k < src->streams[i].nops; k++) {
+			const struct stream_op *op = &src->streams[i].ops[k];
+
+			n += (op->kind == OP_FACTS || op->kind == OP_START) &&
+			     vt_map_get(&dst->inst_map, op->instance) ==
+				     VT_MAP_NONE &&
+			     vt_map_get(&src->inst_map, op->instance) ==
+				     VT_MAP_NONE;
+		}
+	return n;
+}
+
+size_t vt_agg_growth(const struct vt_agg *a)
+{
+	size_t n = a->ninst + a->nstreams;
+
+	for (size_t i = 0; i < a->nstreams; i++)
+		n += a->streams[i].nops;
+	for (size_t i = 0; i < a->nperiods; i++)
+		n += a->periods[i]->ninst + a->periods[i]->nhours +
+		     a->periods[i]->procs.count + 1;
+	return n;
+}
+
+int vt_agg_merge_fits(const struct vt_agg *dst, const struct vt_agg *src,
+		      size_t extra)
+{
+	size_t ni = dst->cfg.max_instances, ns = dst->cfg.max_streams;
+
+	if (!keys_fit(&dst->inst_map, &src->inst_map,
+		      extra + op_instances(dst, src), ni) ||
+	    !keys_fit(&dst->stream_map, &src->stream_map, extra, ns))
+		return 0;
+	for (size_t i = 0; i < src->nperiods; i++) {
+		const struct period *s = src->periods[i];
+		const struct period *d = period_at(dst, s->start);
+
+		/* processes: src's generations are renumbered, so a sum */
+		if (!keys_fit(d ? &d->inst_map : NULL, &s->inst_map, extra,
+			      ni) ||
+		    !keys_fit(d ? &d->hour_map : NULL, &s->hour_map, extra,
+			      VT_MAX_HOURS) ||
+		    s->procs.count >= ns ||
+		    s->procs.count + (d ? d->procs.count : 0) + extra > ns)
+			return 0;
+	}
+	return 1;
+}
+
 /* The tail entries sort after every name, in vt_backend_tail_names order. */
 static int tail_rank(const char *name)
 {

@@ -250,16 +250,13 @@ size_t vt_rules_match(struct vt_rules *r, const struct vt_record *rec,
 struct vt_rules *vt_rules_clone(const struct vt_rules *r)
 {
 	struct vt_rules *c = vt_rules_new();
-	char err[200];
 
 	for (size_t i = 0; i < r->count; i++) {
 		struct rule rule = r->rules[i];
 
 		rule.text = rule.text ? vt_xstrdup(rule.text) : NULL;
 		rule.pattern = vt_xstrdup(rule.pattern);
-		if (vt_regex_compile(rule.pattern, rule.flags, &rule.re, err,
-				     sizeof(err)))
-			abort(); /* compiled once already: cannot fail */
+		rule.re = vt_regex_share(rule.re); /* compiled once */
 		push(c, &rule);
 	}
 	return c;

@@ -135,6 +135,7 @@ static enum vt_unwrap_result join(struct vt_unwrap *u, enum vt_wrapper w,
 	enum vt_unwrap_result r = join_part(u, w, stream, p, n, final, inner);
 
 	note_held(u, (int)w, stream);
+	u->last_slot = (unsigned)w * 2 + (unsigned)stream;
 	return r;
 }
 

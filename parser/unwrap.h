@@ -34,6 +34,7 @@ struct vt_unwrap {
 	struct vt_buf join[VT_WRAP_COUNT][2]; /* [wrapper][stream] */
 	int overflow[VT_WRAP_COUNT][2];
 	unsigned held; /* bit w * 2 + s: join[w][s] or overflow[w][s] set */
+	unsigned last_slot; /* w * 2 + s of the last part joined */
 };
 
 void vt_unwrap_init(struct vt_unwrap *u, size_t max_line,

@@ -284,7 +284,7 @@ int vt_cmd_report(int argc, char **argv)
 		 * each file in N chunks; VT_PARALLEL_STATS prints what the
 		 * parallel read did (docs/performance.md).
 		 */
-		struct vt_parallel_stats ps = { 0, 0, 0, 0, 0 };
+		struct vt_parallel_stats ps = { 0, 0, 0, 0, 0, 0, 0 };
 		const char *env = getenv("VT_CHUNKS");
 		if (env && atoi(env) > 0 && atoi(env) <= 64)
 			ps.force_chunks = (size_t)atoi(env);
@@ -292,11 +292,13 @@ int vt_cmd_report(int argc, char **argv)
 				   &ds, &ps);
 		if (getenv("VT_PARALLEL_STATS"))
 			fprintf(stderr,
-				"vmcp-telemetry: parallel: %llu jobs, %llu chunks, %llu chunks read again, %llu serial fallbacks\n",
+				"vmcp-telemetry: parallel: %llu jobs, %llu chunks, %llu chunks read again, %llu serial fallbacks (%llu at a cap), %llu lines carried across an edge\n",
 				(unsigned long long)ps.jobs,
 				(unsigned long long)ps.chunks,
 				(unsigned long long)ps.read_again,
-				(unsigned long long)ps.serial_rest);
+				(unsigned long long)ps.serial_rest,
+				(unsigned long long)ps.capped,
+				(unsigned long long)ps.carried);
 	}
 	vt_progress_stop(ds.progress);
 	ds.progress = NULL;

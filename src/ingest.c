@@ -98,7 +98,7 @@ static void logical_line(struct vt_ingest *g, const struct vt_input *in,
 static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 			  const struct vt_line *l)
 {
-	struct vt_sv inner;
+	struct vt_sv inner = { NULL, 0 }; /* a line's: set for VT_UNWRAP_LINE */
 	enum vt_wrapper kind;
 	struct vt_record bad;
 
@@ -109,6 +109,15 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 		vt_unwrap_line(&g->unwrap, l->ptr, l->len, &inner, &kind);
 	if (kind != VT_WRAP_NONE)
 		g->wrapped++;
+	if (kind != VT_WRAP_NONE && (g->leading >> g->unwrap.last_slot & 1) &&
+	    (r == VT_UNWRAP_LINE || r == VT_UNWRAP_TOO_LONG)) {
+		g->leading &= ~(1u << g->unwrap.last_slot);
+		g->lead(g->lead_ctx, g, l, g->unwrap.last_slot, inner,
+			r == VT_UNWRAP_LINE && l->eol &&
+				inner.ptr + inner.len == l->ptr + l->len,
+			r == VT_UNWRAP_TOO_LONG);
+		return;
+	}
 	switch (r) {
 	case VT_UNWRAP_LINE:
 		logical_line(g, in, l, inner, kind,
@@ -117,10 +126,8 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 	case VT_UNWRAP_PENDING:
 		break;
 	case VT_UNWRAP_TOO_LONG:
-		if (g->replaying)
-			break;
-		vt_agg_too_long(g->agg);
-		bad_line(g, in, l, "joined line longer than the limit, skipped");
+		if (!g->replaying)
+			vt_ingest_joined(g, in, l, inner, kind, 0, 1);
 		break;
 	case VT_UNWRAP_BAD:
 		if (g->replaying)
@@ -136,22 +143,27 @@ static void physical_line(struct vt_ingest *g, const struct vt_input *in,
 	}
 }
 
+void vt_ingest_joined(struct vt_ingest *g, const struct vt_input *in,
+		      const struct vt_line *l, struct vt_sv text,
+		      enum vt_wrapper wrapper, int eol, int too_long)
+{
+	g->replaying = 0;
+	if (!too_long) {
+		logical_line(g, in, l, text, wrapper, eol);
+		return;
+	}
+	vt_agg_too_long(g->agg);
+	bad_line(g, in, l, "joined line longer than the limit, skipped");
+}
+
 static void flush_pending(struct vt_ingest *g, const struct vt_input *in)
 {
-	struct vt_sv inner;
+	struct vt_sv inner = { NULL, 0 };
 	enum vt_wrapper kind;
 	int r;
 
-	g->replaying = 0;
-	while ((r = vt_unwrap_flush(&g->unwrap, &inner, &kind)) != 0) {
-		if (r == 2) {
-			vt_agg_too_long(g->agg);
-			bad_line(g, in, NULL,
-				 "joined line longer than the limit, skipped");
-		} else {
-			logical_line(g, in, NULL, inner, kind, 0);
-		}
-	}
+	while ((r = vt_unwrap_flush(&g->unwrap, &inner, &kind)) != 0)
+		vt_ingest_joined(g, in, NULL, inner, kind, 0, r == 2);
 }
 
 /*
@@ -235,7 +247,9 @@ enum vt_err vt_ingest_source(struct vt_ingest *g, const struct vt_input *in,
 	 * error, which may pass (a disk, a network volume): the next run
 	 * reads from the last whole line again.
 	 */
-	if (!g->stop && pos->count_partial && f.err != VT_ERR_IO) {
+	if (pos->carry) {
+		/* open parts stay in g->unwrap, for the caller */
+	} else if (!g->stop && pos->count_partial && f.err != VT_ERR_IO) {
 		flush_pending(g, in);
 		if (!pos->limit)
 			done = f.offset;

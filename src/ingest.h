@@ -5,6 +5,7 @@
 
 #include "../aggregator/agg.h"
 #include "../parser/inputs.h"
+#include "../parser/lines.h"
 #include "../parser/rules.h"
 #include "../parser/source.h"
 #include "../parser/unwrap.h"
@@ -38,6 +39,9 @@ struct vt_ingest_pos {
 	uint64_t start;
 	uint64_t replay_until;
 	int count_partial;
+	int carry;              /* parts open at the end stay in g->unwrap,
+				   for the caller: not read again, not
+				   flushed */
 	uint64_t limit;         /* when not 0: stop at the line starting here */
 	int continued;          /* a later chunk: the file is counted once */
 	int caller_counts;      /* quality.files and bytes_read are left to
@@ -48,6 +52,19 @@ struct vt_ingest_pos {
 	uint64_t counted_until; /* out: lines up to here are counted */
 	uint64_t size;          /* out: decompressed bytes the source had */
 };
+
+struct vt_ingest;
+
+/*
+ * A chunk's first final part of a parts slot (bit w * 2 + s, see struct
+ * vt_unwrap): it may end a line begun before the chunk, so it is handed
+ * out instead of counted. text: the slot's parts joined in the chunk;
+ * eol: as for a line read whole (text.ptr[text.len] is its CR or LF);
+ * too_long: they passed the line limit.
+ */
+typedef void (*vt_ingest_lead_fn)(void *ctx, struct vt_ingest *g,
+				  const struct vt_line *l, unsigned slot,
+				  struct vt_sv text, int eol, int too_long);
 
 struct vt_ingest {
 	struct vt_ingest_config cfg;
@@ -65,6 +82,10 @@ struct vt_ingest {
 	struct vt_progress *progress; /* borrowed; NULL: none (the default) */
 	uint64_t progress_mark;       /* position last counted in it */
 	int progress_raw;             /* ... on disk (else decompressed) */
+	unsigned leading;             /* slots whose first final part is
+					 handed to lead, not counted */
+	vt_ingest_lead_fn lead;
+	void *lead_ctx;
 };
 
 void vt_ingest_init(struct vt_ingest *g, const struct vt_ingest_config *cfg,
@@ -80,6 +101,16 @@ void vt_ingest_release(struct vt_ingest *g);
  * counted and the problem is in the quality section and the diag sink.
  */
 enum vt_err vt_ingest_file(struct vt_ingest *g, const struct vt_input *in);
+
+/*
+ * Counts one logical line whose parts were joined elsewhere (parts
+ * carried across a chunk's edge) as a final part read in order would:
+ * text (eol as for vt_ingest_lead_fn), or a too-long line. l: the final
+ * part's line; NULL for parts still open at the end of the input.
+ */
+void vt_ingest_joined(struct vt_ingest *g, const struct vt_input *in,
+		      const struct vt_line *l, struct vt_sv text,
+		      enum vt_wrapper wrapper, int eol, int too_long);
 
 /*
  * The same for a source the caller opened and positioned (see struct

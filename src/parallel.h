@@ -19,9 +19,14 @@ struct vt_parallel_stats {
 	size_t force_chunks; /* in: 0, or the chunks to cut a file in */
 	uint64_t jobs;       /* files and chunks read on the threads */
 	uint64_t chunks;     /* ... of them chunks of a file */
-	uint64_t read_again; /* chunks read again: parts open at the edge */
+	uint64_t read_again; /* chunks that could not be read on a thread,
+				read in order (with the serial fallback) */
 	uint64_t serial_rest; /* serial fallback: the rest of a file or
 				 group read again, in order */
+	uint64_t capped;     /* ... of them because a cap was reached
+				(--max-instances, streams, hours) */
+	uint64_t carried;    /* lines joined from parts carried across
+				an edge */
 };
 
 /*
@@ -35,12 +40,13 @@ struct vt_parallel_stats {
  * aggregate of its own (vt_agg_set_partial), which keeps what it could
  * not decide alone (the process its first lines belong to, facts and
  * restarts across the edge), and the aggregates are merged in input
- * order: exact, nothing read twice. A chunk whose previous chunk left
- * CRI or docker parts open at the edge is read again from where they
- * began (the planner cuts where the bytes around the cut show no parts
- * open, so it is rare); a job whose aggregate cannot be merged exactly (see
- * vt_agg_merge_exact) is read again with the rest of its file or group,
- * in order, into agg. stats (may be NULL) counts both.
+ * order: exact, nothing read twice. CRI or docker parts open at a
+ * chunk's edge are carried: the chunk after hands out its leading parts
+ * per slot, and the merge joins and counts the whole line where its
+ * final part is. A job whose aggregate cannot be merged exactly (see
+ * vt_agg_merge_exact), or not within the caps (vt_agg_merge_fits), is
+ * read again with the rest of its file or group, in order, into agg.
+ * stats (may be NULL) counts what was done.
  */
 void vt_ingest_parallel(const struct vt_inputs *in, size_t nthreads,
 			const struct vt_ingest_config *cfg,

@@ -4,15 +4,19 @@
 #include "regex.h"
 
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 struct vt_regex {
-	pcre2_code *code;
+	pcre2_code *code;  /* read-only once compiled: shared by its copies */
+	_Atomic unsigned *refs; /* regexes sharing code */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	unsigned groups;
 };
+
+static void scratch(struct vt_regex *re);
 
 enum vt_err vt_regex_compile(const char *pattern, unsigned flags,
 			     struct vt_regex **out, char *err, size_t errlen)
@@ -41,6 +45,29 @@ enum vt_err vt_regex_compile(const char *pattern, unsigned flags,
 	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* falls back if no JIT */
 	re = vt_xcalloc(1, sizeof(*re));
 	re->code = c;
+	re->refs = vt_xcalloc(1, sizeof(*re->refs));
+	atomic_init(re->refs, 1);
+	scratch(re);
+	*out = re;
+	return VT_OK;
+}
+
+struct vt_regex *vt_regex_share(const struct vt_regex *re)
+{
+	struct vt_regex *c = vt_xcalloc(1, sizeof(*c));
+
+	c->code = re->code;
+	c->refs = re->refs;
+	atomic_fetch_add(c->refs, 1);
+	scratch(c);
+	return c;
+}
+
+/* A regex's own match data, context and group count, for its code. */
+static void scratch(struct vt_regex *re)
+{
+	pcre2_code *c = re->code;
+
 	re->md = pcre2_match_data_create_from_pattern(c, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->md || !re->mctx)
@@ -51,8 +78,6 @@ enum vt_err vt_regex_compile(const char *pattern, unsigned flags,
 	uint32_t n = 0;
 	pcre2_pattern_info(c, PCRE2_INFO_CAPTURECOUNT, &n);
 	re->groups = n;
-	*out = re;
-	return VT_OK;
 }
 
 void vt_regex_free(struct vt_regex *re)
@@ -61,7 +86,10 @@ void vt_regex_free(struct vt_regex *re)
 		return;
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mctx);
-	pcre2_code_free(re->code);
+	if (atomic_fetch_sub(re->refs, 1) == 1) {
+		pcre2_code_free(re->code);
+		free(re->refs);
+	}
 	free(re);
 }
 

@@ -19,6 +19,12 @@ enum vt_regex_flags {
 enum vt_err vt_regex_compile(const char *pattern, unsigned flags,
 			     struct vt_regex **out, char *err, size_t errlen);
 void vt_regex_free(struct vt_regex *re);
+/*
+ * A regex for another thread: the same compiled (and JIT-compiled) code,
+ * which PCRE2 lets threads share, with match scratch of its own. Either
+ * may be freed first.
+ */
+struct vt_regex *vt_regex_share(const struct vt_regex *re);
 
 /*
  * Matches re against s[0..n). Returns 1 on a match, 0 on none, -1 when

@@ -141,15 +141,11 @@ static void make_lines(unsigned seed)
 	}
 }
 
-static struct vt_agg *fed(size_t from, size_t to, int partial)
-{
-	struct vt_agg_config cfg = { .servers = tables.servers,
-				     .clients = tables.clients };
-	struct vt_agg *a = vt_agg_new(&cfg);
+static size_t max_instances; /* 0: the default cap */
 
-	vt_agg_set_now(a, BASE);
-	if (partial)
-		vt_agg_set_partial(a);
+/* Lines [from, to) into a, as a serial read would. */
+static void feed(struct vt_agg *a, size_t from, size_t to)
+{
 	for (size_t i = from; i < to; i++) {
 		struct vt_origin o = { lines[i].instance, lines[i].stream };
 		struct vt_record rec;
@@ -163,6 +159,19 @@ static struct vt_agg *fed(size_t from, size_t to, int partial)
 					   VT_ARRAY_LEN(f));
 		vt_agg_line(a, &o, &rec, f, n, VT_WRAP_NONE);
 	}
+}
+
+static struct vt_agg *fed(size_t from, size_t to, int partial)
+{
+	struct vt_agg_config cfg = { .servers = tables.servers,
+				     .clients = tables.clients,
+				     .max_instances = max_instances };
+	struct vt_agg *a = vt_agg_new(&cfg);
+
+	vt_agg_set_now(a, BASE);
+	if (partial)
+		vt_agg_set_partial(a);
+	feed(a, from, to);
 	return a;
 }
 
@@ -252,6 +261,55 @@ START_TEST(merge_every_bracketing)
 }
 END_TEST
 
+/*
+ * Under a small --max-instances, as vt_ingest_parallel does: a part that
+ * fits (vt_agg_merge_fits) is merged, and at the first that does not,
+ * the rest is read in order: the report is the serial one, caps and all
+ * (lines_over_instance_cap included).
+ */
+/* One capped stream (see caps_merge_or_read_in_order); 1: refused. */
+static int capped_stream(unsigned seed)
+{
+	int refused = 0;
+
+	max_instances = 3 + seed % 3;
+	make_lines(seed);
+	struct vt_agg *all = fed(0, nlines, 0);
+
+	vt_agg_summarize(all, 0, &want);
+	vt_agg_free(all);
+	size_t nparts = 2 + rnd(MAX_PARTS - 1);
+	struct vt_agg *top = fed(0, 0, 0);
+
+	for (size_t k = 0; k < nparts && !refused; k++) {
+		size_t from = nlines * k / nparts, to = nlines * (k + 1) / nparts;
+		struct vt_agg *p = fed(from, to, 1);
+
+		refused = !vt_agg_merge_fits(top, p, 0);
+		if (refused)
+			feed(top, from, nlines);
+		else
+			vt_agg_merge(top, p);
+		vt_agg_free(p);
+	}
+	same_report(top, "capped", seed);
+	vt_agg_free(top);
+	max_instances = 0;
+	return refused;
+}
+
+START_TEST(caps_merge_or_read_in_order)
+{
+	unsigned refused = 0;
+
+	for (unsigned seed = 1700; seed < 1760; seed++)
+		refused += (unsigned)capped_stream(seed);
+	/* both ways were taken: merges that fit, and the fallback */
+	ck_assert_uint_gt(refused, 5);
+	ck_assert_uint_lt(refused, 55);
+}
+END_TEST
+
 /* The story the random streams tell has restarts and changes in it. */
 START_TEST(streams_restart)
 {
@@ -281,6 +339,7 @@ Suite *merge_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, merge_every_bracketing, 0, 150);
 	tcase_add_test(tc, streams_restart);
+	tcase_add_test(tc, caps_merge_or_read_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
