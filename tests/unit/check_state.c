@@ -159,8 +159,14 @@ static void sample_state(struct vt_state *s, const struct vt_agg_config *c)
 			 i == 0 ? "" : i == 1 ? ".1" : "-20261124-1764000000.log.gz");
 	}
 	for (size_t i = 0; i < VT_MAX_LOSSES + 3; i++) {
-		struct vt_loss l = { 1795000000 + (int64_t)i, i * 10, 0xfeed, 1, "" };
+		struct vt_loss l;
 
+		/* compared with memcmp: padding included */
+		memset(&l, 0, sizeof(l));
+		l.at = 1795000000 + (int64_t)i;
+		l.bytes = i * 10;
+		l.group = 0xfeed;
+		l.flags = 1;
 		snprintf(l.rot, sizeof(l.rot), ".%zu.zst", i);
 		vt_state_add_loss(s, &l); /* the oldest 3 are dropped */
 	}
