@@ -182,7 +182,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dec = vt_decoder_new(max_line);
 	vt_unwrap_init(&u, max_line, dec);
 	vt_framer_init(&fr, src, max_line, 0);
-	frame_all(&fr, &u, data, size, max_line, !vt_source_is_gzip(src));
+	frame_all(&fr, &u, data, size, max_line,
+		  vt_source_compression(src) == NULL);
 	vt_framer_release(&fr);
 	vt_unwrap_release(&u);
 	vt_decoder_free(dec);
