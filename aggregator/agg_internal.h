@@ -25,6 +25,15 @@ struct facts {
 	uint32_t features; /* bit per enum vt_feature */
 	int mode;          /* enum vt_backend_mode */
 	int session;       /* enum vt_session, from the logs */
+	/*
+	 * Settings only the fingerprint compares (group, name, prefix
+	 * format, priority order, Cedar policies, circuit breaker, health
+	 * monitoring, Redis address, forwarded headers): the wrapping sum of
+	 * their lines' hashes, 0 for none. A sum adds lines in any order and
+	 * any grouping, so it merges exactly; no name is kept in clear, and
+	 * a state stores it only as its image under the state key.
+	 */
+	uint64_t settings;
 };
 
 struct instance {
@@ -51,7 +60,12 @@ struct instance {
  * prefix"): the merge replays it through the same code (stream_op in
  * agg.c) as a line read in order would go.
  */
-enum stream_op_kind { OP_SEEN, OP_FACTS, OP_LOAD, OP_START };
+/*
+ * OP_QUICK: quick mode's first line (no configuration file): a new
+ * process unless a configuration load began one; it anchors a stream
+ * only after a start the stream logged (which ends any booting).
+ */
+enum stream_op_kind { OP_SEEN, OP_FACTS, OP_LOAD, OP_START, OP_QUICK };
 struct stream_op {
 	enum stream_op_kind kind;
 	int64_t period;    /* start of the line's period */

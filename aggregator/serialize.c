@@ -229,6 +229,9 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 		}
 	}
 	encode_v4(a, out);
+	/* Version 5: each stream's settings sum, hidden like a fingerprint */
+	for (size_t i = 0; i < a->nstreams; i++)
+		vt_put_u(out, hide(&a->cfg, a->streams[i].pending.settings));
 	return vt_crc_seal(out, start);
 }
 
@@ -456,6 +459,8 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	}
 	if (u[4] >= 4)
 		decode_v4(&r, a);
+	for (size_t i = 0; u[4] >= 5 && i < a->nstreams && !r.bad; i++)
+		a->streams[i].pending.settings = get_hidden(&r, &a->cfg);
 	if (r.bad || r.p != r.end) {
 		vt_agg_free(a);
 		return VT_ERR_CORRUPT;
