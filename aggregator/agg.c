@@ -159,6 +159,8 @@ static void period_free(struct period *p)
 	vt_map_release(&p->inst_map);
 	vt_map_release(&p->procs);
 	vt_map_release(&p->hour_map);
+	vt_map_release(&p->usage_map);
+	free(p->usage);
 	free(p->hours);
 	free(p->hour_calls);
 	free(p);
@@ -237,6 +239,7 @@ struct period *vt_agg_period(struct vt_agg *a, int64_t start)
 	vt_map_init(&p->inst_map);
 	vt_map_init(&p->procs);
 	vt_map_init(&p->hour_map);
+	vt_map_init(&p->usage_map);
 	a->periods = vt_xrealloc(a->periods,
 				 (a->nperiods + 1) * sizeof(*a->periods));
 	memmove(a->periods + i + 1, a->periods + i,
@@ -537,6 +540,8 @@ static void log_op(struct vt_agg *a, struct stream *s,
 	if (o && op->kind == OP_FACTS) /* o and op: one process's lines */
 		vt_facts_combine(&o->facts, &op->facts, VT_FACTS_SAME_PROCESS,
 				 NULL);
+	else if (o) /* OP_SEEN: one process's lines, too */
+		vt_usage_add(&o->u, &op->u);
 	else if (!o && s->nops < STREAM_OPS)
 		s->ops[s->nops++] = *op;
 	else if (!o)
@@ -573,6 +578,10 @@ void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
 		if (s) {
 			s->seen = 1;
 			vt_period_add_proc(a, p, s->key, s->generation);
+			vt_period_add_usage(a, p, s->key, s->generation,
+					    &op->u);
+		} else { /* past the stream cap: one record for all */
+			vt_period_add_usage(a, p, 0, 0, &op->u);
 		}
 		break;
 	case OP_FACTS: {
@@ -864,6 +873,47 @@ static void note_component(struct vt_agg *a, uint64_t instance,
 	a->has_last_comp = 1;
 }
 
+/* What a line adds to its process's usage (struct usage). */
+static void line_usage(struct usage *u, const struct vt_origin *o,
+		       const struct vt_record *rec,
+		       const struct vt_fact *facts, size_t nfacts)
+{
+	u->instance = o->instance;
+	u->has_instance = 1;
+	if (rec->cls == VT_LINE_AUDIT) {
+		enum vt_event_type t = rec->audit.type;
+
+		if (t == VT_EV_MCP_INITIALIZE)
+			u->audited |= VT_AUD_SESSIONS;
+		else if (t == VT_EV_MCP_TOOL_CALL)
+			u->audited |= VT_AUD_CALLS;
+		else if (t >= VT_EV_WORKFLOW_STARTED && t <= VT_EV_STEP_SKIPPED)
+			u->audited |= VT_AUD_WORKFLOWS;
+		return;
+	}
+	u->app = 1;
+	for (size_t i = 0; i < nfacts; i++) {
+		int k;
+
+		switch (facts[i].kind) {
+		case VT_FACT_WORKFLOW:
+			k = name_index(vt_wf_line_names, VT_WFL_COUNT,
+				       facts[i].value);
+			if (k < VT_WFL_COUNT)
+				u->wf[k]++;
+			break;
+		case VT_FACT_SESSION:
+			u->sessions++;
+			break;
+		case VT_FACT_TOOL_CALL:
+			u->debug_calls++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		 const struct vt_record *rec, const struct vt_fact *facts,
 		 size_t nfacts, enum vt_wrapper wrapper)
@@ -913,6 +963,7 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 	if (st) {
 		struct stream_op op = { .kind = OP_SEEN, .period = p->start };
 
+		line_usage(&op.u, o, rec, facts, nfacts);
 		vt_agg_stream_op(a, vt_agg_stream_get(a, o->stream), &op);
 	}
 }

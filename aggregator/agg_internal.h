@@ -55,6 +55,48 @@ struct instance {
 };
 
 /*
+ * What one process (or a part of one) logged that the INFO fallback
+ * needs, decided per process and per kind of event (docs/decisions.md,
+ * issue 15 review): the INFO workflow, session and DEBUG tool-call lines,
+ * and the kinds it wrote audit events of. A process's INFO lines of a
+ * kind count unless it, or an audit-only stream of its instance in the
+ * period (an audit.logFile), wrote audit events of that kind.
+ */
+#define VT_AUD_SESSIONS 1u
+#define VT_AUD_WORKFLOWS 2u
+#define VT_AUD_CALLS 4u
+struct usage {
+	uint64_t wf[VT_WFL_COUNT];
+	uint64_t sessions;
+	uint64_t debug_calls;
+	unsigned audited; /* VT_AUD_* */
+	int app;          /* it wrote application lines */
+	uint64_t instance; /* an application line's, else the first line's */
+	int has_instance;
+};
+/* A process's usage in one period: (stream, generation) as proc_ref. */
+struct proc_usage {
+	uint64_t stream;
+	uint32_t generation;
+	struct usage u;
+};
+struct period;
+/* s, which came later, added to d: counts add, kinds unite. */
+void vt_usage_add(struct usage *d, const struct usage *s);
+/* Adds u to the record of process (stream, generation) in p. */
+void vt_period_add_usage(struct vt_agg *a, struct period *p,
+			 uint64_t stream, uint32_t generation,
+			 const struct usage *u);
+
+/*
+ * Adds to s the INFO usage of instance's processes in p, kind by kind
+ * (workflows, sessions, DEBUG tool calls, whose outcome is unknown);
+ * returns those tool calls.
+ */
+uint64_t vt_usage_summary(const struct period *p, uint64_t instance,
+			  struct vt_summary *s);
+
+/*
  * One step of a stream's process life, as a partial aggregate logs it
  * while it cannot know the process its first lines belong to (the "open
  * prefix"): the merge replays it through the same code (stream_op in
@@ -71,6 +113,7 @@ struct stream_op {
 	int64_t period;    /* start of the line's period */
 	uint64_t instance; /* OP_FACTS, OP_START: the line's instance */
 	struct facts facts; /* OP_FACTS: every fact of the run, combined */
+	struct usage u;     /* OP_SEEN: what the lines logged */
 };
 /* SEEN FACTS START SEEN FACTS LOAD|START fit; one period per op. */
 #define STREAM_OPS 8
@@ -147,6 +190,9 @@ struct period {
 	struct vt_map procs;   /* process key -> index in refs (partial) or 0 */
 	struct proc_ref *refs; /* partial: what the keys stand for */
 	size_t nrefs;
+	struct proc_usage *usage; /* per process (see struct usage) */
+	size_t nusage;
+	struct vt_map usage_map;  /* process key -> index in usage */
 	struct vt_quality q;
 	/* tool calls by UTC hour: hour index (time / 3600) -> count */
 	int64_t *hours;

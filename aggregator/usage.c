@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Usage from INFO lines, decided per process and per kind of event: a
+ * process that wrote no audit event of a kind (audit off, or audit's
+ * eventTypes leaving the kind out) is counted from its INFO lines of
+ * that kind; one that wrote some is counted from its audit events only,
+ * so no event is counted twice (docs/decisions.md, issue 15 review).
+ */
+#include "agg_internal.h"
+#include "../util/hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void vt_usage_add(struct usage *d, const struct usage *s)
+{
+	for (int i = 0; i < VT_WFL_COUNT; i++)
+		d->wf[i] += s->wf[i];
+	d->sessions += s->sessions;
+	d->debug_calls += s->debug_calls;
+	d->audited |= s->audited;
+	/* the first application line's instance, else the first line's */
+	if (s->has_instance &&
+	    (!d->has_instance || (!d->app && s->app))) {
+		d->instance = s->instance;
+		d->has_instance = 1;
+	}
+	d->app |= s->app;
+}
+
+static uint64_t usage_key(uint64_t stream, uint32_t generation)
+{
+	uint64_t v[2] = { stream, generation };
+
+	return vt_hash64(v, sizeof(v));
+}
+
+void vt_period_add_usage(struct vt_agg *a, struct period *p,
+			 uint64_t stream, uint32_t generation,
+			 const struct usage *u)
+{
+	uint64_t key;
+	uint32_t i;
+
+	/* past the cap, a stream's processes share one record */
+	if (p->nusage >= 4 * (size_t)a->cfg.max_streams)
+		generation = 0;
+	key = usage_key(stream, generation);
+	i = vt_map_get(&p->usage_map, key);
+	if (i == VT_MAP_NONE) {
+		p->usage = vt_xrealloc(p->usage,
+				       (p->nusage + 1) * sizeof(*p->usage));
+		memset(&p->usage[p->nusage], 0, sizeof(*p->usage));
+		p->usage[p->nusage].stream = stream;
+		p->usage[p->nusage].generation = generation;
+		i = (uint32_t)p->nusage++;
+		vt_map_put(&p->usage_map, key, i);
+	}
+	vt_usage_add(&p->usage[i].u, u);
+}
+
+/* The kinds of event the audit-only streams of instance wrote in p. */
+static unsigned audit_only(const struct period *p, uint64_t instance)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < p->nusage; i++) {
+		const struct usage *u = &p->usage[i].u;
+
+		if (!u->app && u->has_instance && u->instance == instance)
+			k |= u->audited;
+	}
+	return k;
+}
+
+/*
+ * A timeout logs both "workflow failed" and "workflow timed out", so the
+ * failures are the failed lines less the timeouts, plus the failures
+ * during output construction (which log no "workflow failed").
+ */
+static void info_workflows(const struct usage *u, struct vt_summary *s)
+{
+	uint64_t failed = u->wf[VT_WFL_FAILED] > u->wf[VT_WFL_TIMED_OUT]
+				  ? u->wf[VT_WFL_FAILED] - u->wf[VT_WFL_TIMED_OUT]
+				  : 0;
+
+	s->workflows[VT_WF_STARTED] += u->wf[VT_WFL_STARTED];
+	s->workflows[VT_WF_COMPLETED] += u->wf[VT_WFL_COMPLETED];
+	s->workflows[VT_WF_FAILED] += failed + u->wf[VT_WFL_OUTPUT_FAILED];
+	s->workflows[VT_WF_TIMED_OUT] += u->wf[VT_WFL_TIMED_OUT];
+}
+
+uint64_t vt_usage_summary(const struct period *p, uint64_t instance,
+			  struct vt_summary *s)
+{
+	unsigned shared = audit_only(p, instance);
+	uint64_t calls = 0;
+
+	for (size_t i = 0; i < p->nusage; i++) {
+		const struct usage *u = &p->usage[i].u;
+		unsigned k;
+
+		if (!u->app || !u->has_instance || u->instance != instance)
+			continue;
+		k = u->audited | shared;
+		if (!(k & VT_AUD_WORKFLOWS))
+			info_workflows(u, s);
+		if (!(k & VT_AUD_SESSIONS))
+			s->sessions += u->sessions;
+		if (!(k & VT_AUD_CALLS)) {
+			calls += u->debug_calls;
+			s->tool_calls_by_outcome[VT_OUT_UNKNOWN] +=
+				u->debug_calls;
+		}
+	}
+	return calls;
+}
