@@ -95,6 +95,12 @@ void vt_period_add_usage(struct vt_agg *a, struct period *p,
  */
 uint64_t vt_usage_summary(const struct period *p, uint64_t instance,
 			  struct vt_summary *s);
+/*
+ * The audit-only streams of p whose instance has application lines in p
+ * (an audit.logFile beside its application log): the same processes,
+ * not processes of their own.
+ */
+size_t vt_usage_linked_audit(const struct period *p);
 
 /*
  * One step of a stream's process life, as a partial aggregate logs it

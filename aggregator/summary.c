@@ -148,6 +148,8 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 		s->granularity = "all";
 	}
 	s->processes = p->procs.count;
+	size_t linked = vt_usage_linked_audit(p);
+	s->processes -= linked < s->processes ? linked : s->processes;
 	for (size_t k = 0; k < p->ninst; k++)
 		add_instance(a, p, &p->inst[k], s);
 	for (int k = 0; k < VT_OUT_COUNT; k++) {

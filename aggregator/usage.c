@@ -115,3 +115,23 @@ uint64_t vt_usage_summary(const struct period *p, uint64_t instance,
 	}
 	return calls;
 }
+
+size_t vt_usage_linked_audit(const struct period *p)
+{
+	struct vt_map apps; /* instances with application lines in p */
+	size_t n = 0;
+
+	vt_map_init(&apps);
+	for (size_t i = 0; i < p->nusage; i++)
+		if (p->usage[i].u.app && p->usage[i].u.has_instance)
+			vt_map_put(&apps, p->usage[i].u.instance, 1);
+	for (size_t i = 0; i < p->nusage; i++) {
+		const struct usage *u = &p->usage[i].u;
+
+		if (!u->app && u->has_instance &&
+		    vt_map_get(&apps, u->instance) != VT_MAP_NONE)
+			n++;
+	}
+	vt_map_release(&apps);
+	return n;
+}
