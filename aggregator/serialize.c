@@ -13,6 +13,7 @@
  *   nstreams { key conflict inauth backends composite outauth features
  *              generation booting seen }
  *   loose quality: n u64...
+ *   then the sections of versions 2 to 5 (see encode_v4, encode_v5)
  *   u32 CRC-32 (little endian) of every byte before it.
  * Length prefixes let a newer reader accept fewer counters and an older
  * one refuse more: counters are never reordered, only appended.
