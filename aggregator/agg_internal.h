@@ -121,8 +121,11 @@ struct stream_op {
 	struct facts facts; /* OP_FACTS: every fact of the run, combined */
 	struct usage u;     /* OP_SEEN: what the lines logged */
 };
-/* SEEN FACTS START SEEN FACTS LOAD|START fit; one period per op. */
-#define STREAM_OPS 8
+/*
+ * SEEN FACTS QUICK SEEN FACTS START SEEN FACTS LOAD|START|QUICK fit, with
+ * room; one period per op.
+ */
+#define STREAM_OPS 12
 
 struct stream {
 	uint64_t key;
