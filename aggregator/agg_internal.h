@@ -89,18 +89,25 @@ void vt_period_add_usage(struct vt_agg *a, struct period *p,
 			 const struct usage *u);
 
 /*
- * Adds to s the INFO usage of instance's processes in p, kind by kind
- * (workflows, sessions, DEBUG tool calls, whose outcome is unknown);
- * returns those tool calls.
+ * The INFO usage of p's processes, kind by kind: vt_usage_view_init adds
+ * the INFO workflows and sessions and the DEBUG tool calls (outcome
+ * unknown) to s, and keeps each instance's DEBUG tool calls
+ * (vt_usage_calls) and the number of audit-only streams whose instance
+ * has application lines in p (an audit.logFile beside its application
+ * log: the same processes, not processes of their own).
  */
-uint64_t vt_usage_summary(const struct period *p, uint64_t instance,
-			  struct vt_summary *s);
-/*
- * The audit-only streams of p whose instance has application lines in p
- * (an audit.logFile beside its application log): the same processes,
- * not processes of their own.
- */
-size_t vt_usage_linked_audit(const struct period *p);
+struct vt_usage_view {
+	struct vt_map slots; /* instance -> index */
+	unsigned *shared;    /* kinds its audit-only streams wrote */
+	uint64_t *calls;
+	int *app;
+	size_t n;
+	size_t linked;
+};
+void vt_usage_view_init(struct vt_usage_view *v, const struct period *p,
+			struct vt_summary *s);
+uint64_t vt_usage_calls(const struct vt_usage_view *v, uint64_t instance);
+void vt_usage_view_release(struct vt_usage_view *v);
 
 /*
  * One step of a stream's process life, as a partial aggregate logs it

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_instance(const struct vt_agg *a, const struct period *p,
+static void add_instance(const struct vt_agg *a,
+			 const struct vt_usage_view *v,
 			 const struct inst_stats *st, struct vt_summary *s)
 {
 	const struct instance *in = vt_agg_instance(a, st->key);
@@ -76,7 +77,7 @@ static void add_instance(const struct vt_agg *a, const struct period *p,
 	 * and the DEBUG line "calling tool on backend" (outcome unknown)
 	 * count for a process that wrote no audit event of their kind.
 	 */
-	uint64_t calls = st->audit_calls + vt_usage_summary(p, st->key, s);
+	uint64_t calls = st->audit_calls + vt_usage_calls(v, st->key);
 	s->tool_calls_per_instance[vt_log2_bucket(calls)]++;
 	if (st->has_time)
 		s->uptime_seconds[vt_125_bucket(
@@ -147,11 +148,14 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 		s->end = p->has_ts ? p->max_ts + 1 : a->now;
 		s->granularity = "all";
 	}
+	struct vt_usage_view v;
+
+	vt_usage_view_init(&v, p, s);
 	s->processes = p->procs.count;
-	size_t linked = vt_usage_linked_audit(p);
-	s->processes -= linked < s->processes ? linked : s->processes;
+	s->processes -= v.linked < s->processes ? v.linked : s->processes;
 	for (size_t k = 0; k < p->ninst; k++)
-		add_instance(a, p, &p->inst[k], s);
+		add_instance(a, &v, &p->inst[k], s);
+	vt_usage_view_release(&v);
 	for (int k = 0; k < VT_OUT_COUNT; k++) {
 		s->tool_calls_by_outcome[k] += c->by_outcome[k];
 		s->tool_calls += s->tool_calls_by_outcome[k];

@@ -59,20 +59,6 @@ void vt_period_add_usage(struct vt_agg *a, struct period *p,
 	vt_usage_add(&p->usage[i].u, u);
 }
 
-/* The kinds of event the audit-only streams of instance wrote in p. */
-static unsigned audit_only(const struct period *p, uint64_t instance)
-{
-	unsigned k = 0;
-
-	for (size_t i = 0; i < p->nusage; i++) {
-		const struct usage *u = &p->usage[i].u;
-
-		if (!u->app && u->has_instance && u->instance == instance)
-			k |= u->audited;
-	}
-	return k;
-}
-
 /*
  * A timeout logs both "workflow failed" and "workflow timed out", so the
  * failures are the failed lines less the timeouts, plus the failures
@@ -90,48 +76,76 @@ static void info_workflows(const struct usage *u, struct vt_summary *s)
 	s->workflows[VT_WF_TIMED_OUT] += u->wf[VT_WFL_TIMED_OUT];
 }
 
-uint64_t vt_usage_summary(const struct period *p, uint64_t instance,
-			  struct vt_summary *s)
+/* The slot of instance in v, made when missing. */
+static size_t slot(struct vt_usage_view *v, uint64_t instance)
 {
-	unsigned shared = audit_only(p, instance);
-	uint64_t calls = 0;
+	uint32_t k = vt_map_get(&v->slots, instance);
 
+	if (k != VT_MAP_NONE)
+		return k;
+	v->shared = vt_xrealloc(v->shared, (v->n + 1) * sizeof(*v->shared));
+	v->calls = vt_xrealloc(v->calls, (v->n + 1) * sizeof(*v->calls));
+	v->app = vt_xrealloc(v->app, (v->n + 1) * sizeof(*v->app));
+	v->shared[v->n] = 0;
+	v->calls[v->n] = 0;
+	v->app[v->n] = 0;
+	vt_map_put(&v->slots, instance, (uint32_t)v->n);
+	return v->n++;
+}
+
+void vt_usage_view_init(struct vt_usage_view *v, const struct period *p,
+			struct vt_summary *s)
+{
+	memset(v, 0, sizeof(*v));
+	vt_map_init(&v->slots);
+	/* first the kinds each instance's audit-only streams wrote */
 	for (size_t i = 0; i < p->nusage; i++) {
 		const struct usage *u = &p->usage[i].u;
-		unsigned k;
+		size_t k;
 
-		if (!u->app || !u->has_instance || u->instance != instance)
+		if (!u->has_instance)
 			continue;
-		k = u->audited | shared;
-		if (!(k & VT_AUD_WORKFLOWS))
+		k = slot(v, u->instance);
+		if (u->app)
+			v->app[k] = 1;
+		else
+			v->shared[k] |= u->audited;
+	}
+	for (size_t i = 0; i < p->nusage; i++) {
+		const struct usage *u = &p->usage[i].u;
+
+		if (!u->has_instance)
+			continue;
+		size_t k = slot(v, u->instance);
+		unsigned audited = u->audited | v->shared[k];
+
+		if (!u->app) {
+			v->linked += v->app[k]; /* an audit file, linked */
+			continue;
+		}
+		if (!(audited & VT_AUD_WORKFLOWS))
 			info_workflows(u, s);
-		if (!(k & VT_AUD_SESSIONS))
+		if (!(audited & VT_AUD_SESSIONS))
 			s->sessions += u->sessions;
-		if (!(k & VT_AUD_CALLS)) {
-			calls += u->debug_calls;
+		if (!(audited & VT_AUD_CALLS)) {
+			v->calls[k] += u->debug_calls;
 			s->tool_calls_by_outcome[VT_OUT_UNKNOWN] +=
 				u->debug_calls;
 		}
 	}
-	return calls;
 }
 
-size_t vt_usage_linked_audit(const struct period *p)
+uint64_t vt_usage_calls(const struct vt_usage_view *v, uint64_t instance)
 {
-	struct vt_map apps; /* instances with application lines in p */
-	size_t n = 0;
+	uint32_t k = vt_map_get(&v->slots, instance);
 
-	vt_map_init(&apps);
-	for (size_t i = 0; i < p->nusage; i++)
-		if (p->usage[i].u.app && p->usage[i].u.has_instance)
-			vt_map_put(&apps, p->usage[i].u.instance, 1);
-	for (size_t i = 0; i < p->nusage; i++) {
-		const struct usage *u = &p->usage[i].u;
+	return k == VT_MAP_NONE ? 0 : v->calls[k];
+}
 
-		if (!u->app && u->has_instance &&
-		    vt_map_get(&apps, u->instance) != VT_MAP_NONE)
-			n++;
-	}
-	vt_map_release(&apps);
-	return n;
+void vt_usage_view_release(struct vt_usage_view *v)
+{
+	vt_map_release(&v->slots);
+	free(v->shared);
+	free(v->calls);
+	free(v->app);
 }
