@@ -873,47 +873,6 @@ static void note_component(struct vt_agg *a, uint64_t instance,
 	a->has_last_comp = 1;
 }
 
-/* What a line adds to its process's usage (struct usage). */
-static void line_usage(struct usage *u, const struct vt_origin *o,
-		       const struct vt_record *rec,
-		       const struct vt_fact *facts, size_t nfacts)
-{
-	u->instance = o->instance;
-	u->has_instance = 1;
-	if (rec->cls == VT_LINE_AUDIT) {
-		enum vt_event_type t = rec->audit.type;
-
-		if (t == VT_EV_MCP_INITIALIZE)
-			u->audited |= VT_AUD_SESSIONS;
-		else if (t == VT_EV_MCP_TOOL_CALL)
-			u->audited |= VT_AUD_CALLS;
-		else if (t >= VT_EV_WORKFLOW_STARTED && t <= VT_EV_STEP_SKIPPED)
-			u->audited |= VT_AUD_WORKFLOWS;
-		return;
-	}
-	u->app = 1;
-	for (size_t i = 0; i < nfacts; i++) {
-		int k;
-
-		switch (facts[i].kind) {
-		case VT_FACT_WORKFLOW:
-			k = name_index(vt_wf_line_names, VT_WFL_COUNT,
-				       facts[i].value);
-			if (k < VT_WFL_COUNT)
-				u->wf[k]++;
-			break;
-		case VT_FACT_SESSION:
-			u->sessions++;
-			break;
-		case VT_FACT_TOOL_CALL:
-			u->debug_calls++;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
 void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		 const struct vt_record *rec, const struct vt_fact *facts,
 		 size_t nfacts, enum vt_wrapper wrapper)
@@ -963,7 +922,7 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 	if (st) {
 		struct stream_op op = { .kind = OP_SEEN, .period = p->start };
 
-		line_usage(&op.u, o, rec, facts, nfacts);
+		vt_line_usage(&op.u, o, rec, facts, nfacts);
 		vt_agg_stream_op(a, vt_agg_stream_get(a, o->stream), &op);
 	}
 }

@@ -81,6 +81,10 @@ struct proc_usage {
 	struct usage u;
 };
 struct period;
+/* What a line (of origin o) adds to its process's usage. */
+void vt_line_usage(struct usage *u, const struct vt_origin *o,
+		   const struct vt_record *rec, const struct vt_fact *facts,
+		   size_t nfacts);
 /* s, which came later, added to d: counts add, kinds unite. */
 void vt_usage_add(struct usage *d, const struct usage *s);
 /* Adds u to the record of process (stream, generation) in p. */

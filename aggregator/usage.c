@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void vt_usage_add(struct usage *d, const struct usage *s)
 {
@@ -26,6 +27,53 @@ void vt_usage_add(struct usage *d, const struct usage *s)
 		d->has_instance = 1;
 	}
 	d->app |= s->app;
+}
+
+/* What a line adds to its process's usage (struct usage). */
+void vt_line_usage(struct usage *u, const struct vt_origin *o,
+		   const struct vt_record *rec, const struct vt_fact *facts,
+		   size_t nfacts)
+{
+	u->instance = o->instance;
+	u->has_instance = 1;
+	if (rec->cls == VT_LINE_AUDIT) {
+		enum vt_event_type t = rec->audit.type;
+
+		if (t == VT_EV_MCP_INITIALIZE)
+			u->audited |= VT_AUD_SESSIONS;
+		else if (t == VT_EV_MCP_TOOL_CALL)
+			u->audited |= VT_AUD_CALLS;
+		else if (t >= VT_EV_WORKFLOW_STARTED && t <= VT_EV_STEP_SKIPPED)
+			u->audited |= VT_AUD_WORKFLOWS;
+		return;
+	}
+	u->app = 1;
+	for (size_t i = 0; i < nfacts; i++) {
+		int k;
+
+		switch (facts[i].kind) {
+		case VT_FACT_WORKFLOW:
+			for (k = 0; k < VT_WFL_COUNT; k++)
+				if (facts[i].value.ptr &&
+				    strlen(vt_wf_line_names[k]) ==
+					    facts[i].value.len &&
+				    strncasecmp(vt_wf_line_names[k],
+						facts[i].value.ptr,
+						facts[i].value.len) == 0)
+					break;
+			if (k < VT_WFL_COUNT)
+				u->wf[k]++;
+			break;
+		case VT_FACT_SESSION:
+			u->sessions++;
+			break;
+		case VT_FACT_TOOL_CALL:
+			u->debug_calls++;
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 static uint64_t usage_key(uint64_t stream, uint32_t generation)
