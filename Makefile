@@ -196,6 +196,7 @@ integration: all
 	sh tests/integration/progress.sh $(BIN)
 	sh tests/integration/html.sh $(BIN)
 	sh tests/integration/review.sh $(BIN)
+	python3 tests/integration/review_counts.py $(BIN)
 	python3 tests/integration/hostile.py $(BIN)
 	python3 tests/integration/security.py $(BIN)
 	python3 tests/integration/privacy_attack.py $(BIN)

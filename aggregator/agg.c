@@ -65,13 +65,14 @@ static void facts_clear(struct facts *f)
 	f->features = 0;
 	f->mode = -1;
 	f->session = -1;
+	f->settings = 0;
 }
 
 static int facts_empty(const struct facts *f)
 {
 	return f->conflict < 0 && f->inauth < 0 && f->backends < 0 &&
 	       f->composite < 0 && !f->outauth && !f->features &&
-	       f->mode < 0 && f->session < 0;
+	       f->mode < 0 && f->session < 0 && !f->settings;
 }
 
 /* A "once" fact: src's known value replaces, unless dst keeps its own. */
@@ -111,6 +112,7 @@ void vt_facts_combine(struct facts *dst, const struct facts *src,
 		dst->mode = src->mode;
 	}
 	dst->features |= src->features;
+	dst->settings += src->settings; /* each line once: a sum of lines */
 	if (did_reset)
 		*did_reset |= did;
 }
@@ -125,11 +127,11 @@ void vt_facts_combine(struct facts *dst, const struct facts *src,
  */
 static uint64_t facts_fingerprint(const struct facts *f)
 {
-	int64_t v[7] = { f->conflict, f->inauth,
+	int64_t v[8] = { f->conflict, f->inauth,
 			 f->mode == VT_BMODE_STATIC ? f->backends : -2,
 			 f->composite,
 			 f->features & ~(1u << VT_FEATURE_CODE_MODE), f->mode,
-			 f->session };
+			 f->session, (int64_t)f->settings };
 
 	return vt_hash64(v, sizeof(v));
 }
@@ -157,6 +159,8 @@ static void period_free(struct period *p)
 	vt_map_release(&p->inst_map);
 	vt_map_release(&p->procs);
 	vt_map_release(&p->hour_map);
+	vt_map_release(&p->usage_map);
+	free(p->usage);
 	free(p->hours);
 	free(p->hour_calls);
 	free(p);
@@ -235,6 +239,7 @@ struct period *vt_agg_period(struct vt_agg *a, int64_t start)
 	vt_map_init(&p->inst_map);
 	vt_map_init(&p->procs);
 	vt_map_init(&p->hour_map);
+	vt_map_init(&p->usage_map);
 	a->periods = vt_xrealloc(a->periods,
 				 (a->nperiods + 1) * sizeof(*a->periods));
 	memmove(a->periods + i + 1, a->periods + i,
@@ -452,8 +457,8 @@ static void apply_fact(struct facts *f, const struct vt_fact *fact);
 static void boot_defaults(struct facts *pending)
 {
 	static const struct vt_fact said[] = {
-		{ VT_FACT_SESSION_STORAGE, { "memory", 6 } },
-		{ VT_FACT_COMPOSITE_DEFINED, { "0", 1 } },
+		{ VT_FACT_SESSION_STORAGE, { "memory", 6 }, 0 },
+		{ VT_FACT_COMPOSITE_DEFINED, { "0", 1 }, 0 },
 	};
 	struct facts f;
 
@@ -517,7 +522,8 @@ static struct stream_op *joins(struct stream *s, const struct stream_op *op)
 	for (size_t k = s->nops; k-- > 0;) {
 		struct stream_op *o = &s->ops[k];
 
-		if (o->kind == OP_LOAD || o->kind == OP_START)
+		if (o->kind == OP_LOAD || o->kind == OP_START ||
+		    o->kind == OP_QUICK)
 			return NULL;
 		if (o->kind == op->kind && o->period == op->period &&
 		    o->instance == op->instance)
@@ -538,7 +544,8 @@ static void log_op(struct vt_agg *a, struct stream *s,
 		   const struct stream_op *op)
 {
 	int anchor = op->kind == OP_LOAD ||
-		     (op->kind == OP_START && s->logged_start);
+		     ((op->kind == OP_START || op->kind == OP_QUICK) &&
+		      s->logged_start);
 	struct stream_op *o = joins(s, op);
 
 	if (!s->ops)
@@ -546,6 +553,8 @@ static void log_op(struct vt_agg *a, struct stream *s,
 	if (o && op->kind == OP_FACTS) /* o and op: one process's lines */
 		vt_facts_combine(&o->facts, &op->facts, VT_FACTS_SAME_PROCESS,
 				 NULL);
+	else if (o) /* OP_SEEN: one process's lines, too */
+		vt_usage_add(&o->u, &op->u);
 	else if (!o && s->nops < STREAM_OPS)
 		s->ops[s->nops++] = *op;
 	else if (!o)
@@ -557,7 +566,7 @@ static void log_op(struct vt_agg *a, struct stream *s,
 	s->anchored = 1;
 	s->generation = 1;
 	s->seen = 0;
-	s->booting = op->kind == OP_LOAD;
+	s->booting = op->kind == OP_LOAD || op->kind == OP_QUICK;
 	facts_clear(&s->pending);
 }
 
@@ -582,6 +591,10 @@ void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
 		if (s) {
 			s->seen = 1;
 			vt_period_add_proc(a, p, s->key, s->generation);
+			vt_period_add_usage(a, p, s->key, s->generation,
+					    &op->u);
+		} else { /* past the stream cap: one record for all */
+			vt_period_add_usage(a, p, 0, 0, &op->u);
 		}
 		break;
 	case OP_FACTS: {
@@ -602,8 +615,9 @@ void vt_agg_stream_op(struct vt_agg *a, struct stream *s,
 			vt_facts_combine(&in->facts, &news, 0, NULL);
 		break;
 	}
+	case OP_QUICK: /* quick mode: no load said a process began */
 	case OP_LOAD:
-		if (s) {
+		if (s && !(op->kind == OP_QUICK && s->booting)) {
 			boundary(s, p);
 			s->booting = 1;
 		}
@@ -651,6 +665,11 @@ static void apply_fact(struct facts *f, const struct vt_fact *fact)
 	case VT_FACT_SESSION_STORAGE:
 		f->session = name_index(vt_session_names, VT_SESSION_OTHER,
 					fact->value);
+		break;
+	case VT_FACT_SETTING:
+		f->settings += fact->hash ? fact->hash
+					  : vt_hash64(fact->value.ptr,
+						      fact->value.len);
 		break;
 	case VT_FACT_FEATURE: {
 		int k = name_index(vt_feature_names, VT_FEATURE_COUNT,
@@ -729,6 +748,7 @@ static void app_line(struct vt_agg *a, struct period *p,
 		facts_clear(&op.facts);
 		op.kind = f->kind == VT_FACT_CONFIG_LOAD     ? OP_LOAD
 			  : f->kind == VT_FACT_PROCESS_START ? OP_START
+			  : f->kind == VT_FACT_QUICK_START   ? OP_QUICK
 							     : OP_FACTS;
 		if (op.kind == OP_FACTS)
 			apply_fact(&op.facts, f);
@@ -920,6 +940,7 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 	if (st) {
 		struct stream_op op = { .kind = OP_SEEN, .period = p->start };
 
+		vt_line_usage(&op.u, o, rec, facts, nfacts);
 		vt_agg_stream_op(a, vt_agg_stream_get(a, o->stream), &op);
 	}
 }

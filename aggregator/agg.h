@@ -387,7 +387,7 @@ void vt_agg_merge(struct vt_agg *dst, const struct vt_agg *src);
  * aggregate) or VT_ERR_VERSION (from a newer program) and leaves *out
  * untouched.
  */
-#define VT_AGG_FORMAT_VERSION 4
+#define VT_AGG_FORMAT_VERSION 5
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out);
 enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			  size_t n, struct vt_agg **out);

@@ -25,6 +25,15 @@ struct facts {
 	uint32_t features; /* bit per enum vt_feature */
 	int mode;          /* enum vt_backend_mode */
 	int session;       /* enum vt_session, from the logs */
+	/*
+	 * Settings only the fingerprint compares (group, name, prefix
+	 * format, priority order, Cedar policies, circuit breaker, health
+	 * monitoring, Redis address, forwarded headers): the wrapping sum of
+	 * their lines' hashes, 0 for none. A sum adds lines in any order and
+	 * any grouping, so it merges exactly; no name is kept in clear, and
+	 * a state stores it only as its image under the state key.
+	 */
+	uint64_t settings;
 };
 
 struct instance {
@@ -46,20 +55,88 @@ struct instance {
 };
 
 /*
+ * What one process (or a part of one) logged that the INFO fallback
+ * needs, decided per process and per kind of event (docs/decisions.md,
+ * issue 15 review): the INFO workflow, session and DEBUG tool-call lines,
+ * and the kinds it wrote audit events of. A process's INFO lines of a
+ * kind count unless it, or an audit-only stream of its instance in the
+ * period (an audit.logFile), wrote audit events of that kind.
+ */
+#define VT_AUD_SESSIONS 1u
+#define VT_AUD_WORKFLOWS 2u
+#define VT_AUD_CALLS 4u
+struct usage {
+	uint64_t wf[VT_WFL_COUNT];
+	uint64_t sessions;
+	uint64_t debug_calls;
+	unsigned audited; /* VT_AUD_* */
+	int app;          /* it wrote application lines */
+	uint64_t instance; /* an application line's, else the first line's */
+	int has_instance;
+};
+/* A process's usage in one period: (stream, generation) as proc_ref. */
+struct proc_usage {
+	uint64_t stream;
+	uint32_t generation;
+	struct usage u;
+};
+struct period;
+/* What a line (of origin o) adds to its process's usage. */
+void vt_line_usage(struct usage *u, const struct vt_origin *o,
+		   const struct vt_record *rec, const struct vt_fact *facts,
+		   size_t nfacts);
+/* s, which came later, added to d: counts add, kinds unite. */
+void vt_usage_add(struct usage *d, const struct usage *s);
+/* Adds u to the record of process (stream, generation) in p. */
+void vt_period_add_usage(struct vt_agg *a, struct period *p,
+			 uint64_t stream, uint32_t generation,
+			 const struct usage *u);
+
+/*
+ * The INFO usage of p's processes, kind by kind: vt_usage_view_init adds
+ * the INFO workflows and sessions and the DEBUG tool calls (outcome
+ * unknown) to s, and keeps each instance's DEBUG tool calls
+ * (vt_usage_calls) and the number of audit-only streams whose instance
+ * has application lines in p (an audit.logFile beside its application
+ * log: the same processes, not processes of their own).
+ */
+struct vt_usage_view {
+	struct vt_map slots; /* instance -> index */
+	unsigned *shared;    /* kinds its audit-only streams wrote */
+	uint64_t *calls;
+	int *app;
+	size_t n;
+	size_t linked;
+};
+void vt_usage_view_init(struct vt_usage_view *v, const struct period *p,
+			struct vt_summary *s);
+uint64_t vt_usage_calls(const struct vt_usage_view *v, uint64_t instance);
+void vt_usage_view_release(struct vt_usage_view *v);
+
+/*
  * One step of a stream's process life, as a partial aggregate logs it
  * while it cannot know the process its first lines belong to (the "open
  * prefix"): the merge replays it through the same code (stream_op in
  * agg.c) as a line read in order would go.
  */
-enum stream_op_kind { OP_SEEN, OP_FACTS, OP_LOAD, OP_START };
+/*
+ * OP_QUICK: quick mode's first line (no configuration file): a new
+ * process unless a configuration load began one; it anchors a stream
+ * only after a start the stream logged (which ends any booting).
+ */
+enum stream_op_kind { OP_SEEN, OP_FACTS, OP_LOAD, OP_START, OP_QUICK };
 struct stream_op {
 	enum stream_op_kind kind;
 	int64_t period;    /* start of the line's period */
 	uint64_t instance; /* OP_FACTS, OP_START: the line's instance */
 	struct facts facts; /* OP_FACTS: every fact of the run, combined */
+	struct usage u;     /* OP_SEEN: what the lines logged */
 };
-/* SEEN FACTS START SEEN FACTS LOAD|START fit; one period per op. */
-#define STREAM_OPS 8
+/*
+ * SEEN FACTS QUICK SEEN FACTS START SEEN FACTS LOAD|START|QUICK fit, with
+ * room; one period per op.
+ */
+#define STREAM_OPS 12
 
 struct stream {
 	uint64_t key;
@@ -133,6 +210,9 @@ struct period {
 	struct vt_map procs;   /* process key -> index in refs (partial) or 0 */
 	struct proc_ref *refs; /* partial: what the keys stand for */
 	size_t nrefs;
+	struct proc_usage *usage; /* per process (see struct usage) */
+	size_t nusage;
+	struct vt_map usage_map;  /* process key -> index in usage */
 	struct vt_quality q;
 	/* tool calls by UTC hour: hour index (time / 3600) -> count */
 	int64_t *hours;

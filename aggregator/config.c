@@ -284,7 +284,15 @@ static void from_crd(struct stream *st, const struct vt_ynode *doc,
 			vt_yaml_path(bs, "externalAuthConfigRef", "name", NULL));
 		const struct vt_ynode *x =
 			find(st, "MCPExternalAuthConfig", name);
-		if (!name)
+		/*
+		 * No reference: vMCP falls back to outgoingAuth.backends.<name>,
+		 * then .default, then none (discoverer.go:238-263); those given
+		 * were counted above.
+		 */
+		const char *bn = scalar(vt_yaml_path(b, "metadata", "name",
+						     NULL));
+		if (!name && !vt_yaml_get(out, "default") &&
+		    !(bn && vt_yaml_get(vt_yaml_get(out, "backends"), bn)))
 			cf->outauth |= 1u << VT_OUTAUTH_UNAUTHENTICATED;
 		else if (x)
 			cf->outauth |= outauth_bit(

@@ -13,6 +13,7 @@
  *   nstreams { key conflict inauth backends composite outauth features
  *              generation booting seen }
  *   loose quality: n u64...
+ *   then the sections of versions 2 to 5 (see encode_v4, encode_v5)
  *   u32 CRC-32 (little endian) of every byte before it.
  * Length prefixes let a newer reader accept fewer counters and an older
  * one refuse more: counters are never reordered, only appended.
@@ -153,6 +154,34 @@ static void encode_v4(const struct vt_agg *a, struct vt_buf *out)
 	}
 }
 
+/*
+ * Version 5: each stream's settings sum, hidden like a fingerprint; each
+ * period's usage per process (stream and instance hidden).
+ */
+static void encode_v5(const struct vt_agg *a, struct vt_buf *out)
+{
+	for (size_t i = 0; i < a->nstreams; i++)
+		vt_put_u(out, hide(&a->cfg, a->streams[i].pending.settings));
+	for (size_t i = 0; i < a->nperiods; i++) {
+		const struct period *p = a->periods[i];
+
+		vt_put_u(out, p->nusage);
+		for (size_t k = 0; k < p->nusage; k++) {
+			const struct proc_usage *r = &p->usage[k];
+
+			vt_put_u(out, hide(&a->cfg, r->stream));
+			vt_put_u(out, r->generation);
+			put_array(out, r->u.wf, VT_WFL_COUNT);
+			vt_put_u(out, r->u.sessions);
+			vt_put_u(out, r->u.debug_calls);
+			vt_put_u(out, r->u.audited);
+			vt_put_u(out, (uint64_t)r->u.app);
+			vt_put_u(out, hide(&a->cfg, r->u.instance));
+			vt_put_u(out, (uint64_t)r->u.has_instance);
+		}
+	}
+}
+
 enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 {
 	size_t start = out->len;
@@ -229,6 +258,7 @@ enum vt_err vt_agg_encode(const struct vt_agg *a, struct vt_buf *out)
 		}
 	}
 	encode_v4(a, out);
+	encode_v5(a, out);
 	return vt_crc_seal(out, start);
 }
 
@@ -365,6 +395,37 @@ static void decode_v4(struct vt_reader *r, struct vt_agg *a)
 	}
 }
 
+static void decode_v5(struct vt_reader *r, struct vt_agg *a)
+{
+	for (size_t i = 0; i < a->nstreams && !r->bad; i++)
+		a->streams[i].pending.settings = get_hidden(r, &a->cfg);
+	for (size_t i = 0; i < a->nperiods && !r->bad; i++) {
+		size_t n = get_count(r, 4 * (size_t)VT_MAX_MAX_INSTANCES);
+
+		for (size_t k = 0; k < n && !r->bad; k++) {
+			uint64_t stream = get_hidden(r, &a->cfg);
+			uint64_t gen = vt_get_u(r);
+			struct usage u;
+
+			memset(&u, 0, sizeof(u));
+			get_array(r, u.wf, VT_WFL_COUNT);
+			u.sessions = vt_get_u(r);
+			u.debug_calls = vt_get_u(r);
+			u.audited = (unsigned)vt_get_u(r) &
+				    (VT_AUD_SESSIONS | VT_AUD_WORKFLOWS |
+				     VT_AUD_CALLS);
+			u.app = vt_get_u(r) != 0;
+			u.instance = get_hidden(r, &a->cfg);
+			u.has_instance = vt_get_u(r) != 0;
+			if (gen > UINT32_MAX)
+				r->bad = 1;
+			else
+				vt_period_add_usage(a, a->periods[i], stream,
+						    (uint32_t)gen, &u);
+		}
+	}
+}
+
 enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 			  size_t n, struct vt_agg **out)
 {
@@ -456,6 +517,8 @@ enum vt_err vt_agg_decode(const struct vt_agg_config *cfg, const char *p,
 	}
 	if (u[4] >= 4)
 		decode_v4(&r, a);
+	if (u[4] >= 5)
+		decode_v5(&r, a);
 	if (r.bad || r.p != r.end) {
 		vt_agg_free(a);
 		return VT_ERR_CORRUPT;

@@ -7,27 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Usage from INFO lines, for an instance that wrote no audit event: a
- * timeout logs both "workflow failed" and "workflow timed out", so the
- * failures are the failed lines less the timeouts, plus the failures
- * during output construction (which log no "workflow failed").
- */
-static void app_usage(const struct inst_stats *st, struct vt_summary *s)
-{
-	uint64_t failed = st->wf[VT_WFL_FAILED] > st->wf[VT_WFL_TIMED_OUT]
-				  ? st->wf[VT_WFL_FAILED] - st->wf[VT_WFL_TIMED_OUT]
-				  : 0;
-
-	s->workflows[VT_WF_STARTED] += st->wf[VT_WFL_STARTED];
-	s->workflows[VT_WF_COMPLETED] += st->wf[VT_WFL_COMPLETED];
-	s->workflows[VT_WF_FAILED] += failed + st->wf[VT_WFL_OUTPUT_FAILED];
-	s->workflows[VT_WF_TIMED_OUT] += st->wf[VT_WFL_TIMED_OUT];
-	s->sessions += st->sessions;
-}
-
-static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
-			 struct vt_summary *s)
+static void add_instance(const struct vt_agg *a,
+			 const struct vt_usage_view *v,
+			 const struct inst_stats *st, struct vt_summary *s)
 {
 	const struct instance *in = vt_agg_instance(a, st->key);
 	struct facts f;
@@ -91,16 +73,11 @@ static void add_instance(const struct vt_agg *a, const struct inst_stats *st,
 		if (features & (1u << i))
 			s->features[i]++;
 	/*
-	 * Audit events are the truth for tool calls; the DEBUG line
-	 * "calling tool on backend" counts only for an instance that wrote
-	 * no audit event at all (audit off), with outcome unknown.
+	 * Audit events are the truth; the INFO workflow and session lines
+	 * and the DEBUG line "calling tool on backend" (outcome unknown)
+	 * count for a process that wrote no audit event of their kind.
 	 */
-	uint64_t calls = st->audit_calls;
-	if (!(st->seen & (1u << VT_FEATURE_AUDIT))) {
-		calls = st->debug_calls;
-		s->tool_calls_by_outcome[VT_OUT_UNKNOWN] += st->debug_calls;
-		app_usage(st, s);
-	}
+	uint64_t calls = st->audit_calls + vt_usage_calls(v, st->key);
 	s->tool_calls_per_instance[vt_log2_bucket(calls)]++;
 	if (st->has_time)
 		s->uptime_seconds[vt_125_bucket(
@@ -171,16 +148,21 @@ void vt_agg_summarize(const struct vt_agg *a, size_t i, struct vt_summary *s)
 		s->end = p->has_ts ? p->max_ts + 1 : a->now;
 		s->granularity = "all";
 	}
+	struct vt_usage_view v;
+
+	vt_usage_view_init(&v, p, s);
 	s->processes = p->procs.count;
+	s->processes -= v.linked < s->processes ? v.linked : s->processes;
 	for (size_t k = 0; k < p->ninst; k++)
-		add_instance(a, &p->inst[k], s);
+		add_instance(a, &v, &p->inst[k], s);
+	vt_usage_view_release(&v);
 	for (int k = 0; k < VT_OUT_COUNT; k++) {
 		s->tool_calls_by_outcome[k] += c->by_outcome[k];
 		s->tool_calls += s->tool_calls_by_outcome[k];
 	}
 	memcpy(s->tool_call_duration_ms, c->duration, sizeof(c->duration));
 	for (int k = 0; k < VT_WF_COUNT; k++)
-		s->workflows[k] += c->workflows[k]; /* after app_usage's */
+		s->workflows[k] += c->workflows[k]; /* after the INFO ones */
 	memcpy(s->workflow_steps, c->steps, sizeof(c->steps));
 	memcpy(s->workflow_step_results, c->step_results,
 	       sizeof(c->step_results));
@@ -242,6 +224,17 @@ static void merge_procs(struct vt_agg *dst, const struct vt_agg *src,
 			const struct period *s)
 {
 	uint32_t gen;
+
+	for (size_t i = 0; i < s->nusage; i++) {
+		struct proc_ref r = { s->usage[i].stream,
+				      s->usage[i].generation };
+
+		gen = r.generation;
+		if (!src->partial || r.stream == 0 ||
+		    proc_in_dst(dst, src, base, &r, &gen))
+			vt_period_add_usage(dst, d, r.stream, gen,
+					    &s->usage[i].u);
+	}
 
 	if (src->partial) {
 		for (size_t i = 0; i < s->nrefs; i++)

@@ -219,8 +219,11 @@ static void add_attr(struct vt_decoder *d, const unsigned char *s, size_t n,
 {
 	struct vt_record *r = d->rec;
 
-	if (d->depth != 1 || d->keys[1] != K_OTHER ||
-	    r->nattrs >= VT_MAX_ATTRS)
+	/* a top-level attribute, or an element of one that is an array */
+	int top = d->depth == 1 ||
+		  (d->depth == 2 && d->keys[2] == K_ARRAY);
+
+	if (!top || d->keys[1] != K_OTHER || r->nattrs >= VT_MAX_ATTRS)
 		return;
 	r->attrs[r->nattrs].key = d->pending_key;
 	r->attrs[r->nattrs].value = keep(d, s, n);
@@ -251,9 +254,9 @@ static RARE int string_value(struct vt_decoder *d, const unsigned char *s,
 		return 1;
 	}
 	enum key k = key_at(d, d->depth);
-	if (k == K_OTHER) {
+	if (k == K_OTHER || k == K_ARRAY) {
 		/* most strings: ids, addresses, user agents, ... */
-		if (d->depth == 1)
+		if (d->depth <= 2)
 			add_attr(d, s, n, 1);
 		return 1;
 	}
@@ -386,6 +389,7 @@ static int on_number(void *ctx, const char *s, size_t n)
 		parse_duration(d, (const unsigned char *)s, n);
 		break;
 	case K_OTHER:
+	case K_ARRAY: /* an element of a top-level array attribute */
 		add_attr(d, (const unsigned char *)s, n, 0);
 		break;
 	default:

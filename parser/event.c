@@ -65,6 +65,8 @@ const char *const vt_fact_kind_names[VT_FACT_COUNT] = {
 	[VT_FACT_WORKFLOW] = "workflow",
 	[VT_FACT_SESSION] = "session",
 	[VT_FACT_TOOL_CALL] = "tool_call",
+	[VT_FACT_SETTING] = "setting",
+	[VT_FACT_QUICK_START] = "quick_start",
 };
 
 const enum vt_fact_combine vt_fact_combine[VT_FACT_COUNT] = {
@@ -85,6 +87,8 @@ const enum vt_fact_combine vt_fact_combine[VT_FACT_COUNT] = {
 	[VT_FACT_WORKFLOW] = VT_COMBINE_COUNT,
 	[VT_FACT_SESSION] = VT_COMBINE_COUNT,
 	[VT_FACT_TOOL_CALL] = VT_COMBINE_COUNT,
+	[VT_FACT_SETTING] = VT_COMBINE_SET,
+	[VT_FACT_QUICK_START] = VT_COMBINE_MARKER,
 };
 
 static int lookup(const char *const *names, int count, const char *p,

@@ -124,6 +124,12 @@ enum vt_fact_kind {
 				    timed_out or output_failed */
 	VT_FACT_SESSION,         /* count: a Legacy session registered */
 	VT_FACT_TOOL_CALL,       /* count: DEBUG, one backend tool call */
+	VT_FACT_SETTING,         /* set: a configured value that only the
+				    configuration-change fingerprint reads;
+				    value "*": the line's hash (vt_fact.hash) */
+	VT_FACT_QUICK_START,     /* marker: quick mode's first line; a new
+				    process unless a configuration load began
+				    one */
 	VT_FACT_COUNT
 };
 
@@ -141,6 +147,8 @@ int vt_fact_kind_parse(const char *s, size_t n, enum vt_fact_kind *out);
 struct vt_fact {
 	enum vt_fact_kind kind;
 	struct vt_sv value; /* valid until the next decode call */
+	/* a "*" value: a hash of the message and every attribute, in order */
+	uint64_t hash;
 };
 
 #endif

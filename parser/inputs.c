@@ -3,11 +3,13 @@
  * Input discovery. An instance is a vMCP server: for a Kubernetes pod log
  * path it is the namespace and workload (the pod name less its ReplicaSet
  * and pod suffixes), so replicas are one instance; otherwise it is the
- * file's rotation group. Keys are hashed at once; the paths themselves
+ * file's rotation group (an audit file beside one application log is that
+ * log's instance: link_audit_files). Keys are hashed at once; the paths themselves
  * never reach a report or the state directory.
  */
 #include "inputs.h"
 #include "../util/hash.h"
+#include "../util/map.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -522,10 +524,76 @@ static int cmp_input(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path);
 }
 
+/*
+ * A plain file's rotation base (the order key up to its \1): its
+ * directory's length into *dirlen; whether its name holds "audit".
+ */
+static int plain_base(const struct vt_input *f, size_t *len, size_t *dirlen,
+		      int *audit)
+{
+	const char *sep = f->k8s || !f->order ? NULL : strchr(f->order, 1);
+	const char *slash;
+
+	if (!sep || strcmp(f->path, "-") == 0)
+		return 0;
+	*len = (size_t)(sep - f->order);
+	slash = NULL;
+	for (const char *p = f->order; p < sep; p++)
+		if (*p == '/')
+			slash = p;
+	*dirlen = slash ? (size_t)(slash - f->order) : 0;
+	*audit = 0;
+	for (size_t i = *dirlen; i + 5 <= *len && !*audit; i++)
+		*audit = memcmp(f->order + i, "audit", 5) == 0;
+	return 1;
+}
+
+/*
+ * vMCP with audit.logFile writes its audit events to that file and its
+ * application log to standard error, redirected beside it (the layout of
+ * docs/cli-hosts.md): a plain file whose name holds "audit" is the
+ * instance of the one other rotation group of its directory, when there
+ * is exactly one (docs/inputs.md, "Instances"). Its stream stays its own.
+ */
+static void link_audit_files(struct vt_inputs *in)
+{
+	struct vt_map dirs; /* directory -> a file of its one other group */
+	size_t len, dirlen;
+	int audit;
+
+	vt_map_init(&dirs);
+	for (size_t i = 0; i < in->count; i++) {
+		const struct vt_input *f = &in->files[i];
+
+		if (!plain_base(f, &len, &dirlen, &audit) || audit)
+			continue;
+		uint64_t d = vt_hash64(f->order, dirlen);
+		uint32_t k = vt_map_get(&dirs, d);
+
+		if (k == VT_MAP_NONE)
+			vt_map_put(&dirs, d, (uint32_t)i);
+		else if (k != VT_MAP_NONE - 1 &&
+			 in->files[k].instance != f->instance)
+			vt_map_put(&dirs, d, VT_MAP_NONE - 1); /* two: none */
+	}
+	for (size_t i = 0; i < in->count; i++) {
+		struct vt_input *f = &in->files[i];
+
+		if (!plain_base(f, &len, &dirlen, &audit) || !audit)
+			continue;
+		uint32_t k = vt_map_get(&dirs, vt_hash64(f->order, dirlen));
+
+		if (k != VT_MAP_NONE && k != VT_MAP_NONE - 1)
+			f->instance = in->files[k].instance;
+	}
+	vt_map_release(&dirs);
+}
+
 void vt_inputs_sort(struct vt_inputs *in)
 {
 	if (in->count > 1)
 		qsort(in->files, in->count, sizeof(*in->files), cmp_input);
+	link_audit_files(in);
 }
 
 /* The path of group's live file: listed, or named but missing; NULL if neither. */

@@ -2,11 +2,14 @@
 /*
  * The rules table. Each rule names a fact, where its value comes from
  * ("-" none, "$N" a capture group, "@name" a top-level attribute,
- * "=text" a constant) and a PCRE2 pattern matched against the message.
+ * "=text" a constant, "*" a hash of the whole line: its message and every
+ * attribute, for a setting only a fingerprint compares) and a PCRE2
+ * pattern matched against the message.
  * The table is data: users add rules with --rules FILE, no rebuild.
  */
 #include "rules.h"
 #include "../util/regex.h"
+#include "../util/hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,7 @@
 
 extern const char vt_default_rules[]; /* generated from data/rules.conf */
 
-enum value_source { VAL_NONE, VAL_GROUP, VAL_ATTR, VAL_CONST };
+enum value_source { VAL_NONE, VAL_GROUP, VAL_ATTR, VAL_CONST, VAL_LINE };
 
 /* The highest capture group a rule's value may name. */
 #define VT_RULE_MAX_GROUP 8
@@ -109,6 +112,8 @@ static int parse_value(const char *v, size_t n, struct rule *out)
 {
 	if (n == 1 && v[0] == '-') {
 		out->src = VAL_NONE;
+	} else if (n == 1 && v[0] == '*') {
+		out->src = VAL_LINE;
 	} else if (n >= 2 && v[0] == '$') {
 		unsigned g = 0;
 
@@ -146,7 +151,7 @@ static const char *parse_rule(const char *p, const char *end,
 	if (vt_fact_kind_parse(k, (size_t)(ke - k), &out->kind))
 		return "unknown fact";
 	if (parse_value(v, (size_t)(ve - v), out))
-		return "value must be '-', '$N' (N from 1 to 8), '@attribute' or '=text'";
+		return "value must be '-', '*', '$N' (N from 1 to 8), '@attribute' or '=text'";
 	out->pattern = vt_xstrndup(pat, (size_t)(pe - pat));
 	out->nlit = literal_start(out->pattern);
 	if (vt_regex_compile(out->pattern, 0, &out->re, reerr, reerrlen)) {
@@ -208,6 +213,25 @@ static int find_attr(const struct vt_record *rec, const char *name,
 	return 0;
 }
 
+/* The message and every attribute (key and value, each with its length). */
+static uint64_t line_hash(const struct vt_record *rec)
+{
+	uint64_t h = vt_hash64(rec->msg.ptr, rec->msg.len);
+
+	for (size_t i = 0; i < rec->nattrs; i++) {
+		const struct vt_sv *kv[2] = { &rec->attrs[i].key,
+					      &rec->attrs[i].value };
+
+		for (int k = 0; k < 2; k++) {
+			uint64_t n = kv[k]->len;
+
+			h = vt_hash64_more(h, &n, sizeof(n));
+			h = vt_hash64_more(h, kv[k]->ptr, kv[k]->len);
+		}
+	}
+	return h;
+}
+
 size_t vt_rules_match(struct vt_rules *r, const struct vt_record *rec,
 		      struct vt_fact *facts, size_t max)
 {
@@ -242,6 +266,7 @@ size_t vt_rules_match(struct vt_rules *r, const struct vt_record *rec,
 		fired |= 1u << rule->kind;
 		facts[n].kind = rule->kind;
 		facts[n].value = value;
+		facts[n].hash = rule->src == VAL_LINE ? line_hash(rec) : 0;
 		n++;
 	}
 	return n;

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 const char *const vt_mode_names[3] = { "off", "local", "on" };
@@ -51,18 +52,86 @@ static enum vt_wish dnt_wish(const char *v)
 	return VT_WISH_OFF;
 }
 
-int vt_toolhive_config_path(const char *(*getenv_fn)(const char *name),
-			    char *out, size_t n)
+/*
+ * adrg/xdg's ExpandHome, then its test for a usable directory: a leading
+ * "~" or "$HOME" of p[0..len) stands for home; the result must be an
+ * absolute path. Writes it to out; returns 0, or -1 when p is not usable.
+ */
+static int xdg_dir(const char *p, size_t len, const char *home, char *out,
+		   size_t n)
 {
-	const char *x = getenv_fn("XDG_CONFIG_HOME"), *h = getenv_fn("HOME");
+	size_t skip = 0;
 	int w;
 
-	if (x && *x == '/')
-		w = snprintf(out, n, "%s/toolhive/config.yaml", x);
-	else if (h && *h)
-		w = snprintf(out, n, "%s/.config/toolhive/config.yaml", h);
-	else
+	if (len && p[0] == '~')
+		skip = 1;
+	else if (len >= 5 && strncmp(p, "$HOME", 5) == 0)
+		skip = 5;
+	if (skip) {
+		while (skip < len && p[skip] == '/')
+			skip++;
+		w = snprintf(out, n, "%s%s%.*s", home,
+			     home[strlen(home) - 1] == '/' ? "" : "/",
+			     (int)(len - skip), p + skip);
+	} else {
+		w = snprintf(out, n, "%.*s", (int)len, p);
+	}
+	if (w <= 0 || (size_t)w >= n || out[0] != '/')
 		return -1;
+	while (w > 1 && out[w - 1] == '/') /* filepath.Join cleans */
+		out[--w] = '\0';
+	return 0;
+}
+
+static int real_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* base/toolhive/config.yaml into out, when base/toolhive is a directory. */
+static int toolhive_in(const char *base, int (*is_dir)(const char *path),
+		       char *out, size_t n)
+{
+	int w = snprintf(out, n, "%s/toolhive", base);
+
+	if (w < 0 || (size_t)w >= n || !is_dir(out))
+		return -1;
+	w = snprintf(out, n, "%s/toolhive/config.yaml", base);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int vt_toolhive_config_path(const char *(*getenv_fn)(const char *name),
+			    int (*is_dir)(const char *path), char *out,
+			    size_t n)
+{
+	const char *x = getenv_fn("XDG_CONFIG_HOME"), *h = getenv_fn("HOME");
+	const char *dirs = getenv_fn("XDG_CONFIG_DIRS");
+	char cfg_home[4096], base[4096];
+
+	if (!is_dir)
+		is_dir = real_is_dir;
+	if (!h || !*h)
+		h = "/"; /* adrg/xdg's home when HOME is empty */
+	if (!x || xdg_dir(x, strlen(x), h, cfg_home, sizeof(cfg_home)))
+		snprintf(cfg_home, sizeof(cfg_home), "%s%s.config", h,
+			 h[strlen(h) - 1] == '/' ? "" : "/");
+	/* xdg.ConfigFile: the first base whose toolhive directory exists */
+	if (toolhive_in(cfg_home, is_dir, out, n) == 0)
+		return 0;
+	if (!dirs || !*dirs)
+		dirs = "/etc/xdg";
+	for (const char *p = dirs; *p;) {
+		size_t len = strcspn(p, ":");
+
+		if (xdg_dir(p, len, h, base, sizeof(base)) == 0 &&
+		    toolhive_in(base, is_dir, out, n) == 0)
+			return 0;
+		p += len + (p[len] == ':');
+	}
+	/* none exists: ToolHive would create it under the config home */
+	int w = snprintf(out, n, "%s/toolhive/config.yaml", cfg_home);
 	return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 

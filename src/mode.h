@@ -42,13 +42,18 @@ struct vt_mode_input {
 };
 
 /*
- * Where ToolHive keeps its config file, xdg.ConfigFile("toolhive/
- * config.yaml"): $XDG_CONFIG_HOME/toolhive/config.yaml, by default
- * $HOME/.config/toolhive/config.yaml. Returns 0, or -1 when neither
- * variable is set or the path does not fit.
+ * Where ToolHive keeps its config file, as adrg/xdg v0.5.3's
+ * xdg.ConfigFile("toolhive/config.yaml") finds it on Linux: under the
+ * config home ($XDG_CONFIG_HOME when it is absolute after a leading "~"
+ * or "$HOME" is expanded, else $HOME/.config; an empty HOME is "/"), or,
+ * when its toolhive directory does not exist, under the first directory
+ * of $XDG_CONFIG_DIRS (default /etc/xdg) that has one; when none has, the
+ * config home's (ToolHive would create it there). is_dir tells whether a
+ * path is a directory (NULL: stat). Returns 0, or -1 when it does not fit.
  */
 int vt_toolhive_config_path(const char *(*getenv_fn)(const char *name),
-			    char *out, size_t n);
+			    int (*is_dir)(const char *path), char *out,
+			    size_t n);
 
 struct vt_mode_decision {
 	enum vt_mode mode;

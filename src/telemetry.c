@@ -221,7 +221,8 @@ int vt_telemetry_setup(struct vt_telemetry *t,
 	int missing = 0;
 	in.toolhive_config = NULL;
 	in.toolhive_config_len = 0;
-	if (vt_toolhive_config_path(real_getenv, thpath, sizeof(thpath)) == 0)
+	if (vt_toolhive_config_path(real_getenv, NULL, thpath,
+				    sizeof(thpath)) == 0)
 		thtext = vt_read_file(thpath, 1 << 20, &in.toolhive_config_len,
 				      &missing);
 	in.toolhive_config = thtext;

@@ -90,6 +90,12 @@ expect crd \
 	'nz(dep["features"]) == {"audit": 1, "optimizer": 1, "health_monitoring": 2}' \
 	'nz(dep["session_storage"]) == {"memory": 1, "redis": 1}'
 
+# discovered mode, no externalAuthConfigRef: outgoingAuth's default and backends
+report crd-fallback 0 --vmcp-config $CFG/crd-discovered-fallback.yaml /dev/null
+expect crd-fallback \
+	'nz(dep["outgoing_auth"]) == {"header_injection": 1, "token_exchange": 1}' \
+	'nz(dep["backends_per_instance"]) == {"2-3": 1}'
+
 # --- configurations shaped like ToolHive's own examples ----------------------
 report th-cli 0 --vmcp-config $CFG/toolhive-cli-example.yaml /dev/null
 expect th-cli \

@@ -534,7 +534,8 @@ START_TEST(app_line_attrs)
 	ck_assert_int_eq(r.has_time, 1);
 	ck_assert_int_eq(r.time, T_APP);
 	ck_assert_uint_eq(r.field_flags, 0);
-	ck_assert_uint_eq(r.nattrs, 5);
+	/* an array attribute's scalar elements come under its key */
+	ck_assert_uint_eq(r.nattrs, 6);
 	ck_assert(sv_is(r.attrs[0].key, "address"));
 	ck_assert(sv_is(r.attrs[0].value, "0.0.0.0:4483"));
 	ck_assert_int_eq(r.attrs[0].is_string, 1);
@@ -543,10 +544,12 @@ START_TEST(app_line_attrs)
 	ck_assert(sv_is(r.attrs[2].key, "backends"));
 	ck_assert(sv_is(r.attrs[2].value, "3"));
 	ck_assert_int_eq(r.attrs[2].is_string, 0);
-	ck_assert(sv_is(r.attrs[3].key, "escaped"));
-	ck_assert(sv_is(r.attrs[3].value, "val"));
-	ck_assert(sv_is(r.attrs[4].key, "ratio"));
-	ck_assert(sv_is(r.attrs[4].value, "-1.5e2"));
+	ck_assert(sv_is(r.attrs[3].key, "arr"));
+	ck_assert(sv_is(r.attrs[3].value, "y"));
+	ck_assert(sv_is(r.attrs[4].key, "escaped"));
+	ck_assert(sv_is(r.attrs[4].value, "val"));
+	ck_assert(sv_is(r.attrs[5].key, "ratio"));
+	ck_assert(sv_is(r.attrs[5].value, "-1.5e2"));
 }
 END_TEST
 

@@ -67,11 +67,12 @@ static void call(struct line *l, int64_t t, unsigned comp)
 	vt_time_format(t, when);
 	snprintf(l->text, sizeof(l->text),
 		 "{\"time\":\"%s\",\"level\":\"AUDIT\",\"msg\":\"audit_event\","
-		 "\"audit_id\":\"a\",\"type\":\"mcp_tool_call\",\"outcome\":"
+		 "\"audit_id\":\"a\",\"type\":\"%s\",\"outcome\":"
 		 "\"success\",\"component\":\"vmcp-%u\",\"target\":{\"name\":"
 		 "\"t\",\"type\":\"tool\"},\"metadata\":{\"extra\":{"
 		 "\"backend_name\":\"github\",\"duration_ms\":%u}}}",
-		 when, comp, 1 + rnd(500));
+		 when, rnd(4) ? "mcp_tool_call" : "mcp_initialize", comp,
+		 1 + rnd(500));
 }
 
 /* One random line of stream s (its instance is s's, audit or not). */
@@ -87,6 +88,13 @@ static void random_line(struct line *l, int64_t t)
 		"Creating OIDC incoming authentication middleware",
 		"creating local authentication middleware",
 		"audit middleware enabled for MCP endpoints",
+		/* issue 15 review: settings, quick mode, per-process usage */
+		"  Group: team-a",
+		"  Group: team-b",
+		"initializing outgoing authentication",
+		"session capabilities injected from core",
+		"starting workflow execution",
+		"workflow completed successfully",
 	};
 	unsigned r = rnd(100);
 

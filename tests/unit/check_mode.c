@@ -20,6 +20,26 @@ static const char *fake_getenv(const char *name)
 	return NULL;
 }
 
+/* Directories that exist for the config-path tests ("" ends it). */
+static const char *const *fake_dirs;
+
+static int fake_is_dir(const char *path)
+{
+	for (size_t i = 0; fake_dirs && *fake_dirs[i]; i++)
+		if (strcmp(path, fake_dirs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *th_path(void)
+{
+	static char path[512];
+
+	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, fake_is_dir,
+						 path, sizeof(path)), 0);
+	return path;
+}
+
 static void env_set(const char *name, const char *value)
 {
 	env_names[env_count] = name;
@@ -159,25 +179,59 @@ START_TEST(toolhive_config_file)
 		{ "[not: yaml", VT_MODE_ON },
 	};
 	struct vt_mode_input in = input("on", "https://c.example/", NULL);
-	char path[256];
-
 	env_count = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		in.toolhive_config = cases[i].text;
 		in.toolhive_config_len = strlen(cases[i].text);
 		ck_assert_int_eq(resolve(&in), cases[i].want);
 	}
-	env_set("HOME", "/hm/u");
-	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
-						 sizeof(path)), 0);
-	ck_assert_str_eq(path, "/hm/u/.config/toolhive/config.yaml");
-	env_set("XDG_CONFIG_HOME", "/cfg");
-	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
-						 sizeof(path)), 0);
-	ck_assert_str_eq(path, "/cfg/toolhive/config.yaml");
+	static const char *const homes[] = {
+		"/hm/u/.config/toolhive", "/cfg/toolhive",
+		"/hm/u/cfg/toolhive", "/.config/toolhive", "/x/toolhive", "",
+	};
+	static const char *const systems[] = {
+		"/srv/xdg/toolhive", "/etc/xdg/toolhive", "/hm/u/toolhive", "",
+	};
+	fake_dirs = homes;
 	env_count = 0;
-	ck_assert_int_eq(vt_toolhive_config_path(fake_getenv, path,
-						 sizeof(path)), -1);
+	env_set("HOME", "/hm/u");
+	ck_assert_str_eq(th_path(), "/hm/u/.config/toolhive/config.yaml");
+	env_set("XDG_CONFIG_HOME", "/cfg");
+	ck_assert_str_eq(th_path(), "/cfg/toolhive/config.yaml");
+	/* adrg/xdg expands a leading ~ or $HOME (ExpandHome) */
+	env_count = 0;
+	env_set("HOME", "/hm/u");
+	env_set("XDG_CONFIG_HOME", "~/cfg");
+	ck_assert_str_eq(th_path(), "/hm/u/cfg/toolhive/config.yaml");
+	env_values[1] = "$HOME/cfg";
+	ck_assert_str_eq(th_path(), "/hm/u/cfg/toolhive/config.yaml");
+	/* a relative one is ignored: the default */
+	env_values[1] = "cfg";
+	ck_assert_str_eq(th_path(), "/hm/u/.config/toolhive/config.yaml");
+	/* no HOME: "/" */
+	env_count = 0;
+	ck_assert_str_eq(th_path(), "/.config/toolhive/config.yaml");
+	env_set("HOME", "");
+	env_set("XDG_CONFIG_HOME", "~/x");
+	ck_assert_str_eq(th_path(), "/x/toolhive/config.yaml");
+	/* XDG_CONFIG_DIRS when the config home has no toolhive directory */
+	fake_dirs = systems;
+	env_count = 0;
+	env_set("HOME", "/hm/u");
+	env_set("XDG_CONFIG_DIRS", "relative:/opt/none:/srv/xdg");
+	ck_assert_str_eq(th_path(), "/srv/xdg/toolhive/config.yaml");
+	env_values[1] = "";
+	ck_assert_str_eq(th_path(), "/etc/xdg/toolhive/config.yaml");
+	env_set("XDG_CONFIG_HOME", "/srv/xdg");
+	ck_assert_str_eq(th_path(), "/srv/xdg/toolhive/config.yaml");
+	/* the config home wins when its directory exists */
+	env_values[1] = "/srv/xdg";
+	env_values[2] = "~";
+	ck_assert_str_eq(th_path(), "/hm/u/toolhive/config.yaml");
+	/* no toolhive directory anywhere: the config home's */
+	env_values[2] = "/nowhere";
+	env_values[1] = "/opt/none";
+	ck_assert_str_eq(th_path(), "/nowhere/toolhive/config.yaml");
 }
 END_TEST
 

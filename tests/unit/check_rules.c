@@ -85,6 +85,25 @@ static void expect_one(const char *msg, const char *more,
 		ck_assert_uint_eq(facts[0].value.len, 0);
 }
 
+/*
+ * The two facts a message gives: kind with value, and before it (the
+ * rules' order) first, with no value.
+ */
+static void expect_two(const char *msg, const char *more,
+		       enum vt_fact_kind first, enum vt_fact_kind kind,
+		       const char *value)
+{
+	size_t n = match(msg, more);
+
+	ck_assert_msg(n == 2, "'%s': %zu facts", msg, n);
+	ck_assert_int_eq(facts[0].kind, first);
+	ck_assert_uint_eq(facts[0].value.len, 0);
+	ck_assert_int_eq(facts[1].kind, kind);
+	ck_assert_msg(sv_is(facts[1].value, value), "'%s': value '%.*s'", msg,
+		      (int)facts[1].value.len,
+		      facts[1].value.ptr ? facts[1].value.ptr : "");
+}
+
 /* Rules in data/rules.conf: lines that are neither blank nor comments. */
 static size_t rules_conf_count(void)
 {
@@ -159,9 +178,24 @@ START_TEST(default_conflict_and_composite)
 		   "prefix");
 	expect_one("using manual conflict resolution strategy", NULL,
 		   VT_FACT_CONFLICT, "manual");
-	expect_one("using prefix conflict resolution strategy",
-		   "\"format\":\"{workload}_{name}\"", VT_FACT_CONFLICT,
-		   "prefix");
+	/* a setting (its format) before the strategy */
+	expect_two("using prefix conflict resolution strategy",
+		   "\"format\":\"{workload}_{name}\"", VT_FACT_SETTING,
+		   VT_FACT_CONFLICT, "prefix");
+	/* the setting's hash follows every attribute, and only them */
+	ck_assert_uint_eq(match("creating Cedar authorization middleware",
+				"\"policies\":2"), 2);
+	uint64_t two = facts[0].hash;
+	ck_assert_uint_eq(match("creating Cedar authorization middleware",
+				"\"policies\":3"), 2);
+	ck_assert(facts[0].hash != two && two != 0);
+	ck_assert_uint_eq(match("creating Cedar authorization middleware",
+				"\"policies\":2"), 2);
+	ck_assert(facts[0].hash == two);
+	ck_assert_uint_eq(match("  Group: team-a", NULL), 1);
+	two = facts[0].hash;
+	ck_assert_uint_eq(match("  Group: team-b", NULL), 1);
+	ck_assert(facts[0].kind == VT_FACT_SETTING && facts[0].hash != two);
 	/* never logged through vmcp serve (the validator requires one) */
 	ck_assert_uint_eq(match("no aggregation config provided, using "
 				"default prefix strategy", NULL), 0);
@@ -201,8 +235,9 @@ START_TEST(default_auth_and_features)
 			  0);
 	expect_one("audit middleware enabled for MCP endpoints", NULL,
 		   VT_FACT_FEATURE, "audit");
-	expect_one("audit logging enabled with default configuration", NULL,
-		   VT_FACT_FEATURE, "audit");
+	/* quick mode's first line when audit is on: a process marker */
+	expect_two("audit logging enabled with default configuration", NULL,
+		   VT_FACT_QUICK_START, VT_FACT_FEATURE, "audit");
 	expect_one("workflow audit logging enabled", NULL, VT_FACT_FEATURE,
 		   "audit");
 	/* messages vMCP never writes */
