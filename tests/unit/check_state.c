@@ -136,7 +136,9 @@ static void sample_state(struct vt_state *s, const struct vt_agg_config *c)
 	s->finalized_until = 1795478400;
 	s->upload_enabled_at = -5;
 	s->files_lost = 2;
-	s->bytes_lost = 12345;
+	/* values of 4 bytes or more as varints: the keyed-state test looks
+	 * for them in random-looking bytes, where a short one may turn up */
+	s->bytes_lost = 0x12345678ULL;
 	s->ncps = 3;
 	s->cps = calloc(3, sizeof(*s->cps));
 	for (size_t i = 0; i < 3; i++) {
@@ -152,9 +154,9 @@ static void sample_state(struct vt_state *s, const struct vt_agg_config *c)
 		s->cps[i].instance = 5;
 		s->cps[i].stream = 6 + i;
 		s->cps[i].last_seen = -(int64_t)i;
-		s->cps[i].group = 0xfeedULL + i;
+		s->cps[i].group = 0xfeedface00ULL + i;
 		s->cps[i].flags = (uint32_t)i;
-		s->cps[i].stat_size = 4096 + i;
+		s->cps[i].stat_size = 0x40000000ULL + i;
 		snprintf(s->cps[i].rot, sizeof(s->cps[i].rot), "%s",
 			 i == 0 ? "" : i == 1 ? ".1" : "-20261124-1764000000.log.gz");
 	}
@@ -187,7 +189,7 @@ START_TEST(state_round_trip)
 	ck_assert_int_eq(t.created, s.created);
 	ck_assert_int_eq(t.finalized_until, s.finalized_until);
 	ck_assert_int_eq(t.upload_enabled_at, -5);
-	ck_assert_uint_eq(t.bytes_lost, 12345);
+	ck_assert_uint_eq(t.bytes_lost, 0x12345678ULL);
 	ck_assert_uint_eq(t.ncps, 3);
 	ck_assert_int_eq(memcmp(t.cps, s.cps, 3 * sizeof(*s.cps)), 0);
 	ck_assert_str_eq(t.cps[2].rot, "-20261124-1764000000.log.gz");
@@ -262,7 +264,7 @@ START_TEST(formats_1_and_2_are_read)
 		c.state_key = &k; /* format 1 is read unkeyed whatever the key */
 		ck_assert_int_eq(vt_state_decode(&c, h.ptr, h.len, &t), VT_OK);
 		ck_assert_int_eq(t.opted_out, v == 2);
-		ck_assert_uint_eq(t.bytes_lost, 12345);
+		ck_assert_uint_eq(t.bytes_lost, 0x12345678ULL);
 		ck_assert_uint_eq(t.nlosses, 0);
 		ck_assert_uint_eq(t.ncps, 1);
 		ck_assert_uint_eq(t.cps[0].fp, cp->fp);
