@@ -33,6 +33,9 @@ static const struct name_case NAMES[] = {
 	{ "vmcp.log", "vmcp.log.1", 1, VT_ROT_NUMBERED },
 	{ "vmcp.log", "vmcp.log.0", 1, VT_ROT_NUMBERED },
 	{ "vmcp.log", "vmcp.log.12", 1, VT_ROT_NUMBERED },
+	{ "vmcp.log", "vmcp.log.999", 1, VT_ROT_NUMBERED },
+	{ "vmcp.log", "vmcp.log-2026-11-24", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp-2026-11-24.log", 1, VT_ROT_EXTENSION },
 	/* compress, compresscmd + compressext */
 	{ "vmcp.log", "vmcp.log.2.gz", 1, VT_ROT_NUMBERED },
 	{ "vmcp.log", "vmcp.log.2.zst", 1, VT_ROT_NUMBERED },
@@ -95,6 +98,17 @@ static const struct name_case NAMES[] = {
 	{ "0.log", "1.log", 0, VT_ROT_LIVE },
 	{ "0.log", "10.log.20261124-101500", 0, VT_ROT_LIVE },
 	{ "kube-apiserver.log", "kube-apiserver-audit.log", 0, VT_ROT_LIVE },
+	/* digits that are not a date: a port, a pid, a year alone, an address */
+	{ "vmcp.log", "vmcp-8080.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.8443", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.12345.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp_2025.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp-10.0.0.12.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.2.0.1", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-2025", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-20261324", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.1234", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-12345678", 0, VT_ROT_LIVE },
 };
 
 START_TEST(name_rules)
@@ -159,7 +173,8 @@ START_TEST(bases_of_names_alone)
 		ck_assert_msg(strcmp(base, "x.log") == 0 && rot == 1,
 			      "%s: base %s rotated %d", rotated[i], base, rot);
 	}
-	static const char *const live[] = { "vmcp-2.log", "server-8080", "x.log-2026" };
+	static const char *const live[] = { "vmcp-2.log", "server-8080", "x.log-2026",
+					    "vmcp.log.8443", "vmcp-10.0.0.12.log" };
 
 	for (size_t i = 0; i < sizeof(live) / sizeof(*live); i++) {
 		vt_rotation_base(live[i], base, sizeof(base), &rot, age, sizeof(age));
