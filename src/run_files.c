@@ -94,29 +94,6 @@ static int holds(const struct candidate *c, const struct vt_checkpoint *cp)
 typedef int claim_fn(const struct run *r, const struct vt_checkpoint *cp,
 		     const struct candidate *c);
 
-/* The checkpoint's own file, unchanged up to its offset. */
-static int by_inode(const struct run *r, const struct vt_checkpoint *cp,
-		    const struct candidate *c)
-{
-	(void)r;
-	return same_inode(cp, c) && holds(c, cp);
-}
-
-/* A rotated copy or compression of it (a plain one first). */
-static int by_plain_copy(const struct run *r, const struct vt_checkpoint *cp,
-			 const struct candidate *c)
-{
-	(void)r;
-	return c->in->rotated && !c->compressed && holds(c, cp);
-}
-
-static int by_copy(const struct run *r, const struct vt_checkpoint *cp,
-		   const struct candidate *c)
-{
-	(void)r;
-	return c->in->rotated && holds(c, cp);
-}
-
 /*
  * Its own live file, truncated or rewritten: read again from its start.
  * Live files only: a freed inode is soon another file's, and a rotated
@@ -152,6 +129,14 @@ static int by_short_copy(const struct run *r, const struct vt_checkpoint *cp,
 	return 0;
 }
 
+static void take(struct run *r, size_t k, struct candidate *c, int short_copy)
+{
+	c->cp = k;
+	c->had_cp = 1;
+	c->short_copy = short_copy;
+	r->cp_seen[k] = 1;
+}
+
 static void claim(struct run *r, claim_fn *fn, int short_copy)
 {
 	for (size_t k = 0; k < r->st.ncps; k++) {
@@ -160,15 +145,45 @@ static void claim(struct run *r, claim_fn *fn, int short_copy)
 		for (size_t i = 0; i < r->ncands && !r->cp_seen[k]; i++) {
 			struct candidate *c = &r->cands[i];
 
-			if (c->cp != NO_CP || !same_group(cp, c) ||
-			    !fn(r, cp, c))
-				continue;
-			c->cp = k;
-			c->had_cp = 1;
-			c->short_copy = short_copy;
-			r->cp_seen[k] = 1;
+			if (c->cp == NO_CP && same_group(cp, c) && fn(r, cp, c))
+				take(r, k, c, short_copy);
 		}
 	}
+}
+
+/*
+ * The file holding checkpoint k's bytes: its own (device and inode), else
+ * a plain rotated file of its group, else a compressed one.
+ */
+static void claim_holder(struct run *r, size_t k)
+{
+	const struct vt_checkpoint *cp = &r->st.cps[k];
+
+	for (int pass = 0; pass < 3 && !r->cp_seen[k]; pass++)
+		for (size_t i = 0; i < r->ncands && !r->cp_seen[k]; i++) {
+			struct candidate *c = &r->cands[i];
+
+			if (c->cp != NO_CP || !same_group(cp, c) ||
+			    (pass == 0 && !same_inode(cp, c)) ||
+			    (pass > 0 && (!c->in->rotated || same_inode(cp, c))) ||
+			    (pass == 1 && c->compressed) ||
+			    (pass == 2 && !c->compressed) || !holds(c, cp))
+				continue;
+			take(r, k, c, 0);
+		}
+}
+
+struct by_offset {
+	uint64_t offset;
+	size_t k;
+};
+
+static int longer_first(const void *a, const void *b)
+{
+	const struct by_offset *x = a, *y = b;
+
+	return x->offset < y->offset ? 1 : x->offset > y->offset ? -1
+		: x->k < y->k ? -1 : x->k > y->k;
 }
 
 /* 1 when the uncompressed form of compressed c ("x.log.1") is listed too. */
@@ -211,9 +226,11 @@ static int prefix_of(const struct candidate *c, const struct candidate *f)
  * read this run is not read (its lines would count twice): a compressed
  * file whose plain original is still there (logrotate is compressing
  * it, or has yet to delete the original: it may be half written), or a
- * rotated file holding the bytes of a checkpoint another file took (a
- * copytruncate copy before the truncation), or a byte copy of the start
- * of a file of its group (a copy still being made). The proof is made
+ * rotated file that is a byte copy of the start of a file of its group
+ * (a copytruncate copy before the truncation, or one being made). Not a
+ * file that merely holds the bytes of another's checkpoint: they may be
+ * a header every file of the group begins with (found by an attack).
+ * The proof is made
  * again each run; a copy wholly read through its original gets its own
  * checkpoint at its end (settle_copies).
  */
@@ -234,8 +251,7 @@ static void find_copies(struct run *r)
 			if (j == i || f->duplicate || f->in->group != c->in->group ||
 			    (f->cp == NO_CP && f->in->rotated))
 				continue;
-			if ((f->cp != NO_CP && holds(c, &r->st.cps[f->cp])) ||
-			    prefix_of(c, f)) {
+			if (prefix_of(c, f)) {
 				c->duplicate = 1;
 				c->copy_of = j;
 			}
@@ -257,9 +273,20 @@ void vt_run_match(struct run *r)
 	r->cp_seen = vt_xcalloc(r->st.ncps + 1, 1);
 	for (size_t i = 0; i < r->ncands; i++)
 		r->cands[i].copy_of = NO_CP;
-	claim(r, by_inode, 0);
-	claim(r, by_plain_copy, 0);
-	claim(r, by_copy, 0);
+	/*
+	 * The longest proof first: a file whose start is also that of a
+	 * checkpoint with a shorter offset (a header every file of the group
+	 * begins with) is the longer one's, whatever its inode (a freed inode
+	 * is soon another file's: found by an attack).
+	 */
+	struct by_offset *order = vt_xcalloc(r->st.ncps + 1, sizeof(*order));
+
+	for (size_t k = 0; k < r->st.ncps; k++)
+		order[k] = (struct by_offset){ r->st.cps[k].offset, k };
+	qsort(order, r->st.ncps, sizeof(*order), longer_first);
+	for (size_t k = 0; k < r->st.ncps; k++)
+		claim_holder(r, order[k].k);
+	free(order);
 	claim(r, by_short_copy, 1);
 	claim(r, by_inode_only, 0);
 	find_copies(r);
