@@ -95,17 +95,27 @@ typedef int claim_fn(const struct run *r, const struct vt_checkpoint *cp,
 		     const struct candidate *c);
 
 /*
- * Its own live file, truncated or rewritten: read again from its start.
- * Live files only: a freed inode is soon another file's, and a rotated
- * file is not written over (a live file with the inode a deleted rotated
- * file had is a new file: found by an attack).
+ * Its own live file, truncated by copytruncate: its inode, and a rotated
+ * file of its group that begins with the checkpoint's fingerprinted bytes
+ * (the copy). Read again from its start. Not on the inode alone: a freed
+ * inode is soon another file's (the live file created after the old one
+ * was deleted: found by tests/integration/rotation.sh), and a rotated
+ * file is not written over.
  */
-static int by_inode_only(const struct run *r, const struct vt_checkpoint *cp,
-			 const struct candidate *c)
+static int truncated_original(const struct run *r,
+			      const struct vt_checkpoint *cp,
+			      const struct candidate *t)
 {
-	(void)r;
-	return same_inode(cp, c) && !c->compressed && !cp->rot[0] &&
-	       !c->in->rotated;
+	if (!same_inode(cp, t) || t->compressed || cp->rot[0] || t->in->rotated)
+		return 0;
+	for (size_t i = 0; i < r->ncands; i++) {
+		const struct candidate *c = &r->cands[i];
+
+		if (c->in->rotated && c->in->group == t->in->group &&
+		    vt_checkpoint_head_matches(cp, c->head, c->head_len))
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -122,7 +132,7 @@ static int by_short_copy(const struct run *r, const struct vt_checkpoint *cp,
 	for (size_t i = 0; i < r->ncands; i++) {
 		const struct candidate *t = &r->cands[i];
 
-		if (t != c && by_inode_only(r, cp, t) && t->cp == NO_CP &&
+		if (t != c && truncated_original(r, cp, t) && t->cp == NO_CP &&
 		    same_group(cp, t))
 			return 1;
 	}
@@ -264,8 +274,8 @@ static void find_copies(struct run *r)
  * checkpoint's device and inode with its bytes (head and the bytes before
  * its offset), else a rotated file of its group holding those bytes (a
  * rename across devices, a compression, a copy), else a copytruncate copy
- * shorter than the offset beside its truncated original, else the same
- * inode truncated or rewritten (read again). A head alone proves nothing:
+ * shorter than the offset beside its truncated original, else that
+ * original, truncated (read again). A head alone proves nothing:
  * logs begin with the same startup lines (found by an attack).
  */
 void vt_run_match(struct run *r)
@@ -288,7 +298,7 @@ void vt_run_match(struct run *r)
 		claim_holder(r, order[k].k);
 	free(order);
 	claim(r, by_short_copy, 1);
-	claim(r, by_inode_only, 0);
+	claim(r, truncated_original, 0);
 	find_copies(r);
 }
 
