@@ -13,12 +13,8 @@
 # counted (exit 3, quality.files_lost). Needs logrotate, gzip, zstd, bzip2,
 # strace (to hold logrotate between its copy and its truncation).
 set -u
-if [ $# -lt 1 ]; then
-	echo "usage: bash $0 BIN" >&2
-	exit 2
-fi
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+[ $# -ge 1 ] || { echo "usage: bash $0 BIN" >&2; exit 2; }
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/integration/clean-env.sh"
 LOGROTATE=${LOGROTATE:-/usr/sbin/logrotate}
 NOW=2026-11-25T00:00:00Z
@@ -27,12 +23,7 @@ chmod 0700 "$TOP" # logrotate refuses a group or world writable directory
 trap 'rm -rf "$TOP"' EXIT
 pass=0 fail=0
 
-line() {
-	local n=$1
-	local mm=$(((n / 60) % 60)) ss=$((n % 60)) us=$(((n * 7919) % 1000000))
-	printf -v L '{"time":"2026-11-24T10:%02d:%02dZ","level":"AUDIT","msg":"audit_event","type":"mcp_tool_call","logged_at":"2026-11-24T10:%02d:%02d.%06dZ","outcome":"success","component":"vmcp-server","metadata":{"extra":{"backend_name":"github","duration_ms":%d}}}\n' \
-		"$mm" "$ss" "$mm" "$ss" "$us" "$((n % 3000 + 1))"
-}
+. "$ROOT/tests/integration/audit-line.sh"
 # A fresh scenario directory; the writer's descriptor is 3.
 begin() {
 	T=$TOP/$1; D=$T/d; ST=$T/st; live=$D/x.log

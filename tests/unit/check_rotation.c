@@ -359,13 +359,19 @@ static void put_log(const char *name, size_t hlen, const char *tag, int lines)
 	fclose(f);
 }
 
+/* name in the test's directory, in buf (256 bytes). */
+static const char *in_tmp(const char *name, char *buf)
+{
+	snprintf(buf, 256, "%s/%s", tmpdir, name);
+	return buf;
+}
+
 static uint64_t file_size(const char *name)
 {
 	char p[256];
 	struct stat st;
 
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(stat(in_tmp(name, p), &st), 0);
 	return (uint64_t)st.st_size;
 }
 
@@ -497,15 +503,14 @@ END_TEST
 START_TEST(header_only_checkpoint_goes_to_rotated_file)
 {
 	static const char *const live[] = { "x.log" };
-	char cmd[512], keep[256], p[256];
+	char cmd[1024], keep[256], p[256];
 	struct run r;
 
 	put_log("x.log", 40, "", 0);
 	struct vt_checkpoint cp = cp_on("x.log", file_size("x.log"), "x.log", "");
-	snprintf(p, sizeof(p), "%s/x.log", tmpdir);
-	snprintf(keep, sizeof(keep), "%s/kept-away", tmpdir); /* its inode stays taken */
-	ck_assert_int_eq(rename(p, keep), 0);
-	snprintf(cmd, sizeof(cmd), "gzip -c < '%s' > '%s/x.log.1.gz'", keep, tmpdir);
+	/* rotated and compressed; the old file's inode stays taken */
+	ck_assert_int_eq(rename(in_tmp("x.log", p), in_tmp("kept-away", keep)), 0);
+	snprintf(cmd, sizeof(cmd), "gzip -c < '%s' > '%s'", keep, in_tmp("x.log.1.gz", p));
 	ck_assert_int_eq(system(cmd), 0);
 	put_log("x.log", 40, "new", 6);
 	match(&r, live, 1, &cp, 1);
@@ -528,9 +533,8 @@ START_TEST(short_file_needs_the_truncated_original)
 	struct run r;
 
 	put_log("x.log", 0, "a", 80);
-	snprintf(p, sizeof(p), "%s/x.log", tmpdir);
-	snprintf(q, sizeof(q), "%s/x.log.1", tmpdir);
-	snprintf(cmd, sizeof(cmd), "head -c 2000 '%s' > '%s'", p, q);
+	snprintf(cmd, sizeof(cmd), "head -c 2000 '%s' > '%s'", in_tmp("x.log", p),
+		 in_tmp("x.log.1", q));
 	ck_assert_int_eq(system(cmd), 0); /* the copy, before more lines */
 	struct vt_checkpoint cp = cp_on("x.log", file_size("x.log"), "x.log", "");
 	cp.ino ^= 1; /* the original is gone: no proof */
