@@ -196,7 +196,11 @@ static int longer_first(const void *a, const void *b)
 		: x->k < y->k ? -1 : x->k > y->k;
 }
 
-/* 1 when the uncompressed form of compressed c ("x.log.1") is listed too. */
+/*
+ * 1 when the uncompressed rotated file compressed c was made from
+ * ("x.log.1" for "x.log.1.gz") is listed too. Not the live file: "x.log.gz"
+ * beside a new "x.log" is a file of its own.
+ */
 static int plain_listed(const struct run *r, const struct candidate *c)
 {
 	const char *p = c->in->path;
@@ -207,7 +211,8 @@ static int plain_listed(const struct run *r, const struct candidate *c)
 	for (size_t i = 0; i < r->ncands; i++) {
 		const char *q = r->cands[i].in->path;
 
-		if (strlen(q) == (size_t)(dot - p) && memcmp(q, p, (size_t)(dot - p)) == 0)
+		if (r->cands[i].in->rotated && !r->cands[i].compressed &&
+		    strlen(q) == (size_t)(dot - p) && memcmp(q, p, (size_t)(dot - p)) == 0)
 			return 1;
 	}
 	return 0;
