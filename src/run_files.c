@@ -656,11 +656,19 @@ static void settle_copies(struct run *r)
 		if (f->cp == NO_CP || r->st.cps[f->cp].offset < c->size)
 			continue;
 		size_t k = new_checkpoint(r);
+		struct vt_checkpoint *cp = &r->st.cps[k];
 
-		if (read_to_end(r, c, &r->st.cps[k]))
+		if (read_to_end(r, c, cp)) {
 			r->st.ncps--; /* gone meanwhile: prove it again next run */
-		else
-			c->cp = k;
+			continue;
+		}
+		c->cp = k;
+		/*
+		 * A copy still being made grows: its lines up to where the
+		 * original was read are counted (the same bytes).
+		 */
+		if (cp->counted_until < r->st.cps[f->cp].counted_until)
+			cp->counted_until = r->st.cps[f->cp].counted_until;
 	}
 }
 
