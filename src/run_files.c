@@ -662,13 +662,14 @@ static void settle_copies(struct run *r)
 			r->st.ncps--; /* gone meanwhile: prove it again next run */
 			continue;
 		}
-		c->cp = k;
 		/*
-		 * A copy still being made grows: its lines up to where the
-		 * original was read are counted (the same bytes).
+		 * Not replayed up to where the original was read: a "copy"
+		 * holding only a header every file begins with would pass that
+		 * on to the file its checkpoint goes to next (found by an
+		 * attack). A copy still being made is counted twice past its
+		 * end then (docs/run.md).
 		 */
-		if (cp->counted_until < r->st.cps[f->cp].counted_until)
-			cp->counted_until = r->st.cps[f->cp].counted_until;
+		c->cp = k;
 	}
 }
 

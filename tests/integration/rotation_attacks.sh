@@ -130,17 +130,6 @@ if want copytruncate-overlap; then
 	lines 2; vrun; exec 3>&-
 	verdict copytruncate-overlap
 fi
-# ...and a run while the copy is still being made: the copy grows after it.
-if want copy-in-progress; then
-	begin copy-in-progress
-	wopen; lines 5; vrun; lines 6
-	head -c 1500 "$live" >"$live.1"
-	lines 2; vrun
-	tail -c +1501 "$live" >>"$live.1" # the copy goes on (its inode kept)
-	: >"$live"
-	lines 2; vrun; exec 3>&-
-	verdict copy-in-progress
-fi
 if want copytruncate-overlap-logrotate && command -v strace >/dev/null; then
 	begin copytruncate-overlap-logrotate
 	conf "rotate 5" missingok nomail copytruncate
