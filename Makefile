@@ -187,6 +187,7 @@ integration: all
 	sh tests/integration/self-contained.sh
 	sh tests/integration/run.sh $(BIN)
 	bash tests/integration/rotation.sh $(BIN)
+	bash tests/integration/rotation_attacks.sh $(BIN)
 	bash tests/integration/upload.sh $(BIN)
 	sh tests/integration/config.sh $(BIN)
 	sh tests/integration/threads.sh $(BIN)

@@ -12,10 +12,12 @@
  * renames "N.log" to "N.log.YYYYmmdd-HHMMSS" and gzips older ones.
  *
  * So a rotated name is the live name plus a suffix of digits and
- * separators (at least 4 digits, or ".N"), or the extension form, plus at
- * most one compression extension this tool can read. Anything with a
- * letter in that part (".bak", "-other", ".tmp") is another file and is
- * never opened. docs/run.md has the table.
+ * separators that holds a date (see date_like: "-8080", ".8443", "_2025"
+ * or "-10.0.0.12" are other files, found by an attack), or ".N" with N of
+ * at most 3 digits, or the extension form, plus at most one compression
+ * extension this tool can read. Anything with a letter in that part
+ * (".bak", "-other", ".tmp") is another file and is never opened.
+ * docs/run.md has the table.
  */
 #include "inputs.h"
 
@@ -49,10 +51,10 @@ static size_t strip_compression(const char *name, size_t len, int *compressed)
 	return strip_one(name, strip_one(name, len, compressed), compressed);
 }
 
-/* ".N": 1 to 6 digits after a dot (logrotate's numbered names). */
+/* ".N": 1 to 3 digits after a dot (logrotate's numbered names). */
 static int numbered(const char *s, size_t n)
 {
-	if (n < 2 || n > 7 || s[0] != '.')
+	if (n < 2 || n > 4 || s[0] != '.')
 		return 0;
 	for (size_t i = 1; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
@@ -70,19 +72,81 @@ static int letter(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* The number in s[0..n), n <= 9 digits. */
+static long num_at(const char *s, size_t n)
+{
+	long v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+static int year_at(const char *s)
+{
+	return (s[0] == '1' && s[1] == '9') || (s[0] == '2' && s[1] == '0');
+}
+
 /*
- * What a dateformat can print: digits and separators, at least min_digits
- * digits (4 when the live name is known: a year, or %s). The ISO 8601 letters T, W and Z are taken as literal
+ * A run of n digits that a dateformat prints: %Y%m%d... ("20261124",
+ * "2026112410", "20261124101500": a year 19xx or 20xx, a month, a day),
+ * %Y%V ("202648"), or %s (9 or 10 digits: 2001 to 2286).
+ */
+static int date_digits(const char *g, size_t n)
+{
+	if (n >= 8 && year_at(g) && num_at(g + 4, 2) >= 1 &&
+	    num_at(g + 4, 2) <= 12 && num_at(g + 6, 2) >= 1 &&
+	    num_at(g + 6, 2) <= 31)
+		return 1;
+	if (n == 6 && year_at(g) && num_at(g + 4, 2) >= 1 && num_at(g + 4, 2) <= 53)
+		return 1;
+	return (n == 9 || n == 10) && g[0] != '0';
+}
+
+/*
+ * A suffix holds a date: a run of digits date_digits takes, or a year
+ * (19xx, 20xx) followed by a separator and a month or an ISO week
+ * ("2026-11-24", "2026-W48"). A lone year, a port or an address is not.
+ */
+static int date_like(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+
+		while (k < n && digit(s[k]))
+			k++;
+		if (k == i) {
+			i++;
+			continue;
+		}
+		if (date_digits(s + i, k - i))
+			return 1;
+		if (k - i == 4 && year_at(s + i) && k + 1 < n) {
+			size_t m = k + 1 + (s[k + 1] == 'W');
+			size_t e = m;
+
+			while (e < n && digit(s[e]))
+				e++;
+			if (e - m == 2 && num_at(s + m, 2) >= 1 &&
+			    num_at(s + m, 2) <= (s[k + 1] == 'W' ? 53 : 12))
+				return 1;
+		}
+		i = k;
+	}
+	return 0;
+}
+
+/*
+ * What a dateformat can print: digits and separators holding a date
+ * (date_like). The ISO 8601 letters T, W and Z are taken as literal
  * separators when they touch a digit and no other letter ("20261124T101500",
  * "2026-W48", "101500Z"); any other letter (".bak", "-other") is another file.
  */
-static int dated(const char *s, size_t n, size_t min_digits)
+static int dated(const char *s, size_t n)
 {
-	size_t digits = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		if (digit(s[i]))
-			digits++;
+			continue;
 		else if (strchr("TWZ", s[i]) &&
 			 ((i > 0 && digit(s[i - 1])) || (i + 1 < n && digit(s[i + 1]))) &&
 			 !(i > 0 && letter(s[i - 1])) && !(i + 1 < n && letter(s[i + 1])))
@@ -90,7 +154,7 @@ static int dated(const char *s, size_t n, size_t min_digits)
 		else if (!strchr("-_.:+,", s[i]))
 			return 0;
 	}
-	return digits >= min_digits;
+	return date_like(s, n);
 }
 
 /* "N.log" and ".YYYYmmdd-HHMMSS": the kubelet's rotation. */
@@ -181,7 +245,7 @@ int vt_rotation_match(const char *live, const char *name,
 		size_t n = len - ll;
 		int num = numbered(s, n);
 
-		if (num || dated(s, n, 4)) {
+		if (num || dated(s, n)) {
 			*rule = num		     ? VT_ROT_NUMBERED
 				: kubelet(live, s, n) ? VT_ROT_KUBELET
 						      : VT_ROT_DATED;
@@ -200,7 +264,7 @@ int vt_rotation_match(const char *live, const char *name,
 		size_t n = len - ll;
 		int num = numbered(s, n);
 
-		if (num || dated(s, n, 4)) {
+		if (num || dated(s, n)) {
 			*rule = VT_ROT_EXTENSION;
 			age_of(s, n, num, age, agen);
 			return 1;
@@ -226,8 +290,8 @@ void vt_rotation_base(const char *name, char *out, size_t n, int *rotated,
 	for (size_t i = 1; i < len; i++) {
 		if (!strchr(".-_", name[i]) || name[i - 1] == '/')
 			continue;
-		/* without the live name, 8 digits at least: "server-8080" is a name */
-		if (numbered(name + i, len - i) || dated(name + i, len - i, 8)) {
+		/* "server-8080" is a name: a date or ".N" only */
+		if (numbered(name + i, len - i) || dated(name + i, len - i)) {
 			cut = i;
 			break;
 		}

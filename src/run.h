@@ -49,7 +49,11 @@ struct candidate {
 	uint64_t size; /* st_size (the compressed size when compressed) */
 	int64_t mtime;
 	size_t cp;     /* index into the state's checkpoints, or NO_CP */
+	int had_cp;    /* cp is a checkpoint from before this run */
 	int duplicate; /* the same content as another candidate: not read */
+	size_t copy_of; /* the candidate it is a proven copy of, or NO_CP */
+	int short_copy; /* a copytruncate copy shorter than the checkpoint's
+			 * offset: read up to its end before the truncation */
 };
 
 #define NO_CP SIZE_MAX

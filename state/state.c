@@ -170,7 +170,7 @@ static void get_rot(struct vt_reader *r, const struct vt_prp *key,
 	memcpy(blob, r->p + 8, sizeof(blob));
 	r->p += 8 + sizeof(blob);
 	rot_xor(key, nonce, blob);
-	if (blob[0] > 7 || blob[1] > VT_ROT_MAX ||
+	if (blob[0] > 15 || blob[1] > VT_ROT_MAX ||
 	    !vt_rot_valid((const char *)blob + 2, blob[1]))
 		return;
 	*flags = blob[0];

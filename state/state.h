@@ -55,6 +55,8 @@ struct vt_checkpoint {
 #define VT_CP_IN_OLDDIR 1u  /* in an olddir, not beside its live file */
 #define VT_CP_EXTENSION 2u  /* rot replaces the live name's extension too */
 #define VT_CP_COMPRESSED 4u /* read as a compressed file (it never changes) */
+#define VT_CP_WARM 8u       /* a rotated file written to less than a minute
+			     * before it was last read: may still grow */
 
 /*
  * A file whose unread lines could not be found anywhere, kept to name it

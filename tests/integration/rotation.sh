@@ -86,12 +86,7 @@ now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"; }
 
 # One audit line, as vMCP writes it, for sequence number $1 (into L).
 # All times fall on 2026-11-24, so every line is in one 'day' period.
-line() {
-	local n=$1
-	local mm=$(((n / 60) % 60)) ss=$((n % 60)) us=$(((n * 7919) % 1000000))
-	printf -v L '{"time":"2026-11-24T10:%02d:%02dZ","level":"AUDIT","msg":"audit_event","type":"mcp_tool_call","logged_at":"2026-11-24T10:%02d:%02d.%06dZ","outcome":"success","component":"vmcp-server","metadata":{"extra":{"backend_name":"github","duration_ms":%d}}}\n' \
-		"$mm" "$ss" "$mm" "$ss" "$us" "$((n % 3000 + 1))"
-}
+. "$ROOT/tests/integration/audit-line.sh"
 
 # Numbers of every '"KEY": N' in the reports of state dir $1, one a line.
 values() {

@@ -5,7 +5,9 @@
  */
 #include "../../parser/inputs.h"
 #include "../../parser/source.h"
+#include "../../src/run.h"
 #include "../../state/state.h"
+#include "../../util/hash.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 Suite *rotation_suite(void);
 
@@ -33,6 +36,9 @@ static const struct name_case NAMES[] = {
 	{ "vmcp.log", "vmcp.log.1", 1, VT_ROT_NUMBERED },
 	{ "vmcp.log", "vmcp.log.0", 1, VT_ROT_NUMBERED },
 	{ "vmcp.log", "vmcp.log.12", 1, VT_ROT_NUMBERED },
+	{ "vmcp.log", "vmcp.log.999", 1, VT_ROT_NUMBERED },
+	{ "vmcp.log", "vmcp.log-2026-11-24", 1, VT_ROT_DATED },
+	{ "vmcp.log", "vmcp-2026-11-24.log", 1, VT_ROT_EXTENSION },
 	/* compress, compresscmd + compressext */
 	{ "vmcp.log", "vmcp.log.2.gz", 1, VT_ROT_NUMBERED },
 	{ "vmcp.log", "vmcp.log.2.zst", 1, VT_ROT_NUMBERED },
@@ -95,6 +101,17 @@ static const struct name_case NAMES[] = {
 	{ "0.log", "1.log", 0, VT_ROT_LIVE },
 	{ "0.log", "10.log.20261124-101500", 0, VT_ROT_LIVE },
 	{ "kube-apiserver.log", "kube-apiserver-audit.log", 0, VT_ROT_LIVE },
+	/* digits that are not a date: a port, a pid, a year alone, an address */
+	{ "vmcp.log", "vmcp-8080.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.8443", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.12345.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp_2025.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp-10.0.0.12.log", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.2.0.1", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-2025", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-20261324", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log.1234", 0, VT_ROT_LIVE },
+	{ "vmcp.log", "vmcp.log-12345678", 0, VT_ROT_LIVE },
 };
 
 START_TEST(name_rules)
@@ -159,7 +176,8 @@ START_TEST(bases_of_names_alone)
 		ck_assert_msg(strcmp(base, "x.log") == 0 && rot == 1,
 			      "%s: base %s rotated %d", rotated[i], base, rot);
 	}
-	static const char *const live[] = { "vmcp-2.log", "server-8080", "x.log-2026" };
+	static const char *const live[] = { "vmcp-2.log", "server-8080", "x.log-2026",
+					    "vmcp.log.8443", "vmcp-10.0.0.12.log" };
 
 	for (size_t i = 0; i < sizeof(live) / sizeof(*live); i++) {
 		vt_rotation_base(live[i], base, sizeof(base), &rot, age, sizeof(age));
@@ -315,6 +333,255 @@ START_TEST(content_identity_across_compression)
 }
 END_TEST
 
+
+/* ---- identity: which file a checkpoint belongs to (src/run_files.c) ---- */
+
+static const char HEADER_CHAR = 'h';
+
+/* Writes name: a header of hlen bytes (a line), then lines tagged tag. */
+static void put_log(const char *name, size_t hlen, const char *tag, int lines)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	if (hlen) {
+		fputs("{\"msg\":\"", f);
+		for (size_t i = 0; i < hlen; i++)
+			fputc(HEADER_CHAR, f);
+		fputs("\"}\n", f);
+	}
+	for (int i = 0; i < lines; i++)
+		fprintf(f, "{\"time\":\"2026-11-24T10:00:%02dZ\",\"tag\":\"%s\",\"n\":%d}\n",
+			i % 60, tag, i);
+	fclose(f);
+}
+
+/* name in the test's directory, in buf (256 bytes). */
+static const char *in_tmp(const char *name, char *buf)
+{
+	snprintf(buf, 256, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static uint64_t file_size(const char *name)
+{
+	char p[256];
+	struct stat st;
+
+	ck_assert_int_eq(stat(in_tmp(name, p), &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+/* A checkpoint as a run takes it on name, read to offset. */
+static struct vt_checkpoint cp_on(const char *name, uint64_t offset,
+				  const char *live, const char *rot)
+{
+	struct vt_checkpoint cp;
+	unsigned char head[VT_FP_LEN], tail[VT_MARKER_LEN];
+	struct vt_source *s;
+	struct stat st;
+	char p[256], l[256];
+	size_t m = vt_marker_len(offset);
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	snprintf(l, sizeof(l), "%s/%s", tmpdir, live);
+	memset(&cp, 0, sizeof(cp));
+	size_t n = head_of(p, head);
+	if (n > offset)
+		n = (size_t)offset;
+	cp.fp = vt_content_hash(head, n);
+	cp.fp_len = (uint32_t)n;
+	ck_assert_int_eq(vt_source_open_regular(p, &s), VT_OK);
+	ck_assert_int_eq(vt_source_skip(s, offset, tail, m), VT_OK);
+	vt_source_free(s);
+	cp.marker = vt_content_hash(tail, m);
+	cp.offset = cp.counted_until = cp.size_seen = offset;
+	ck_assert_int_eq(stat(p, &st), 0);
+	cp.dev = (uint64_t)st.st_dev;
+	cp.ino = (uint64_t)st.st_ino;
+	cp.group = vt_hash64(l, strlen(l));
+	snprintf(cp.rot, sizeof(cp.rot), "%s", rot);
+	return cp;
+}
+
+/* Lists live (and its rotated files) as 'run' does, and matches cps. */
+static void match(struct run *r, const char *const *lives, size_t nlives,
+		  const struct vt_checkpoint *cps, size_t ncps)
+{
+	char *argv[4];
+	char paths[4][256];
+
+	memset(r, 0, sizeof(*r));
+	r->o.rd.quiet = 1;
+	r->o.rd.max_files = VT_DEFAULT_MAX_FILES;
+	for (size_t i = 0; i < nlives && i < 4; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s", tmpdir, lives[i]);
+		argv[i] = paths[i];
+	}
+	r->st.cps = vt_xcalloc(ncps + 1, sizeof(*cps));
+	memcpy(r->st.cps, cps, ncps * sizeof(*cps));
+	r->st.ncps = ncps;
+	optind = 0;
+	vt_run_discover(r, (int)nlives, argv);
+	vt_run_match(r);
+}
+
+static void unmatch(struct run *r)
+{
+	free(r->cands);
+	free(r->cp_seen);
+	free(r->st.cps);
+	vt_inputs_release(&r->in);
+}
+
+static const struct candidate *cand(const struct run *r, const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	for (size_t i = 0; i < r->ncands; i++)
+		if (strcmp(r->cands[i].in->path, p) == 0)
+			return &r->cands[i];
+	ck_abort_msg("%s not listed", name);
+	return NULL;
+}
+
+/*
+ * Two files with the same first KiB (a long startup line) are two files:
+ * neither is dropped as a copy, and a checkpoint goes to its own file.
+ */
+START_TEST(same_head_is_not_same_file)
+{
+	static const char *const live[] = { "x.log" };
+	struct run r;
+
+	put_log("x.log.1", 1100, "old", 5);
+	put_log("x.log", 1100, "new", 9);
+	struct vt_checkpoint cp = cp_on("x.log.1", file_size("x.log.1"), "x.log", ".1");
+
+	match(&r, live, 1, &cp, 1);
+	ck_assert_uint_eq(cand(&r, "x.log.1")->cp, 0);
+	ck_assert_uint_eq(cand(&r, "x.log")->cp, NO_CP);
+	ck_assert(!cand(&r, "x.log")->duplicate && !cand(&r, "x.log.1")->duplicate);
+	unmatch(&r);
+}
+END_TEST
+
+/* The same head in another rotation group: never that group's file. */
+START_TEST(other_group_is_not_same_file)
+{
+	static const char *const lives[] = { "a/x.log", "b/x.log" };
+	char p[256];
+	struct run r;
+
+	snprintf(p, sizeof(p), "%s/a", tmpdir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/b", tmpdir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	put_log("a/x.log", 1100, "same", 4);
+	put_log("b/x.log.1", 1100, "same", 4); /* a byte copy of a/x.log */
+	put_log("b/x.log", 1100, "b", 2);
+	/* a's checkpoint, taken on a file since gone (another inode) */
+	struct vt_checkpoint cp = cp_on("a/x.log", file_size("a/x.log"), "a/x.log", "");
+	cp.ino ^= 1;
+	match(&r, lives, 2, &cp, 1);
+	ck_assert_uint_eq(cand(&r, "b/x.log.1")->cp, NO_CP);
+	ck_assert(!cand(&r, "b/x.log.1")->duplicate);
+	ck_assert_uint_eq(cand(&r, "a/x.log")->cp, NO_CP); /* live, other inode */
+	unmatch(&r);
+}
+END_TEST
+
+/*
+ * A checkpoint that saw only the header: the new live file (another
+ * inode) begins with it too and is not the checkpoint's file; the rotated
+ * compressed file holding it is.
+ */
+START_TEST(header_only_checkpoint_goes_to_rotated_file)
+{
+	static const char *const live[] = { "x.log" };
+	char cmd[1024], keep[256], p[256];
+	struct run r;
+
+	put_log("x.log", 40, "", 0);
+	struct vt_checkpoint cp = cp_on("x.log", file_size("x.log"), "x.log", "");
+	/* rotated and compressed; the old file's inode stays taken */
+	ck_assert_int_eq(rename(in_tmp("x.log", p), in_tmp("kept-away", keep)), 0);
+	snprintf(cmd, sizeof(cmd), "gzip -c < '%s' > '%s'", keep, in_tmp("x.log.1.gz", p));
+	ck_assert_int_eq(system(cmd), 0);
+	put_log("x.log", 40, "new", 6);
+	match(&r, live, 1, &cp, 1);
+	ck_assert_uint_eq(cand(&r, "x.log.1.gz")->cp, 0);
+	ck_assert_uint_eq(cand(&r, "x.log")->cp, NO_CP);
+	ck_assert(!cand(&r, "x.log")->duplicate);
+	unmatch(&r);
+}
+END_TEST
+
+/*
+ * A rotated file shorter than the checkpoint's fingerprint or offset is
+ * not its file on its head alone; beside the truncated original
+ * (copytruncate), it is the copy, read up to its end before the truncation.
+ */
+START_TEST(short_file_needs_the_truncated_original)
+{
+	static const char *const live[] = { "x.log" };
+	char p[256], q[256], cmd[1024];
+	struct run r;
+
+	put_log("x.log", 0, "a", 80);
+	snprintf(cmd, sizeof(cmd), "head -c 2000 '%s' > '%s'", in_tmp("x.log", p),
+		 in_tmp("x.log.1", q));
+	ck_assert_int_eq(system(cmd), 0); /* the copy, before more lines */
+	struct vt_checkpoint cp = cp_on("x.log", file_size("x.log"), "x.log", "");
+	cp.ino ^= 1; /* the original is gone: no proof */
+	match(&r, live, 1, &cp, 1);
+	ck_assert_uint_eq(cand(&r, "x.log.1")->cp, NO_CP);
+	unmatch(&r);
+
+	cp.ino ^= 1;
+	ck_assert_int_eq(truncate(p, 0), 0); /* copytruncate's truncation */
+	put_log("x.log", 0, "b", 2);
+	match(&r, live, 1, &cp, 1);
+	ck_assert_uint_eq(cand(&r, "x.log.1")->cp, 0);
+	ck_assert_int_eq(cand(&r, "x.log.1")->short_copy, 1);
+	ck_assert_uint_eq(cand(&r, "x.log")->cp, NO_CP); /* a new file */
+	unmatch(&r);
+}
+END_TEST
+
+/*
+ * Copies proven by bytes are not read twice: a byte copy of the start of
+ * the live file (a copytruncate copy before the truncation), and a
+ * compressed file whose plain original is still there. A file with the
+ * same first KiB but other bytes before its end is no copy.
+ */
+START_TEST(proven_copies_only)
+{
+	static const char *const live[] = { "x.log" };
+	char p[256], cmd[2048];
+	struct run r;
+
+	put_log("x.log", 1100, "a", 12);
+	snprintf(p, sizeof(p), "%s/x.log", tmpdir);
+	snprintf(cmd, sizeof(cmd), "head -c 1900 '%s' > '%s.1' && gzip -c < '%s' | head -c 100 > '%s.2.gz' && cp '%s' '%s.2'",
+		 p, p, p, p, p, p);
+	ck_assert_int_eq(system(cmd), 0);
+	put_log("x.log.3", 1100, "other", 3);
+	struct vt_checkpoint cp = cp_on("x.log", file_size("x.log"), "x.log", "");
+
+	match(&r, live, 1, &cp, 1);
+	ck_assert_uint_eq(cand(&r, "x.log")->cp, 0);
+	ck_assert(cand(&r, "x.log.1")->duplicate);
+	ck_assert(cand(&r, "x.log.2.gz")->duplicate);
+	ck_assert(!cand(&r, "x.log.3")->duplicate);
+	unmatch(&r);
+}
+END_TEST
+
 Suite *rotation_suite(void)
 {
 	Suite *s = suite_create("rotation");
@@ -328,6 +595,14 @@ Suite *rotation_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, siblings_and_olddir);
 	tcase_add_test(tc, content_identity_across_compression);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("identity");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, same_head_is_not_same_file);
+	tcase_add_test(tc, other_group_is_not_same_file);
+	tcase_add_test(tc, header_only_checkpoint_goes_to_rotated_file);
+	tcase_add_test(tc, short_file_needs_the_truncated_original);
+	tcase_add_test(tc, proven_copies_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
