@@ -219,8 +219,14 @@ def prepare(a):
     return d
 
 
-def commands(bin_, d):
-    vt = [bin_, "report", "--now", NOW]
+def commands(bin_, d, workdir):
+    # One fleet key for every report: without one each report keys its
+    # instance sketch with random bytes, and reports compared byte for byte
+    # would differ in the sketch and report_id.
+    key = os.path.join(workdir, "fleet-key")
+    with open(key, "w") as f:
+        f.write("bench-fleet-key-0123456789abcdef\n")
+    vt = [bin_, "report", "--now", NOW, "--fleet-key-file", key]
     c = argparse.Namespace(vt=vt)
     c.real = {}
     for k, path in d.real.items():
@@ -388,7 +394,7 @@ def main():
     print(f"machine: {machine()}")
     print(f"software: {versions(bin_)}")
     d = prepare(a)
-    c = commands(bin_, d)
+    c = commands(bin_, d, a.dir)
     deadline = time.time() + a.wait_idle
     while os.getloadavg()[0] >= 0.3 and time.time() < deadline:
         time.sleep(5)
