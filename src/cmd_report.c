@@ -18,9 +18,10 @@
 static const char report_help[] =
 	"usage: " VT_NAME " report [options] [PATH|GLOB|-]...\n"
 	"\n"
-	"Reads vMCP log files (plain or gzip, bare or in Kubernetes CRI or Docker\n"
-	"json-file wrappers) and writes one privacy-safe usage report. Offline:\n"
-	"it opens no socket. With no path, reads standard input.\n"
+	"Reads vMCP log files (plain, gzip, zstd, xz or bzip2; bare or in\n"
+	"Kubernetes CRI or Docker json-file wrappers) and writes one privacy-safe\n"
+	"usage report. Offline: it opens no socket. With no path, reads standard\n"
+	"input.\n"
 	"\n"
 	"options:\n"
 	"  --format FORMAT        json (the report, default), table (a summary\n"

@@ -21,7 +21,8 @@ static const char usage_text[] =
 	"  merge    merge reports (of many hosts, shards or periods) into one\n"
 	"\n"
 	"Run '" VT_NAME " <command> --help' for a command's options.\n"
-	"Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input skipped.\n";
+	"Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input skipped,\n"
+	"4 (run) the endpoint refused a report.\n";
 
 int main(int argc, char **argv)
 {
