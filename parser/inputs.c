@@ -281,17 +281,32 @@ static void add_file(struct vt_inputs *in, const char *path,
 	vt_input_classify(f);
 }
 
-/* Log-like names inside a directory; hidden files are skipped. */
+static int ends_in(const char *name, size_t n, const char *ext)
+{
+	size_t e = strlen(ext);
+
+	return n > e && strcmp(name + n - e, ext) == 0;
+}
+
+/*
+ * Log-like names inside a directory; hidden files are skipped. A
+ * compressed file is taken whatever its compressor: a rotated
+ * "audit.jsonl.1.zst" is as much a log as "audit.jsonl.1.gz".
+ */
 static int log_name(const char *name)
 {
+	static const char *const ext[] = { ".jsonl", ".json", ".gz", ".zst",
+					   ".zstd", ".xz", ".bz2" };
 	size_t n = strlen(name);
 
 	if (name[0] == '.')
 		return 0;
-	return strstr(name, ".log") != NULL ||
-	       (n > 6 && strcmp(name + n - 6, ".jsonl") == 0) ||
-	       (n > 5 && strcmp(name + n - 5, ".json") == 0) ||
-	       (n > 3 && strcmp(name + n - 3, ".gz") == 0);
+	if (strstr(name, ".log") != NULL)
+		return 1;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(*ext); i++)
+		if (ends_in(name, n, ext[i]))
+			return 1;
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)

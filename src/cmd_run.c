@@ -381,6 +381,15 @@ static int load_state(struct run *r)
 		rc = -1;
 		break;
 	case VT_ERR_USAGE:
+		if (r->any_period) {
+			/* An opt-out clears a state of any period length. */
+			r->o.period = r->st.period_seconds;
+			r->acfg.period_seconds = r->st.period_seconds;
+			r->any_period = 0;
+			free(data);
+			free(path);
+			return load_state(r);
+		}
 		vt_cli_error("'%s' holds %s periods; run with --period %s, or start over with another --state directory",
 			     path, period_name(r->st.period_seconds),
 			     period_name(r->st.period_seconds));
@@ -712,6 +721,7 @@ static int telemetry_off(struct run *r)
 
 	if (lstat(r->dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		goto done;
+	r->any_period = 1;
 	if (lstat(path, &st) == 0) {
 		if (take_lock(r) != 1 || load_state(r)) {
 			/* The secret goes anyway: the next run then starts
@@ -732,8 +742,12 @@ static int telemetry_off(struct run *r)
 	}
 done:
 	free(path);
-	vt_cli_error("telemetry is off (%s=%s): no log read, counts and checkpoints dropped",
-		     s->source, s->value);
+	if (rc == VT_EXIT_OK)
+		vt_cli_error("telemetry is off (%s=%s): no log read, counts and checkpoints dropped",
+			     s->source, s->value);
+	else
+		vt_cli_error("telemetry is off (%s=%s): no log read; the state could not be cleared (see above)",
+			     s->source, s->value);
 	return rc;
 }
 

@@ -78,6 +78,7 @@ struct run {
 	struct vt_prp state_key; /* hides the state's hashes; from secret */
 	int refused;
 	int lost;      /* files whose unread lines were found nowhere this run */
+	int any_period; /* take the state's period (mode off clears any) */
 	const char *const *olddirs; /* --olddir, in the order given */
 	size_t nolddirs;
 };

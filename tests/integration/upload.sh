@@ -485,6 +485,21 @@ printf 'disable_usage_metrics: true\n' >"$TMP/thxdg/toolhive/config.yaml"
 printf 'disable_usage_metrics: true\n' >"$TMP/thhome/.config/toolhive/config.yaml"
 optout_off thxdg XDG_CONFIG_HOME="$TMP/thxdg" --telemetry on
 optout_off thhome HOME="$TMP/thhome" --telemetry on
+# An opt-out needs no --period: a state of hour periods is cleared by a
+# run with the default (day), as the one line says.
+section "5 off clears a state of another period length"
+S=$TMP/c5-period
+audit_lines 10 >"$TMP/c5-period.log"
+vt run --state "$S" --period hour --now 2026-11-24T12:00:00Z "$TMP/c5-period.log" >/dev/null 2>"$S.err0"
+check "the hour state holds a checkpoint ($(cat "$S.err0"))" test "$(wc -c <"$S/state")" -ge 64
+vt DO_NOT_TRACK=1 run --state "$S" --now 2026-11-24T13:00:00Z "$TMP/c5-period.log" >"$S.out" 2>"$S.err"
+rc=$?
+check "off without --period: exit 0, got $rc ($(cat "$S.err"))" test $rc = 0
+check "off without --period: one line on stderr" test "$(count "$S.err")" = 1
+check "off without --period: DIR/secret deleted" test ! -e "$S/secret"
+check "off without --period: the state was cleared ($(wc -c <"$S/state") bytes)" test "$(wc -c <"$S/state")" -lt 64
+vt status --state "$S" >"$S.status" 2>&1
+check "off without --period: status tracks no file" grep -q "^tracked files: 0$" "$S.status"
 # DO_NOT_TRACK=0 / false / empty are not opt-outs
 section "5 DO_NOT_TRACK=0 is not an opt-out"
 start_receiver c5-dnt0

@@ -422,6 +422,37 @@ START_TEST(add_directory)
 }
 END_TEST
 
+/* A rotated file is taken from a directory whatever compressed it. */
+START_TEST(add_directory_compressed)
+{
+	static const char *const taken[] = {
+		"audit.jsonl.1.gz", "audit.jsonl.2.zst", "audit.jsonl.3.zstd",
+		"audit.jsonl.4.xz", "audit.jsonl.5.bz2",
+	};
+	static const char *const skipped[] = {
+		"audit.jsonl.6.zip", "notes.xzz", "bz2", "zst.txt", ".x.zst",
+	};
+	struct vt_inputs in;
+	char rel[64];
+
+	for (size_t i = 0; i < 5; i++) {
+		mk(taken[i]);
+		mk(skipped[i]);
+	}
+	vt_inputs_init(&in);
+	vt_inputs_add(&in, tmpdir);
+	ck_assert_uint_eq(in.nproblems, 0);
+	ck_assert_uint_eq(in.count, 5);
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(rel, sizeof(rel), "/%s", taken[i]);
+		ck_assert_int_ge(find(&in, rel), 0);
+		snprintf(rel, sizeof(rel), "/%s", skipped[i]);
+		ck_assert_int_lt(find(&in, rel), 0);
+	}
+	vt_inputs_release(&in);
+}
+END_TEST
+
 START_TEST(add_problems)
 {
 	struct vt_inputs in;
@@ -503,6 +534,7 @@ Suite *inputs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, add_glob_and_dedup);
 	tcase_add_test(tc, add_directory);
+	tcase_add_test(tc, add_directory_compressed);
 	tcase_add_test(tc, add_problems);
 	tcase_add_test(tc, add_pod_tree);
 	suite_add_tcase(s, tc);
