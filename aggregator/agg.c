@@ -930,7 +930,11 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		q->events++;
 		note_component(a, o->instance, rec->audit.component);
 		audit_event(a, p, st, &rec->audit);
-		if (rec->audit.type == VT_EV_MCP_TOOL_CALL && rec->has_time)
+		/* A late call's hour is in a period already reported: it
+		 * has no place in this period's map (whose hours must lie
+		 * in the period; the collector refuses a report otherwise). */
+		if (rec->audit.type == VT_EV_MCP_TOOL_CALL && rec->has_time &&
+		    !late)
 			vt_period_add_calls(p, period_floor(rec->time, 3600) / 3600,
 					    1);
 	} else {

@@ -361,6 +361,14 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s);
  */
 size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
 			const struct vt_allowlist *clients);
+/*
+ * A period's report (granularity hour, day or week) keeps only the hours
+ * of usage.tool_calls_by_hour that lie in [start, end): a late call's
+ * hour belongs to a period already reported (a report made before this
+ * rule could carry one, and the collector refuses it). Returns the
+ * number of hours dropped; a report of granularity "all" is unchanged.
+ */
+size_t vt_summary_clip_hours(struct vt_summary *s);
 
 /*
  * Adds everything src counted into dst (same configuration): src's lines

@@ -430,6 +430,7 @@ static int finalize(struct run *r, size_t i)
 
 	vt_run_flush_period(r, start);
 	vt_agg_summarize(r->st.agg, i, s);
+	vt_summary_clip_hours(s); /* a state saved before late calls were kept out */
 	vt_installation_id(r->secret, start, period_name(r->o.period), iid);
 	rc = vt_write_report(s, &(struct vt_output){ .path = path,
 						     .format = VT_FORMAT_JSON,

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""End to end, across the client's periods and the collector's checks.
+
+    python3 tests/integration/e2e.py build/vmcp-telemetry
+
+The real client ('run --telemetry on', env -i: no CI variable) uploads to
+the real collector on loopback. Cases that crossed issues and once broke:
+
+- late call: with '--period hour', a tool call read after its hour was
+  reported is a late event of the next period. Its hour used to stay in
+  that report's usage.tool_calls_by_hour, outside the report's period: the
+  collector refused the report (400, reason range), it stayed pending
+  and every later run exited 4. Now the report is stored, its hours lie
+  in its period, and the summary counts every call.
+- healed: a pending report written that way by an earlier version is
+  rewritten before it is sent (the hours outside its period dropped) and
+  stored, not refused.
+
+Prints one line per failure and "e2e.py: N passed, M failed".
+"""
+import datetime
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+BIN = os.path.abspath(sys.argv[1])
+COLL = os.path.join(os.path.dirname(BIN), "vmcp-telemetry-collector")
+WRAP = os.environ.get("VT_WRAPPER", "").split()
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+
+class Collector:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.db = os.path.join(tmp, "db.sqlite")
+        pf = os.path.join(tmp, "port")
+        self.err = open(os.path.join(tmp, "collector.err"), "w")
+        self.p = subprocess.Popen(WRAP + [COLL, "--listen", "127.0.0.1:0", "--db", self.db,
+                                          "--port-file", pf, "--min-installations", "1"],
+                                  stderr=self.err)
+        for _ in range(200):
+            if os.path.exists(pf) and open(pf).read().strip():
+                break
+            time.sleep(0.05)
+        self.base = "http://127.0.0.1:%s" % open(pf).read().strip()
+        self.url = self.base + "/v1/reports"
+
+    def rows(self):
+        out = subprocess.run(["sqlite3", self.db, "SELECT count(*) FROM reports"],
+                             capture_output=True, text=True).stdout.strip()
+        return int(out or 0)
+
+    def summary(self, f, t):
+        with urllib.request.urlopen("%s/v1/summary?from=%s&to=%s" % (self.base, f, t)) as r:
+            return json.load(r)
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+        self.err.close()
+
+
+def call(t):
+    return json.dumps({"time": t, "level": "AUDIT", "msg": "audit_event", "type": "mcp_tool_call",
+                       "outcome": "success", "component": "vmcp-server",
+                       "target": {"method": "tools/call", "name": "x", "type": "tool"},
+                       "metadata": {"extra": {"backend_name": "github", "duration_ms": 12}}},
+                      separators=(",", ":")) + "\n"
+
+
+class Client:
+    def __init__(self, tmp, url, mode="on"):
+        self.tmp, self.url, self.mode = tmp, url, mode
+        self.state = os.path.join(tmp, "state")
+        self.log = os.path.join(tmp, "vmcp.log")
+        open(self.log, "w").close()
+
+    def write(self, *times):
+        with open(self.log, "a") as f:
+            for t in times:
+                f.write(call(t))
+
+    def run(self, now, mode=None, deadline="20s"):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp, "LC_ALL": "C"}
+        p = subprocess.run(WRAP + [BIN, "run", "--state", self.state, "--period", "hour",
+                                   "--telemetry", mode or self.mode, "--endpoint", self.url,
+                                   "--now", now, "--timeout", "2s", "--deadline", deadline, self.log],
+                           env=env, capture_output=True, text=True, errors="replace")
+        return p.returncode, p.stderr
+
+    def reports(self, sub):
+        d = os.path.join(self.state, "reports", sub)
+        if not os.path.isdir(d):
+            return {}
+        return {f: json.load(gzip.open(os.path.join(d, f)))
+                for f in sorted(os.listdir(d)) if f.endswith(".json.gz")}
+
+
+def hours_in_period(r):
+    p = r["period"]
+    return all(p["start"] <= h < p["end"] for h in r["usage"]["tool_calls_by_hour"])
+
+
+def case_late_call(tmp, day):
+    coll = Collector(tmp)
+    try:
+        c = Client(tmp, coll.url)
+        rc, err = c.run(day + "T10:00:00Z")
+        check(rc == 0, "late call: the consent run exits 0 (%d: %s)" % (rc, err))
+        c.write(day + "T10:50:00Z")
+        rc, err = c.run(day + "T11:20:00Z")  # closes 10:00-11:00 and sends it
+        check(rc == 0, "late call: the first run exits 0 (%d: %s)" % (rc, err))
+        c.write(day + "T10:59:00Z", day + "T11:25:00Z")  # 10:59 is late
+        rc, err = c.run(day + "T12:20:00Z")
+        check(rc == 0, "late call: the run that sends the late call's period exits 0, "
+                       "nothing refused (%d: %s)" % (rc, err.strip()))
+        sent = c.reports("sent")
+        check(len(sent) == 2 and not c.reports(""),
+              "late call: both hours sent, nothing pending (%s)" % sorted(sent))
+        check(all(hours_in_period(r) for r in sent.values()),
+              "late call: every hour of usage.tool_calls_by_hour lies in its report's period: %s"
+              % [(r["period"]["start"], r["usage"]["tool_calls_by_hour"]) for r in sent.values()])
+        check(sum(r["quality"]["late_events"] for r in sent.values()) == 1,
+              "late call: counted as one late event")
+        check(coll.rows() == 2, "late call: the collector holds both reports (%d)" % coll.rows())
+        s = coll.summary(day, day)
+        check(s.get("usage", {}).get("tool_calls", {}).get("total") == 3,
+              "late call: the summary counts the three calls (%s)"
+              % s.get("usage", {}).get("tool_calls"))
+    finally:
+        coll.stop()
+
+
+def case_healed(tmp, day):
+    # A pending report as an earlier version wrote it: one call moved to
+    # the hour before the report's period (a late call's own hour).
+    # Consent, then a run whose upload finds no collector (port 9: discard).
+    c = Client(tmp, "http://127.0.0.1:9/v1/reports")
+    c.run(day + "T09:00:00Z")
+    c.write(day + "T10:05:00Z", day + "T10:06:00Z")
+    rc, err = c.run(day + "T11:20:00Z", deadline="1s")
+    pending = c.reports("")
+    check(rc == 0 and len(pending) == 1, "healed: one report pending (%d: %s)" % (rc, err))
+    if len(pending) != 1:
+        return
+    name, r = next(iter(pending.items()))
+    hours = r["usage"]["tool_calls_by_hour"]
+    (h, n), = hours.items()
+    before = (datetime.datetime.strptime(h, "%Y-%m-%dT%H:%M:%SZ")
+              - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r["usage"]["tool_calls_by_hour"] = {before: 1, h: n - 1}
+    with gzip.open(os.path.join(c.state, "reports", name), "wt") as f:
+        json.dump(r, f, indent=2)
+    coll = Collector(tmp)
+    try:
+        c.url = coll.url
+        rc, err = c.run(day + "T11:30:00Z")
+        check(rc == 0, "healed: the report is sent, not refused (%d: %s)" % (rc, err.strip()))
+        check("rewritten before sending" in err,
+              "healed: the rewrite is said on stderr (%s)" % err.strip())
+        sent = c.reports("sent")
+        check(len(sent) == 1 and all(hours_in_period(x) for x in sent.values()),
+              "healed: what was sent has its hours in its period (%s)"
+              % [x["usage"]["tool_calls_by_hour"] for x in sent.values()])
+        check(coll.rows() == 1, "healed: the collector stored it (%d)" % coll.rows())
+    finally:
+        coll.stop()
+
+
+def main():
+    for tool in ("sqlite3",):
+        if not shutil.which(tool):
+            print("e2e.py: %s not found; 'make deps' installs it" % tool)
+            sys.exit(1)
+    # Two days ago: the collector takes periods of the last 400 days only.
+    day = (datetime.datetime.now(datetime.timezone.utc)
+           - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
+    for name, case in (("late", case_late_call), ("healed", case_healed)):
+        tmp = tempfile.mkdtemp(prefix="vt-e2e-%s." % name)
+        try:
+            case(tmp, day)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("e2e.py: %d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+main()
