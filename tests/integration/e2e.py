@@ -16,6 +16,11 @@ the real collector on loopback. Cases that crossed issues and once broke:
 - healed: a pending report written that way by an earlier version is
   rewritten before it is sent (the hours outside its period dropped) and
   stored, not refused.
+- first layout: a report pending across an upgrade from a release that
+  wrote exact byte counts (quality.bytes_read and bytes_lost as numbers,
+  before they were bucketed) was "not a report this version writes" and
+  stayed pending for ever (and merge refused it): now it reads, as
+  `files` inputs of the average size, and is rewritten, sent and stored.
 
 Prints one line per failure and "e2e.py: N passed, M failed".
 """
@@ -147,40 +152,79 @@ def case_late_call(tmp, day):
         coll.stop()
 
 
-def case_healed(tmp, day):
-    # A pending report as an earlier version wrote it: one call moved to
-    # the hour before the report's period (a late call's own hour).
-    # Consent, then a run whose upload finds no collector (port 9: discard).
+def pending_then_sent(tmp, day, name, mutate):
+    """A pending report (consent, then a run whose upload finds no
+    collector: port 9), changed by mutate as an earlier version wrote it,
+    then a run with the collector up. Returns what was sent."""
     c = Client(tmp, "http://127.0.0.1:9/v1/reports")
     c.run(day + "T09:00:00Z")
     c.write(day + "T10:05:00Z", day + "T10:06:00Z")
     rc, err = c.run(day + "T11:20:00Z", deadline="1s")
     pending = c.reports("")
-    check(rc == 0 and len(pending) == 1, "healed: one report pending (%d: %s)" % (rc, err))
+    check(rc == 0 and len(pending) == 1, "%s: one report pending (%d: %s)" % (name, rc, err))
     if len(pending) != 1:
-        return
-    name, r = next(iter(pending.items()))
-    hours = r["usage"]["tool_calls_by_hour"]
-    (h, n), = hours.items()
-    before = (datetime.datetime.strptime(h, "%Y-%m-%dT%H:%M:%SZ")
-              - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    r["usage"]["tool_calls_by_hour"] = {before: 1, h: n - 1}
-    with gzip.open(os.path.join(c.state, "reports", name), "wt") as f:
+        return {}
+    fname, r = next(iter(pending.items()))
+    mutate(r)
+    with gzip.open(os.path.join(c.state, "reports", fname), "wt") as f:
         json.dump(r, f, indent=2)
     coll = Collector(tmp)
     try:
         c.url = coll.url
         rc, err = c.run(day + "T11:30:00Z")
-        check(rc == 0, "healed: the report is sent, not refused (%d: %s)" % (rc, err.strip()))
+        check(rc == 0, "%s: the report is sent, not refused (%d: %s)" % (name, rc, err.strip()))
         check("rewritten before sending" in err,
-              "healed: the rewrite is said on stderr (%s)" % err.strip())
-        sent = c.reports("sent")
-        check(len(sent) == 1 and all(hours_in_period(x) for x in sent.values()),
-              "healed: what was sent has its hours in its period (%s)"
-              % [x["usage"]["tool_calls_by_hour"] for x in sent.values()])
-        check(coll.rows() == 1, "healed: the collector stored it (%d)" % coll.rows())
+              "%s: the rewrite is said on stderr (%s)" % (name, err.strip()))
+        check(coll.rows() == 1, "%s: the collector stored it (%d)" % (name, coll.rows()))
+        return c.reports("sent")
     finally:
         coll.stop()
+
+
+def late_hour(r):
+    # one call moved to the hour before the report's period (a late
+    # call's own hour, as reports were written before the fix)
+    (h, n), = r["usage"]["tool_calls_by_hour"].items()
+    before = (datetime.datetime.strptime(h, "%Y-%m-%dT%H:%M:%SZ")
+              - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r["usage"]["tool_calls_by_hour"] = {before: 1, h: n - 1}
+
+
+def case_healed(tmp, day):
+    sent = pending_then_sent(tmp, day, "healed", late_hour)
+    check(len(sent) == 1 and all(hours_in_period(x) for x in sent.values()),
+          "healed: what was sent has its hours in its period (%s)"
+          % [x["usage"]["tool_calls_by_hour"] for x in sent.values()])
+
+
+EXACT = 987654
+
+
+def first_layout(r):
+    # schema 1's first layout (before issue 14): exact byte counts
+    r["quality"]["bytes_read"] = EXACT
+    r["quality"]["bytes_lost"] = 0
+
+
+def case_first_layout(tmp, day):
+    """A report pending across an upgrade from a release that wrote exact
+    byte counts used to be 'not a report this version writes', pending
+    for ever; merge refused such reports too."""
+    sent = pending_then_sent(tmp, day, "first layout", first_layout)
+    q = [x["quality"] for x in sent.values()]
+    check(len(q) == 1 and isinstance(q[0]["bytes_read"], dict)
+          and sum(q[0]["bytes_read"].values()) == q[0]["files"] and q[0]["bytes_lost"] == {},
+          "first layout: sent with bucketed byte counts (%s)" % q)
+    if len(q) != 1:
+        return
+    old = os.path.join(tmp, "old.json")
+    with open(old, "w") as f:
+        json.dump(dict(next(iter(sent.values())), installation_id=None,
+                       quality=dict(q[0], bytes_read=EXACT, bytes_lost=0)), f)
+    p = subprocess.run(WRAP + [BIN, "merge", old], capture_output=True, text=True)
+    check(p.returncode == 0 and str(EXACT) not in p.stdout,
+          "first layout: merge reads it, and the exact count is not written (%d: %s)"
+          % (p.returncode, p.stderr.strip()))
 
 
 def main():
@@ -191,7 +235,8 @@ def main():
     # Two days ago: the collector takes periods of the last 400 days only.
     day = (datetime.datetime.now(datetime.timezone.utc)
            - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
-    for name, case in (("late", case_late_call), ("healed", case_healed)):
+    for name, case in (("late", case_late_call), ("healed", case_healed),
+                       ("layout", case_first_layout)):
         tmp = tempfile.mkdtemp(prefix="vt-e2e-%s." % name)
         try:
             case(tmp, day)
