@@ -237,6 +237,13 @@ void vt_agg_too_long(struct vt_agg *a);
  */
 void vt_agg_set_now(struct vt_agg *a, int64_t now);
 /*
+ * Event times after latest are not usable (a broken or hostile clock: a
+ * line dated 9999 would open a period that never closes, or one whose
+ * report cannot be read): such a line counts in quality.bad_timestamps and
+ * as a line without time. Only 'run' sets it (its clock plus a week).
+ */
+void vt_agg_set_horizon(struct vt_agg *a, int64_t latest);
+/*
  * The key of the instances sketch (copied; at most 64 bytes). Reports
  * made with the same key merge their instances; with different keys an
  * instance seen by both counts twice. Default: no key (empty).

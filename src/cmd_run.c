@@ -816,6 +816,8 @@ int vt_cmd_run(int argc, char **argv)
 				vt_sketch_scope(r.secret, sizeof(r.secret)));
 	memset(skey, 0, sizeof(skey));
 	vt_agg_set_now(r.st.agg, r.now);
+	/* A week, the longest period: a clock further ahead is broken. */
+	vt_agg_set_horizon(r.st.agg, r.now + 7 * 86400);
 	vt_agg_set_consent(r.st.agg, r.st.counting_since);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);

@@ -26,6 +26,10 @@ the real collector on loopback. Cases that crossed issues and once broke:
   week; the collector refused it as not over (exit 4 until the week
   ended). It takes a period that began by its clock, over or not.
 
+- future: a line dated 9999 or two years ahead made a period that was
+  pending for ever (unreadable, or refused): a time more than a day past
+  the run's clock is now no usable time (quality.bad_timestamps).
+
 Prints one line per failure and "e2e.py: N passed, M failed".
 """
 import datetime
@@ -254,6 +258,32 @@ def case_week_flush(tmp, day):
         coll.stop()
 
 
+def case_future(tmp, day):
+    """Lines dated far ahead (a broken clock, a hostile line): one in 9999
+    made a period whose report the client itself could not read (pending
+    for ever, 'period.end is not a time'); one two years ahead made a
+    period the collector refuses once --flush sends it (exit 4 on every
+    run). Now a time more than a day past the run's clock is no usable
+    time: counted in bad_timestamps, the line in the newest period."""
+    coll = Collector(tmp)
+    try:
+        c = Client(tmp, coll.url)
+        c.run(day + "T00:00:00Z")
+        ahead = str(int(day[:4]) + 2) + day[4:]
+        c.write(day + "T10:00:00Z", "9999-12-31T23:00:00Z", ahead + "T10:00:00Z")
+        rc, err = c.run(day + "T12:00:00Z", extra=["--flush"])
+        check(rc == 0, "future: the flush exits 0 (%d: %s)" % (rc, err.strip()))
+        sent, pending = c.reports("sent"), c.reports("")
+        check(len(sent) == 1 and not pending,
+              "future: one report sent, none pending (%s, %s)" % (sorted(sent), sorted(pending)))
+        q = [(r["usage"]["tool_calls"]["total"], r["quality"]["bad_timestamps"])
+             for r in sent.values()]
+        check(q == [(3, 2)], "future: the three calls counted, two bad timestamps (%s)" % q)
+        check(coll.rows() == 1, "future: the collector stored it (%d)" % coll.rows())
+    finally:
+        coll.stop()
+
+
 def main():
     for tool in ("sqlite3",):
         if not shutil.which(tool):
@@ -263,7 +293,8 @@ def main():
     day = (datetime.datetime.now(datetime.timezone.utc)
            - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
     for name, case in (("late", case_late_call), ("healed", case_healed),
-                       ("layout", case_first_layout), ("week", case_week_flush)):
+                       ("layout", case_first_layout), ("week", case_week_flush),
+                       ("future", case_future)):
         tmp = tempfile.mkdtemp(prefix="vt-e2e-%s." % name)
         try:
             case(tmp, day)
