@@ -30,7 +30,7 @@ the real collector on loopback. Cases that crossed issues and once broke:
   pending for ever (unreadable, or refused): a time more than a day past
   the run's clock is now no usable time (quality.bad_timestamps).
 
-Prints one line per failure and "e2e.py: N passed, M failed".
+Prints one line per failure, or "ok N"; exits 1 on any failure.
 """
 import datetime
 import gzip
@@ -43,19 +43,14 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from collector_hostile import Tally  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1])
 COLL = os.path.join(os.path.dirname(BIN), "vmcp-telemetry-collector")
 WRAP = os.environ.get("VT_WRAPPER", "").split()
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+TALLY = Tally("e2e.py")
+check = TALLY.expect
 
 
 class Collector:
@@ -300,8 +295,7 @@ def main():
             case(tmp, day)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("e2e.py: %d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(TALLY.finish())
 
 
 main()
