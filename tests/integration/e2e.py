@@ -80,8 +80,10 @@ class Collector:
 
     def stop(self):
         self.p.terminate()
-        self.p.wait()
+        rc = self.p.wait()
         self.err.close()
+        check(rc == 0, "the collector exits 0 on SIGTERM (%d: %s)"
+              % (rc, open(self.err.name).read()[-400:]))
 
 
 def call(t):
