@@ -708,16 +708,21 @@ static int telemetry_off(struct run *r)
 	const struct vt_signal *s = &d->signals[d->decided_by];
 	struct stat st;
 	char *path = join(r->dir, "state");
-	int rc = VT_EXIT_OK;
+	int rc = VT_EXIT_OK, cleared = 1, lock;
 
 	if (lstat(r->dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		goto done;
 	if (lstat(path, &st) == 0) {
-		if (take_lock(r) != 1 || load_state(r)) {
+		if ((lock = take_lock(r)) != 1 || load_state(r)) {
 			/* The secret goes anyway: the next run then starts
-			 * at the end of every file (see vt_cmd_run). */
-			vt_cli_error("'%s' was not cleared", path);
-			rc = VT_EXIT_FAILURE;
+			 * at the end of every file (see vt_cmd_run). A run
+			 * holding the lock is no failure (as for 'run'). */
+			vt_cli_error(lock == 0 ? "another run holds the lock on '%s': "
+						 "its state is cleared by the next run"
+					       : "'%s' was not cleared",
+				     lock == 0 ? r->dir : path);
+			cleared = 0;
+			rc = lock == 0 ? VT_EXIT_OK : VT_EXIT_FAILURE;
 		} else if (!r->st.opted_out) {
 			vt_state_opt_out(&r->st);
 			r->acfg.state_key = NULL;
@@ -732,8 +737,8 @@ static int telemetry_off(struct run *r)
 	}
 done:
 	free(path);
-	vt_cli_error("telemetry is off (%s=%s): no log read, counts and checkpoints dropped",
-		     s->source, s->value);
+	vt_cli_error("telemetry is off (%s=%s): no log read%s", s->source,
+		     s->value, cleared ? ", counts and checkpoints dropped" : "");
 	return rc;
 }
 

@@ -30,9 +30,13 @@ the real collector on loopback. Cases that crossed issues and once broke:
   pending for ever (unreadable, or refused): a time more than a day past
   the run's clock is now no usable time (quality.bad_timestamps).
 
+- off while locked: '--telemetry off' while a run holds the lock exited
+  1 and claimed the counts were dropped; now 0, said truly.
+
 Prints one line per failure, or "ok N"; exits 1 on any failure.
 """
 import datetime
+import fcntl
 import gzip
 import json
 import os
@@ -281,6 +285,35 @@ def case_future(tmp, day):
         coll.stop()
 
 
+def case_off_locked(tmp, day):
+    """Telemetry turned off while a run holds the lock (a long upload):
+    the off run exited 1 and said both that the state was not cleared and
+    that counts and checkpoints were dropped. Now it exits 0, as a run
+    that finds the lock held does, says the state is cleared by the next
+    run, deletes the secret, and the next run counts nothing written
+    before it."""
+    c = Client(tmp, "http://127.0.0.1:9/v1/reports", mode="local")
+    c.write(day + "T10:00:00Z")
+    c.run(day + "T10:30:00Z")
+    with open(os.path.join(c.state, "lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rc, err = c.run(day + "T10:40:00Z", mode="off")
+    check(rc == 0, "off while locked: exits 0 (%d: %s)" % (rc, err.strip()))
+    check("holds the lock" in err and "dropped" not in err,
+          "off while locked: says the next run clears the state, claims no drop (%s)"
+          % err.strip())
+    check(not os.path.exists(os.path.join(c.state, "secret")),
+          "off while locked: the secret is deleted")
+    c.write(day + "T10:50:00Z")  # written while off
+    rc, err = c.run(day + "T11:00:00Z")
+    check(rc == 0 and "counting starts now" in err,
+          "off while locked: the next run starts counting anew (%d: %s)" % (rc, err.strip()))
+    c.write(day + "T11:10:00Z")
+    c.run(day + "T13:00:00Z", extra=["--flush"])
+    calls = sum(r["usage"]["tool_calls"]["total"] for r in c.reports("").values())
+    check(calls == 1, "off while locked: only the line written after counts (%d)" % calls)
+
+
 def main():
     for tool in ("sqlite3",):
         if not shutil.which(tool):
@@ -291,7 +324,7 @@ def main():
            - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
     for name, case in (("late", case_late_call), ("healed", case_healed),
                        ("layout", case_first_layout), ("week", case_week_flush),
-                       ("future", case_future)):
+                       ("future", case_future), ("offlock", case_off_locked)):
         tmp = tempfile.mkdtemp(prefix="vt-e2e-%s." % name)
         try:
             case(tmp, day)
