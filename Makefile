@@ -203,6 +203,7 @@ integration: all
 	python3 tests/integration/privacy_attack.py $(BIN)
 	python3 tests/integration/privacy_breaks.py $(BIN)
 	bash tests/integration/collector.sh $(BIN)
+	python3 tests/integration/e2e.py $(BIN)
 
 # The deployment files: the Dockerfile's runtime assumptions, every
 # kustomize overlay rendered without a warning by the kubectl on PATH and validated

@@ -187,6 +187,12 @@ void vt_agg_set_now(struct vt_agg *a, int64_t now)
 	a->now = now;
 }
 
+void vt_agg_set_horizon(struct vt_agg *a, int64_t latest)
+{
+	a->horizon = latest;
+	a->has_horizon = 1;
+}
+
 void vt_agg_set_sketch_key(struct vt_agg *a, const void *key, size_t len)
 {
 	if (len > sizeof(a->sketch_key))
@@ -891,18 +897,22 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		 size_t nfacts, enum vt_wrapper wrapper)
 {
 	int vmcp = rec->cls == VT_LINE_AUDIT || rec->cls == VT_LINE_APP;
-	int late = 0;
+	int late = 0, has_time = rec->has_time, future = 0;
 
-	if (vmcp && rec->has_time && a->consent && rec->time < a->consent) {
+	if (vmcp && has_time && a->has_horizon && rec->time > a->horizon)
+		has_time = 0, future = 1; /* not a usable time */
+
+	if (vmcp && has_time && a->consent && rec->time < a->consent) {
 		vt_agg_quality(a)->events_before_consent++;
 		return;
 	}
-	struct period *p = vmcp ? period_for(a, rec->has_time, rec->time,
+	struct period *p = vmcp ? period_for(a, has_time, rec->time,
 					     &late)
 				: NULL;
 	struct vt_quality *q = p ? &p->q : vt_agg_quality(a);
 
 	q->late_events += (uint64_t)late;
+	q->bad_timestamps += (uint64_t)future;
 	struct inst_stats *st = NULL;
 
 	q->lines_read++;
@@ -920,17 +930,21 @@ void vt_agg_line(struct vt_agg *a, const struct vt_origin *o,
 		break;
 	}
 	count_flags(q, rec->field_flags);
-	if (!rec->has_time)
+	if (!has_time)
 		q->lines_without_time++;
 	st = vt_agg_stats(a, p, o->instance);
 	if (!st)
 		q->lines_over_instance_cap++;
-	note_time(p, st, rec->has_time, rec->time);
+	note_time(p, st, has_time, rec->time);
 	if (rec->cls == VT_LINE_AUDIT) {
 		q->events++;
 		note_component(a, o->instance, rec->audit.component);
 		audit_event(a, p, st, &rec->audit);
-		if (rec->audit.type == VT_EV_MCP_TOOL_CALL && rec->has_time)
+		/* A late call's hour is in a period already reported: it
+		 * has no place in this period's map (whose hours must lie
+		 * in the period; the collector refuses a report otherwise). */
+		if (rec->audit.type == VT_EV_MCP_TOOL_CALL && has_time &&
+		    !late)
 			vt_period_add_calls(p, period_floor(rec->time, 3600) / 3600,
 					    1);
 	} else {

@@ -237,6 +237,13 @@ void vt_agg_too_long(struct vt_agg *a);
  */
 void vt_agg_set_now(struct vt_agg *a, int64_t now);
 /*
+ * Event times after latest are not usable (a broken or hostile clock: a
+ * line dated 9999 would open a period that never closes, or one whose
+ * report cannot be read): such a line counts in quality.bad_timestamps and
+ * as a line without time. Only 'run' sets it (its clock plus a week).
+ */
+void vt_agg_set_horizon(struct vt_agg *a, int64_t latest);
+/*
  * The key of the instances sketch (copied; at most 64 bytes). Reports
  * made with the same key merge their instances; with different keys an
  * instance seen by both counts twice. Default: no key (empty).
@@ -361,6 +368,14 @@ void vt_summary_merge(struct vt_summary *d, const struct vt_summary *s);
  */
 size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers,
 			const struct vt_allowlist *clients);
+/*
+ * A period's report (granularity hour, day or week) keeps only the hours
+ * of usage.tool_calls_by_hour that lie in [start, end): a late call's
+ * hour belongs to a period already reported (a report made before this
+ * rule could carry one, and the collector refuses it). Returns the
+ * number of hours dropped; a report of granularity "all" is unchanged.
+ */
+size_t vt_summary_clip_hours(struct vt_summary *s);
 
 /*
  * Adds everything src counted into dst (same configuration): src's lines

@@ -239,6 +239,8 @@ struct vt_agg {
 	int64_t floor;
 	int has_floor;
 	int64_t consent; /* vt_agg_set_consent */
+	int64_t horizon; /* vt_agg_set_horizon */
+	int has_horizon;
 	uint64_t last_comp_inst, last_comp; /* note_component's cache */
 	int has_last_comp;
 	unsigned char sketch_key[64];

@@ -647,3 +647,16 @@ size_t vt_summary_allow(struct vt_summary *s, const struct vt_allowlist *servers
 	       allow_named(s->discover_clients, &s->ndiscover_clients,
 			   VT_ARRAY_LEN(s->discover_clients), clients, 0);
 }
+
+size_t vt_summary_clip_hours(struct vt_summary *s)
+{
+	size_t kept = 0, n = s->nhours;
+
+	if (!s->granularity || strcmp(s->granularity, "all") == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s->hours[i].start >= s->start && s->hours[i].start < s->end)
+			s->hours[kept++] = s->hours[i];
+	s->nhours = kept;
+	return n - kept;
+}

@@ -231,7 +231,9 @@ static enum vt_reject check_period(const struct vt_summary *s, int64_t now,
 			 s->granularity);
 		return VT_REJ_PERIOD;
 	}
-	if (s->end > now + VT_INGEST_CLOCK_SKEW ||
+	/* Begun by now (give or take the skew), not over: 'run --flush'
+	 * closes the current period, a week's ends days ahead. */
+	if (s->start > now + VT_INGEST_CLOCK_SKEW ||
 	    s->start < now - (int64_t)VT_INGEST_MAX_AGE_DAYS * 86400) {
 		snprintf(reason, n, "period is not within the last %d days",
 			 VT_INGEST_MAX_AGE_DAYS);

@@ -42,7 +42,7 @@ unsigned vt_reject_status(enum vt_reject r);
 
 /* The largest count a report may carry: sums of a million stay exact. */
 #define VT_INGEST_MAX_COUNT (1LL << 50)
-/* How old a period may start, and how far ahead it may end. */
+/* How old a period may start, and how far ahead of the clock. */
 #define VT_INGEST_MAX_AGE_DAYS 400
 #define VT_INGEST_CLOCK_SKEW 86400
 

@@ -7,6 +7,7 @@
  * the merged report wrong without saying so.
  */
 #include "report.h"
+#include "../aggregator/histogram.h"
 #include "../util/jsondepth.h"
 #include "../util/timeutil.h"
 
@@ -346,6 +347,34 @@ static const struct {
 };
 #undef Q
 
+/*
+ * A log2 histogram of inputs by bytes. In schema 1's first layout (before
+ * byte counts were bucketed) it was the exact total: read as `files`
+ * inputs of the average size, so a report written then (a pending one, an
+ * archive to merge) still reads, and the exact number is never written
+ * again.
+ */
+static void bytes_field(struct rd *r, yajl_val q, const char *key,
+			uint64_t files, uint64_t *out)
+{
+	yajl_val v = q && YAJL_IS_OBJECT(q)
+			     ? yajl_tree_get(q, (const char *[]){ key, NULL },
+					     yajl_t_any)
+			     : NULL;
+
+	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0) {
+		hist_field(r, q, key, "quality", vt_log2_parse,
+			   VT_LOG2_BUCKETS, out, NULL);
+		return;
+	}
+	uint64_t n = (uint64_t)YAJL_GET_INTEGER(v);
+
+	if (files)
+		out[vt_log2_bucket(n / files)] += files;
+	else if (n)
+		out[vt_log2_bucket(n)] = 1;
+}
+
 static void quality(struct rd *r, yajl_val root, struct vt_summary *s)
 {
 	yajl_val q = field(r, root, "quality", "report");
@@ -360,10 +389,8 @@ static void quality(struct rd *r, yajl_val root, struct vt_summary *s)
 		o->events_before_consent = num_field(r, q,
 						     "events_before_consent",
 						     "quality");
-	hist_field(r, q, "bytes_read", "quality", vt_log2_parse,
-		   VT_LOG2_BUCKETS, o->bytes_read_by_input, NULL);
-	hist_field(r, q, "bytes_lost", "quality", vt_log2_parse,
-		   VT_LOG2_BUCKETS, o->bytes_lost_by_file, NULL);
+	bytes_field(r, q, "bytes_read", o->files, o->bytes_read_by_input);
+	bytes_field(r, q, "bytes_lost", o->files_lost, o->bytes_lost_by_file);
 	enum_field(r, q, "malformed_by_reason", "quality",
 		   vt_malformed_reason_names, VT_BAD_COUNT,
 		   o->malformed_by_reason);

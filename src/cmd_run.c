@@ -440,6 +440,7 @@ static int finalize(struct run *r, size_t i)
 
 	vt_run_flush_period(r, start);
 	vt_agg_summarize(r->st.agg, i, s);
+	vt_summary_clip_hours(s); /* a state saved before late calls were kept out */
 	vt_installation_id(r->secret, start, period_name(r->o.period), iid);
 	rc = vt_write_report(s, &(struct vt_output){ .path = path,
 						     .format = VT_FORMAT_JSON,
@@ -717,22 +718,29 @@ static int telemetry_off(struct run *r)
 	const struct vt_signal *s = &d->signals[d->decided_by];
 	struct stat st;
 	char *path = join(r->dir, "state");
-	int rc = VT_EXIT_OK;
+	int rc = VT_EXIT_OK, cleared = 1, lock;
 
 	if (lstat(r->dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		goto done;
 	r->any_period = 1;
 	if (lstat(path, &st) == 0) {
-		if (take_lock(r) != 1 || load_state(r)) {
+		if ((lock = take_lock(r)) != 1 || load_state(r)) {
 			/* The secret goes anyway: the next run then starts
-			 * at the end of every file (see vt_cmd_run). */
-			vt_cli_error("'%s' was not cleared", path);
-			rc = VT_EXIT_FAILURE;
+			 * at the end of every file (see vt_cmd_run). A run
+			 * holding the lock is no failure (as for 'run'). */
+			vt_cli_error(lock == 0 ? "another run holds the lock on '%s': "
+						 "its state is cleared by the next run"
+					       : "'%s' was not cleared",
+				     lock == 0 ? r->dir : path);
+			cleared = 0;
+			rc = lock == 0 ? VT_EXIT_OK : VT_EXIT_FAILURE;
 		} else if (!r->st.opted_out) {
 			vt_state_opt_out(&r->st);
 			r->acfg.state_key = NULL;
-			if (commit(r))
+			if (commit(r)) {
+				cleared = 0;
 				rc = VT_EXIT_FAILURE;
+			}
 		}
 	}
 	if (vt_secret_delete(r->dir) < 0) {
@@ -742,12 +750,8 @@ static int telemetry_off(struct run *r)
 	}
 done:
 	free(path);
-	if (rc == VT_EXIT_OK)
-		vt_cli_error("telemetry is off (%s=%s): no log read, counts and checkpoints dropped",
-			     s->source, s->value);
-	else
-		vt_cli_error("telemetry is off (%s=%s): no log read; the state could not be cleared (see above)",
-			     s->source, s->value);
+	vt_cli_error("telemetry is off (%s=%s): no log read%s", s->source,
+		     s->value, cleared ? ", counts and checkpoints dropped" : "");
 	return rc;
 }
 
@@ -830,6 +834,8 @@ int vt_cmd_run(int argc, char **argv)
 				vt_sketch_scope(r.secret, sizeof(r.secret)));
 	memset(skey, 0, sizeof(skey));
 	vt_agg_set_now(r.st.agg, r.now);
+	/* A week, the longest period: a clock further ahead is broken. */
+	vt_agg_set_horizon(r.st.agg, r.now + 7 * 86400);
 	vt_agg_set_consent(r.st.agg, r.st.counting_since);
 	if (r.st.finalized_until)
 		vt_agg_set_floor(r.st.agg, r.st.finalized_until);

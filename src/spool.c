@@ -208,6 +208,7 @@ int vt_spool_read(const char *state_dir, const char *name,
 		goto out;
 	}
 	out->folded = vt_summary_allow(s, servers, clients);
+	vt_summary_clip_hours(s); /* written before late calls were kept out */
 	snprintf(err, errlen, "%s", "it cannot be written again");
 	if (render(s, iid, &out->json, &out->gz) ||
 	    vt_json_top_string(out->json.ptr, out->json.len, "report_id",
