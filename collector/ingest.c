@@ -312,6 +312,21 @@ static enum vt_reject check_content(const struct vt_summary *s, char *reason,
 	return VT_REJ_RANGE;
 }
 
+/*
+ * An Idempotency-Key is any token a client chooses (ours sends the
+ * report_id): 1 to VT_INGEST_KEY_MAX characters from '!' to '~'. It only
+ * tells a retry from a new report, within one installation.
+ */
+static int good_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key[i]; i++)
+		if (key[i] < '!' || key[i] > '~' || i == VT_INGEST_KEY_MAX)
+			return 0;
+	return i > 0;
+}
+
 /* The report's ids from the received tree, checked for shape. */
 static enum vt_reject read_ids(yajl_val root, const char *key,
 			       struct vt_ingest_report *out, char *reason,
@@ -332,10 +347,13 @@ static enum vt_reject read_ids(yajl_val root, const char *key,
 			 VT_INSTALLATION_ID_LEN);
 		return VT_REJ_SCHEMA;
 	}
-	if (key && strcmp(key, rid->u.string) != 0) {
-		snprintf(reason, n, "Idempotency-Key is not the report's report_id");
+	if (key && !good_key(key)) {
+		snprintf(reason, n,
+			 "Idempotency-Key is not 1 to %d printable ASCII characters",
+			 VT_INGEST_KEY_MAX);
 		return VT_REJ_KEY;
 	}
+	snprintf(out->key, sizeof(out->key), "%s", key ? key : rid->u.string);
 	memcpy(out->report_id, rid->u.string, VT_REPORT_ID_LEN + 1);
 	memcpy(out->installation_id, iid->u.string, VT_INSTALLATION_ID_LEN + 1);
 	return VT_REJ_NONE;

@@ -26,7 +26,7 @@ enum vt_reject {
 	VT_REJ_NAME,         /* 400: a name off the allowlist */
 	VT_REJ_RANGE,        /* 400: a number out of range */
 	VT_REJ_PERIOD,       /* 400: an implausible period */
-	VT_REJ_KEY,          /* 400: Idempotency-Key is not the report's id */
+	VT_REJ_KEY,          /* 400: Idempotency-Key empty, too long or not printable */
 	VT_REJ_TOKEN,        /* 401: bad or missing bearer token */
 	VT_REJ_OVERLOADED,   /* 429 */
 	VT_REJ_TIMEOUT,      /* 408: the request took too long */
@@ -57,8 +57,13 @@ struct vt_ingest_request {
 };
 
 /* What a valid report is stored as. */
+/* The longest Idempotency-Key taken (printable ASCII, no space). */
+#define VT_INGEST_KEY_MAX 128
+
 struct vt_ingest_report {
 	char report_id[33];
+	/* The Idempotency-Key as sent, or the report_id when none was. */
+	char key[VT_INGEST_KEY_MAX + 1];
 	char installation_id[33];
 	char granularity[8];
 	int64_t start, end;

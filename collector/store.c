@@ -28,7 +28,9 @@ struct vt_store_reader {
 /*
  * A report is the same report again when its installation sends the same
  * Idempotency-Key, or a second report for the same period: the key alone
- * is a hash of the content, which two installations can share.
+ * is not enough (the client's is the report_id, a hash of the content,
+ * which two installations can share). A request without a key is keyed
+ * by its report_id.
  */
 #define REPORTS_TABLE(name)                                    \
 	"CREATE TABLE IF NOT EXISTS " name " ("                \
@@ -160,7 +162,7 @@ enum vt_store_put vt_store_put(struct vt_store *st,
 
 	pthread_mutex_lock(&st->lock);
 	sqlite3_reset(q);
-	sqlite3_bind_text(q, 1, r->report_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, r->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, r->installation_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, r->start);
 	sqlite3_bind_int64(q, 4, r->end);

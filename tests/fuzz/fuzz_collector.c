@@ -136,6 +136,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (check(&rq, &out) == VT_REJ_NONE) {
 		FUZZ_CHECK(check(&rq, &again) == VT_REJ_NONE);
 		FUZZ_CHECK(strcmp(out.report_id, again.report_id) == 0);
+		/* Stored under the key sent, or the report_id without one. */
+		FUZZ_CHECK(strcmp(out.key, rq.idempotency_key
+						   ? rq.idempotency_key
+						   : out.report_id) == 0);
 		FUZZ_CHECK(out.json_len == again.json_len &&
 			   memcmp(out.json, again.json, out.json_len) == 0);
 		vt_ingest_report_release(&again);

@@ -250,8 +250,10 @@ def cases(c, raw, doc, rid):
     post_case(c, "installation_id not hex",
               edit(fresh(), ["installation_id"], "alice@example.com"), 400,
               "schema", secret="alice@example.com")
-    post_case(c, "Idempotency-Key not the report_id", raw, 400, "idempotency_key",
-              key="0" * 32)
+    post_case(c, "Idempotency-Key with a space", raw, 400, "idempotency_key",
+              key="a key")
+    post_case(c, "Idempotency-Key over 128 characters", raw, 400,
+              "idempotency_key", key="k" * 129)
     for path in ("/v1/summary?from=2026-13-01&to=2026-12-01",
                  "/v1/summary?from=2026-11-02&to=2026-11-01",
                  "/v1/summary?from=2026-11-01&to=2026-11-02&by=year",
@@ -310,6 +312,15 @@ def slow_cases(c, raw):
 
 
 def accept(c, raw, rid):
+    # Another client's key of its own (not the report_id) is a key too:
+    # stored once, its retry answered 200.
+    for want in (201, 200):
+        st, _, out = c.request("POST", "/v1/reports", raw,
+                               headers(c, key="retry-7f3a:" + "9" * 117))
+        expect(st == want, f"a key of the client's own: {st}, want {want} {out[:200]!r}")
+    expect(c.stored() == 1, "a report under a key of its own is stored once")
+    with sqlite3.connect(c.db) as db:
+        db.execute("DELETE FROM reports")
     st, _, out = c.request("POST", "/v1/reports", raw, headers(c, key=rid))
     expect(st == 201, f"the valid report: {st} {out[:200]!r}")
     st, _, out = c.request("POST", "/v1/reports", raw, headers(c, key=rid))

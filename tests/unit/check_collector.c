@@ -130,15 +130,35 @@ START_TEST(test_valid_gzip_and_identity)
 	ck_assert_int_eq(out.start, START);
 	ck_assert_uint_eq(out.json_len, n);
 	ck_assert_int_eq(memcmp(out.json, json, n), 0);
+	/* Without a key, the report is keyed by its id. */
+	ck_assert_str_eq(out.key, out.report_id);
 	/* The key the client sends is the report's id. */
 	char key[33];
 	memcpy(key, out.report_id, sizeof(key));
 	vt_ingest_report_release(&out);
 	ck_assert_int_eq(check("application/json", "gzip", key, gz, gn, reason,
 			       &out), VT_REJ_NONE);
+	ck_assert_str_eq(out.key, key);
 	vt_ingest_report_release(&out);
-	ck_assert_int_eq(check("application/json", "gzip", IID, gz, gn, reason,
-			       &out), VT_REJ_KEY);
+	/* Another client's key of its own is taken as sent. */
+	ck_assert_int_eq(check("application/json", "gzip", "retry-7f3a:1", gz,
+			       gn, reason, &out), VT_REJ_NONE);
+	ck_assert_str_eq(out.key, "retry-7f3a:1");
+	vt_ingest_report_release(&out);
+	/* Empty, too long, a space or a control character: refused. */
+	char long_key[VT_INGEST_KEY_MAX + 2];
+	memset(long_key, 'k', sizeof(long_key) - 1);
+	long_key[sizeof(long_key) - 1] = '\0';
+	static const char *const bad_keys[] = { "", "a b", "a\tb", "caf\xc3\xa9" };
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(check("application/json", "gzip", bad_keys[i],
+				       gz, gn, reason, &out), VT_REJ_KEY);
+	ck_assert_int_eq(check("application/json", "gzip", long_key, gz, gn,
+			       reason, &out), VT_REJ_KEY);
+	long_key[VT_INGEST_KEY_MAX] = '\0'; /* the longest taken */
+	ck_assert_int_eq(check("application/json", "gzip", long_key, gz, gn,
+			       reason, &out), VT_REJ_NONE);
+	vt_ingest_report_release(&out);
 	ck_assert_int_eq(plain(json, n, reason), VT_REJ_NONE);
 	free(json);
 	free(gz);
