@@ -22,23 +22,19 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
 import shapes  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vtharness import Tally  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SEEDS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 WRAP = os.environ.get("VT_WRAPPER", "").split()
 NOW = "2026-11-25T00:00:00Z"
-passed = failed = 0
 again = 0  # chunks read again, over all runs (never: parts are carried)
 carried = 0  # lines joined from parts carried across an edge
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+TALLY = Tally("chunks.py")
+check = TALLY.expect
 
 
 # One fleet key for every report compared: without one each report keys its
@@ -257,8 +253,7 @@ def main():
         attacks(tmp, random.Random(16))
         caps_after_carry(tmp, random.Random(17))
     shutil.rmtree(KEYDIR, ignore_errors=True)
-    print("chunks.py: %d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(TALLY.finish())
 
 
 main()

@@ -25,30 +25,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vtharness import Tally  # noqa: E402
+
 MAX_BODY = 65536
-
-
-class Tally:
-    """Checks that pass or fail: expect() each, then finish() prints one
-    line per failure (prefixed by name) or "ok N" and gives the exit code.
-    collector_privacy.py uses it too."""
-
-    def __init__(self, name):
-        self.name, self.failures, self.passed = name, [], 0
-
-    def expect(self, cond, msg):
-        if cond:
-            self.passed += 1
-        else:
-            self.failures.append(msg)
-        return cond
-
-    def finish(self):
-        for f in self.failures:
-            print(f"{self.name}: {f}")
-        if not self.failures:
-            print(f"ok {self.passed}")
-        return 1 if self.failures else 0
 
 
 TALLY = Tally("collector_hostile")

@@ -48,7 +48,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from collector_hostile import Tally  # noqa: E402
+from vtharness import Tally  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 COLL = os.path.join(os.path.dirname(BIN), "vmcp-telemetry-collector")

@@ -31,20 +31,15 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vtharness import Tally  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1])
 WRAP = shlex.split(os.environ.get("VT_WRAPPER", ""))
 NOW = "2026-11-25T00:00:00Z"
 TMP = tempfile.mkdtemp(prefix="vt-attack.")
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + what)
+TALLY = Tally("privacy_attack")
+check = TALLY.expect
 
 
 def vt(*args, stdin=None, env=None):
@@ -698,5 +693,4 @@ check(json.loads(o)["usage"]["backend_distribution"].get("payroll-internal-db") 
       "merge --servers: a listed name is not kept")
 
 shutil.rmtree(TMP, ignore_errors=True)
-print("privacy_attack: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(TALLY.finish())

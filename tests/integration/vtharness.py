@@ -20,6 +20,28 @@ SLOW = bool(WRAP)
 NOW = "2026-11-25T00:00:00Z"
 
 
+class Tally:
+    """Checks that pass or fail: expect() each (a failure is printed at
+    once, prefixed by name), then finish() prints "NAME: N passed, M
+    failed" and gives the exit code. Every Python integration test that
+    counts checks uses it."""
+
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def expect(self, cond, msg):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL: {self.name}: {msg}", flush=True)
+        return cond
+
+    def finish(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
+
 class Result:
     def __init__(self, rc, out, err, maxrss_kb, timed_out):
         self.rc, self.out, self.err = rc, out, err
