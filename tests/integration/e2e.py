@@ -264,7 +264,7 @@ def case_future(tmp, day):
     made a period whose report the client itself could not read (pending
     for ever, 'period.end is not a time'); one two years ahead made a
     period the collector refuses once --flush sends it (exit 4 on every
-    run). Now a time more than a day past the run's clock is no usable
+    run). Now a time more than a week past the run's clock is no usable
     time: counted in bad_timestamps, the line in the newest period."""
     coll = Collector(tmp)
     try:

@@ -2,6 +2,7 @@
 /* Unit tests for aggregator/agg: vMCP lines in, report numbers out. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../aggregator/agg.h"
@@ -210,6 +211,62 @@ static int b125(const char *label)
 	ck_assert_int_ge(b, 0);
 	return b;
 }
+
+/*
+ * run's horizon: a time at it is a time; one second past it is none (a
+ * broken or hostile clock), counted in bad_timestamps and in the newest
+ * open period, never opening one of its own.
+ */
+START_TEST(times_past_the_horizon)
+{
+	struct vt_agg *a = agg_with(3600, 0);
+	int64_t horizon = BASE + 7 * 86400;
+	uint64_t calls = 0, bad = 0, untimed = 0;
+
+	vt_agg_set_now(a, BASE);
+	vt_agg_set_horizon(a, horizon);
+	feed(a, 1, 10, call(BASE, "success", "github", 5, NULL));
+	feed(a, 1, 10, call(horizon, "success", "github", 5, NULL));
+	feed(a, 1, 10, call(horizon + 1, "success", "github", 5, NULL));
+	ck_assert_uint_eq(vt_agg_period_count(a), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct vt_summary *s = summarize(a, i);
+
+		calls += s->tool_calls;
+		bad += s->quality.bad_timestamps;
+		untimed += s->quality.lines_without_time;
+		for (size_t h = 0; h < s->nhours; h++)
+			ck_assert(s->hours[h].start <= horizon);
+	}
+	ck_assert_uint_eq(calls, 3);
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(untimed, 1);
+	vt_agg_free(a);
+}
+END_TEST
+
+/* A period's hours outside [start, end) go; a merged report keeps all. */
+START_TEST(clip_hours_to_the_period)
+{
+	static const int64_t hours[] = { -3600, 0, 82800, 86400 };
+	struct vt_summary *s = calloc(1, sizeof(*s));
+
+	ck_assert_ptr_nonnull(s);
+	s->start = BASE;
+	s->end = BASE + 86400;
+	s->granularity = "all";
+	for (size_t i = 0; i < VT_ARRAY_LEN(hours); i++)
+		s->hours[s->nhours++] = (struct vt_hour_count){ BASE + hours[i], 1 };
+	ck_assert_uint_eq(vt_summary_clip_hours(s), 0);
+	ck_assert_uint_eq(s->nhours, 4);
+	s->granularity = "day";
+	ck_assert_uint_eq(vt_summary_clip_hours(s), 2);
+	ck_assert_uint_eq(s->nhours, 2);
+	ck_assert_int_eq(s->hours[0].start, BASE);
+	ck_assert_int_eq(s->hours[1].start, BASE + 82800);
+	free(s);
+}
+END_TEST
 
 START_TEST(tool_calls_by_outcome)
 {
@@ -1098,6 +1155,8 @@ Suite *agg_suite(void)
 		suite_add_tcase(s, all[i]);
 	}
 	tcase_add_test(usage, tool_calls_by_outcome);
+	tcase_add_test(usage, times_past_the_horizon);
+	tcase_add_test(usage, clip_hours_to_the_period);
 	tcase_add_test(usage, tool_call_durations);
 	tcase_add_test(usage, backend_distribution);
 	tcase_add_test(usage, clients_and_sessions);
